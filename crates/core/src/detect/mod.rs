@@ -1,0 +1,4 @@
+//! Detectors: each looks at one text and pushes [`Detection`]s (spans with a score). They know
+//! nothing about rules or subjects; the engine judges detections against the active rule pack.
+
+pub mod personal_data;

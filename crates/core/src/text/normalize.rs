@@ -1,0 +1,653 @@
+//! Vietnamese normalisation into match keys, with every key token mapped back to the exact
+//! range of the original text it came from.
+//!
+//! The original text is never changed. From it we derive two keys:
+//!
+//! - the **marked** key: NFKC, lowercase, look-alike characters folded (Cyrillic/Greek letters,
+//!   full-width forms via NFKC, leetspeak digits inside words, `@`/`$` inside words), stray
+//!   combining marks removed, letters spelled out with separators joined back ("đ.ị.t",
+//!   "n-g-u", "d i t"), repeated letters squeezed ("nguuu"), the tone mark put on one canonical
+//!   vowel ("hoà" = "hòa"), and teencode expanded ("ko" → "không", "dm" → "địt mẹ");
+//! - the **plain** key: the marked key with every diacritic removed (đ → d).
+//!
+//! Both keys hold the same tokens (syllables), joined by two spaces and padded by one space on
+//! each side: `" địt  mẹ  mày "`. A pattern written `" a  b "` can therefore only match whole
+//! tokens, and matches of adjacent phrases do not steal each other's separators.
+//!
+//! Mapping is token-level: every key token records the range of original chars it came from
+//! (a teencode expansion's tokens all share the range of the short form). Since matches are
+//! whole tokens, [`Key::orig_span`] maps any match back exactly.
+
+use super::vietnamese::{self, has_mark, place_tone, take_tone};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// The project's teencode table (see `lexicons/teencode.tsv`).
+const TEENCODE_TSV: &str = include_str!("../../../../lexicons/teencode.tsv");
+
+/// One token of a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyToken {
+    /// Byte range of the token in the key text.
+    pub key: Range<usize>,
+    /// Char range (Unicode scalar values) of the original text it came from.
+    pub orig: Range<usize>,
+    /// The original token carried Vietnamese diacritics (a tone, a shape mark, or đ). A match on
+    /// the plain key is trustworthy only for tokens written without them: "ngu" must not match
+    /// "ngủ".
+    pub had_marks: bool,
+}
+
+/// A match key: normalised tokens joined by two spaces, padded by one space each side.
+#[derive(Debug, Clone, Default)]
+pub struct Key {
+    text: String,
+    tokens: Vec<KeyToken>,
+}
+
+impl Key {
+    /// The key text, e.g. `" địt  mẹ  mày "` (a single `" "` when there are no tokens).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn tokens(&self) -> &[KeyToken] {
+        &self.tokens
+    }
+
+    /// The text of token `i`.
+    pub fn token_text(&self, i: usize) -> &str {
+        &self.text[self.tokens[i].key.clone()]
+    }
+
+    /// Index range of the tokens that a byte range of the key text touches.
+    pub fn token_range(&self, byte_start: usize, byte_end: usize) -> Range<usize> {
+        let first = self.tokens.partition_point(|t| t.key.end <= byte_start);
+        let last = self.tokens.partition_point(|t| t.key.start < byte_end);
+        first..last.max(first)
+    }
+
+    /// Maps a byte range of the key text (a match, possibly with its padding spaces) to the char
+    /// range of the original text covered by the tokens it touches. `None` if it touches none.
+    pub fn orig_span(&self, byte_start: usize, byte_end: usize) -> Option<(usize, usize)> {
+        let r = self.token_range(byte_start, byte_end);
+        if r.is_empty() {
+            return None;
+        }
+        Some((self.tokens[r.start].orig.start, self.tokens[r.end - 1].orig.end))
+    }
+
+    fn push(&mut self, token: &str, orig: Range<usize>, had_marks: bool) {
+        self.text.push_str(if self.tokens.is_empty() { " " } else { "  " });
+        let start = self.text.len();
+        self.text.push_str(token);
+        self.tokens.push(KeyToken {
+            key: start..self.text.len(),
+            orig,
+            had_marks,
+        });
+    }
+
+    fn finish(&mut self) {
+        self.text.push(' ');
+    }
+}
+
+/// The two match keys of one text.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    marked: Key,
+    plain: Key,
+}
+
+impl Normalized {
+    pub fn new(text: &str) -> Self {
+        normalize(text, Some(teencode()))
+    }
+
+    /// The key with diacritics (tone placement unified).
+    pub fn marked(&self) -> &Key {
+        &self.marked
+    }
+
+    /// The key without diacritics.
+    pub fn plain(&self) -> &Key {
+        &self.plain
+    }
+}
+
+/// The normal form of a text: its marked key without the outer padding. Normalising a normal
+/// form gives it back unchanged.
+pub fn normal_form(text: &str) -> String {
+    Normalized::new(text).marked.text.trim_matches(' ').to_string()
+}
+
+/// The marked and plain patterns of a lexicon phrase, in key form (`" a  b "`), ready for an
+/// Aho-Corasick automaton over [`Key::text`]. Empty strings when the phrase has no token.
+pub fn phrase_keys(phrase: &str) -> (String, String) {
+    let n = Normalized::new(phrase);
+    if n.marked.tokens.is_empty() {
+        return (String::new(), String::new());
+    }
+    (n.marked.text, n.plain.text)
+}
+
+/// A folded character and the range of original chars it came from.
+#[derive(Debug, Clone, Copy)]
+struct Folded {
+    c: char,
+    start: u32,
+    end: u32,
+}
+
+/// How two adjacent raw tokens are separated in the original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gap {
+    /// Exactly one whitespace character: "d i t".
+    Space,
+    /// In-word separators only, no whitespace: "n-g-u", "đ.ị.t".
+    Joiner,
+    /// Anything else (punctuation, emoji, several spaces).
+    Other,
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '-' | '_' | '*' | '\'' | '`' | '~' | '+' | '|' | '/' | '^' | '\u{2019}'
+    )
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '@' || c == '$'
+}
+
+/// Cyrillic and Greek letters that users put in place of Latin ones to dodge filters.
+fn fold_lookalike(c: char) -> char {
+    match c {
+        'а' => 'a',
+        'в' => 'b',
+        'е' | 'ё' => 'e',
+        'к' => 'k',
+        'м' => 'm',
+        'н' => 'h',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'т' => 't',
+        'у' => 'y',
+        'х' => 'x',
+        'ѕ' => 's',
+        'і' => 'i',
+        'ј' => 'j',
+        'ԁ' => 'd',
+        'ɡ' => 'g',
+        'α' => 'a',
+        'β' => 'b',
+        'ε' => 'e',
+        'η' => 'n',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ν' => 'v',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'υ' => 'u',
+        'χ' => 'x',
+        'γ' => 'y',
+        'ω' => 'w',
+        _ => c,
+    }
+}
+
+/// Leetspeak digits, folded only inside tokens that have at least two letters, so that numbers
+/// ("2018") and amounts ("10k") stay as they are.
+fn fold_leet(c: char) -> char {
+    match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        '@' => 'a',
+        '$' => 's',
+        _ => c,
+    }
+}
+
+/// Step 1: fold the original text into lowercase characters, each tagged with its origin.
+/// A base character and the combining marks that follow it form one cluster; the cluster is
+/// normalised as a whole (so decomposed input composes) and all its output points back to it.
+fn fold_chars(text: &str, out: &mut Vec<Folded>) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0usize;
+    let mut cluster = String::new();
+    while i < chars.len() {
+        let c = chars[i];
+        let mut j = i + 1;
+        while j < chars.len() && is_combining_mark(chars[j]) {
+            j += 1;
+        }
+        let (start, end) = (i as u32, j as u32);
+        if j == i + 1 && c.is_ascii() {
+            out.push(Folded {
+                c: c.to_ascii_lowercase(),
+                start,
+                end,
+            });
+        } else if j == i + 1 && vietnamese::is_vietnamese_letter(c) {
+            for l in c.to_lowercase() {
+                out.push(Folded { c: l, start, end });
+            }
+        } else {
+            cluster.clear();
+            cluster.extend(&chars[i..j]);
+            for n in cluster.nfkc() {
+                for l in n.to_lowercase() {
+                    if is_combining_mark(l) {
+                        continue;
+                    }
+                    out.push(Folded {
+                        c: fold_lookalike(l),
+                        start,
+                        end,
+                    });
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+/// Step 2: split folded characters into raw tokens (ranges into the folded vector) and the
+/// gaps between them. `@` and `$` belong to a token only inside it.
+fn raw_tokens(f: &[Folded], toks: &mut Vec<Range<usize>>, gaps: &mut Vec<Gap>) {
+    let mut i = 0;
+    let mut prev_end: Option<usize> = None;
+    while i < f.len() {
+        if !is_word_char(f[i].c) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < f.len() && is_word_char(f[j].c) {
+            j += 1;
+        }
+        let (mut s, mut e) = (i, j);
+        while s < e && matches!(f[s].c, '@' | '$') {
+            s += 1;
+        }
+        while e > s && matches!(f[e - 1].c, '@' | '$') {
+            e -= 1;
+        }
+        if s < e {
+            if let Some(pe) = prev_end {
+                gaps.push(classify_gap(&f[pe..s]));
+            }
+            toks.push(s..e);
+            prev_end = Some(e);
+        }
+        i = j;
+    }
+}
+
+fn classify_gap(between: &[Folded]) -> Gap {
+    let mut spaces = 0;
+    let mut joiners = 0;
+    for x in between {
+        if x.c.is_whitespace() {
+            spaces += 1;
+        } else if is_joiner(x.c) {
+            joiners += 1;
+        } else {
+            return Gap::Other;
+        }
+    }
+    match (spaces, joiners) {
+        (1, 0) => Gap::Space,
+        (0, j) if j > 0 => Gap::Joiner,
+        _ => Gap::Other,
+    }
+}
+
+/// Step 3: group raw tokens into words. Single letters joined by in-word separators
+/// ("n-g-u", two or more letters) or by single spaces ("d i t", three or more) are spelled-out
+/// words and become one token. Returns ranges of raw-token indices.
+fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<Range<usize>> {
+    let single = |t: &Range<usize>| t.len() == 1 && f[t.start].c.is_alphabetic();
+    let mut groups = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        if single(&toks[i]) {
+            // Joiner-linked run first.
+            let mut j = i;
+            while j + 1 < toks.len() && gaps[j] == Gap::Joiner && single(&toks[j + 1]) {
+                j += 1;
+            }
+            if j > i {
+                groups.push(i..j + 1);
+                i = j + 1;
+                continue;
+            }
+            let mut k = i;
+            while k + 1 < toks.len()
+                && gaps[k] == Gap::Space
+                && single(&toks[k + 1])
+                && !(k + 2 < toks.len() && gaps[k + 1] == Gap::Joiner && single(&toks[k + 2]))
+            {
+                k += 1;
+            }
+            if k >= i + 2 {
+                groups.push(i..k + 1);
+                i = k + 1;
+                continue;
+            }
+        }
+        groups.push(i..i + 1);
+        i += 1;
+    }
+    groups
+}
+
+/// Expansion of one teencode entry, already in key form.
+struct Expansion {
+    marked: Vec<String>,
+    plain: Vec<String>,
+}
+
+type Teencode = HashMap<String, Expansion>;
+
+fn teencode() -> &'static Teencode {
+    static TABLE: OnceLock<Teencode> = OnceLock::new();
+    TABLE.get_or_init(|| parse_teencode(TEENCODE_TSV))
+}
+
+fn parse_teencode(src: &str) -> Teencode {
+    let mut map = HashMap::new();
+    for line in src.lines() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((short, long)) = line.split_once('\t') else {
+            continue;
+        };
+        // Keys are looked up before squeezing (so "dmm" stays apart from "dm"), hence stored
+        // unsqueezed; expansions are normal forms.
+        let key = normalize_word_unsqueezed(short.trim());
+        let exp = normalize(long.trim(), None);
+        let marked = exp
+            .marked
+            .tokens
+            .iter()
+            .map(|t| exp.marked.text[t.key.clone()].to_string())
+            .collect();
+        let plain = exp
+            .plain
+            .tokens
+            .iter()
+            .map(|t| exp.plain.text[t.key.clone()].to_string())
+            .collect();
+        if let Some(key) = key {
+            map.insert(key, Expansion { marked, plain });
+        }
+    }
+    map
+}
+
+/// The unsqueezed marked form of a single word, as teencode keys are stored.
+fn normalize_word_unsqueezed(word: &str) -> Option<String> {
+    let mut f = Vec::new();
+    fold_chars(word, &mut f);
+    let mut buf: Vec<char> = f.iter().map(|x| x.c).filter(|c| is_word_char(*c)).collect();
+    if buf.is_empty() {
+        return None;
+    }
+    let tone = take_tone(&mut buf);
+    place_tone(&mut buf, tone);
+    Some(buf.into_iter().collect())
+}
+
+/// Squeezes runs of the same letter ("nguuu" → "ngu"); digits are kept ("1000").
+fn squeeze(buf: &mut Vec<char>) -> bool {
+    let before = buf.len();
+    buf.dedup_by(|a, b| a == b && a.is_alphabetic());
+    buf.len() != before
+}
+
+fn normalize(text: &str, teencode: Option<&Teencode>) -> Normalized {
+    let mut folded = Vec::with_capacity(text.len());
+    fold_chars(text, &mut folded);
+    let mut toks = Vec::new();
+    let mut gaps = Vec::new();
+    raw_tokens(&folded, &mut toks, &mut gaps);
+    let groups = group_spelled_out(&folded, &toks, &gaps);
+
+    let mut out = Normalized {
+        marked: Key {
+            text: String::with_capacity(text.len() + 8),
+            tokens: Vec::with_capacity(groups.len()),
+        },
+        plain: Key {
+            text: String::with_capacity(text.len() + 8),
+            tokens: Vec::with_capacity(groups.len()),
+        },
+    };
+    let mut buf: Vec<char> = Vec::with_capacity(32);
+    let mut word = String::with_capacity(32);
+    let mut plain = String::with_capacity(32);
+    for g in groups {
+        let first = &toks[g.start];
+        let last = &toks[g.end - 1];
+        let orig = folded[first.start].start as usize..folded[last.end - 1].end as usize;
+
+        buf.clear();
+        for t in &toks[g] {
+            buf.extend(folded[t.clone()].iter().map(|x| x.c));
+        }
+        // `@` and `$` inside a word are letters; then digits fold only in real words.
+        for c in buf.iter_mut() {
+            if matches!(*c, '@' | '$') {
+                *c = fold_leet(*c);
+            }
+        }
+        if buf.iter().filter(|c| c.is_alphabetic()).count() >= 2 {
+            for c in buf.iter_mut() {
+                *c = fold_leet(*c);
+            }
+        }
+        let had_marks = buf.iter().any(|&c| has_mark(c));
+        let tone = take_tone(&mut buf);
+
+        let mut expansion = None;
+        if let Some(table) = teencode {
+            // Look the word up before squeezing ("dmm" differs from "dm"), then after.
+            let mut tmp = buf.clone();
+            place_tone(&mut tmp, tone);
+            word.clear();
+            word.extend(tmp.iter());
+            expansion = table.get(word.as_str());
+            if expansion.is_none() && squeeze(&mut buf) {
+                place_tone(&mut buf, tone);
+                word.clear();
+                word.extend(buf.iter());
+                expansion = table.get(word.as_str());
+            } else {
+                buf = tmp;
+            }
+        } else {
+            squeeze(&mut buf);
+            place_tone(&mut buf, tone);
+            word.clear();
+            word.extend(buf.iter());
+        }
+
+        match expansion {
+            Some(exp) => {
+                for (m, p) in exp.marked.iter().zip(&exp.plain) {
+                    out.marked.push(m, orig.clone(), had_marks);
+                    out.plain.push(p, orig.clone(), had_marks);
+                }
+            }
+            None => {
+                plain.clear();
+                plain.extend(word.chars().map(vietnamese::strip));
+                out.marked.push(&word, orig.clone(), had_marks);
+                out.plain.push(&plain, orig, had_marks);
+            }
+        }
+    }
+    out.marked.finish();
+    out.plain.finish();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::slice_chars;
+    use proptest::prelude::*;
+
+    fn nf(s: &str) -> String {
+        normal_form(s)
+    }
+
+    fn plain(s: &str) -> String {
+        Normalized::new(s).plain().text().trim().to_string()
+    }
+
+    #[test]
+    fn folds_case_tone_placement_and_decomposed_input() {
+        assert_eq!(nf("Hoà Bình"), nf("hòa bình"));
+        assert_eq!(nf("THUỶ"), nf("thủy"));
+        let decomposed: String = "người".nfd().collect();
+        assert_eq!(nf(&decomposed), "người");
+    }
+
+    #[test]
+    fn removes_diacritics_in_plain_key() {
+        assert_eq!(plain("Đường phố Hà Nội"), "duong  pho  ha  noi");
+    }
+
+    #[test]
+    fn expands_teencode() {
+        assert_eq!(nf("ko dc"), "không  được");
+        assert_eq!(nf("dm"), "địt  mẹ");
+        assert_eq!(nf("Đjt"), "địt");
+        assert_eq!(nf("vcl"), "vãi  cả  lồn");
+        assert_eq!(nf("dmm"), "địt  mẹ  mày");
+        assert_eq!(nf("dmmmm"), "địt  mẹ");
+    }
+
+    #[test]
+    fn folds_leetspeak_and_lookalikes() {
+        assert_eq!(nf("ng0"), "ngo");
+        assert_eq!(nf("đ1t"), "địt");
+        assert_eq!(nf("c@c"), "cac");
+        assert_eq!(nf("2018"), "2018");
+        assert_eq!(nf("10k"), "10k");
+        // Cyrillic а and о, full-width letters.
+        assert_eq!(nf("ngоc"), "ngoc");
+        assert_eq!(nf("ｎｇｕ"), "ngu");
+    }
+
+    #[test]
+    fn squeezes_repeats_and_joins_spelled_out_words() {
+        assert_eq!(nf("nguuuuu"), "ngu");
+        assert_eq!(nf("ngủuuu"), "ngủ");
+        assert_eq!(nf("đ.ị.t"), "địt");
+        assert_eq!(nf("n-g-u"), "ngu");
+        assert_eq!(nf("d i t"), "dit");
+        assert_eq!(nf("d i t m e"), "ditme");
+        assert_eq!(nf("đ.ị.t m.ẹ"), "địt  mẹ");
+        // Two single letters with a space are not a spelled-out word.
+        assert_eq!(nf("a b"), "anh  b");
+    }
+
+    #[test]
+    fn maps_matches_back_to_original_offsets() {
+        let text = "Mày là đồ   N.G.U, ok?";
+        let n = Normalized::new(text);
+        let key = n.marked();
+        let at = key.text().find(" ngu ").unwrap();
+        let (s, e) = key.orig_span(at, at + " ngu ".len()).unwrap();
+        assert_eq!(slice_chars(text, s, e), "N.G.U");
+        let n = Normalized::new("thằng dm này");
+        let at = n.marked().text().find(" mẹ ").unwrap();
+        let (s, e) = n.marked().orig_span(at, at + 5).unwrap();
+        assert_eq!(slice_chars("thằng dm này", s, e), "dm");
+    }
+
+    #[test]
+    fn teencode_expansions_are_normal_forms() {
+        for (k, exp) in teencode() {
+            for m in &exp.marked {
+                assert_eq!(&nf(m), m, "expansion of {k} is not a normal form");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_symbol_only_text_has_no_tokens() {
+        assert!(Normalized::new("").marked().tokens().is_empty());
+        assert!(Normalized::new("!!! 😡 ...").marked().tokens().is_empty());
+        assert_eq!(Normalized::new("").marked().text(), " ");
+    }
+
+    fn vietnamese_like() -> impl Strategy<Value = String> {
+        let atoms = prop::sample::select(vec![
+            "địt", "mẹ", "Hoà", "hòa", "ngu", "n-g-u", "đ.ị.t", "d", "i", "t", " ", "  ", ".",
+            "ko", "dm", "vcl", "1", "0", "@", "$", "ｎ", "о", "\u{0301}", "😡", "Ệ", "\n", "-",
+            "2018", "10k", "a", "b", "c", "nguuuu", "İ", "ß", "ﬁ", "ǅ", "Ω",
+        ]);
+        prop::collection::vec(atoms, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn never_panics_and_mapping_is_exact(s in any::<String>()) {
+            let n = Normalized::new(&s);
+            let len = s.chars().count();
+            for key in [n.marked(), n.plain()] {
+                prop_assert_eq!(key.tokens().len(), n.marked().tokens().len());
+                let mut prev = 0;
+                for t in key.tokens() {
+                    prop_assert!(t.orig.start < t.orig.end && t.orig.end <= len);
+                    prop_assert!(t.orig.start >= prev || t.orig.start == prev);
+                    prev = t.orig.start;
+                    prop_assert!(!key.text()[t.key.clone()].is_empty());
+                }
+            }
+        }
+
+        #[test]
+        fn mapping_covers_the_source_characters(s in vietnamese_like()) {
+            let n = Normalized::new(&s);
+            for (i, t) in n.marked().tokens().iter().enumerate() {
+                let orig = slice_chars(&s, t.orig.start, t.orig.end);
+                // Every token comes from original text that holds at least one word character.
+                prop_assert!(orig.chars().any(|c| c.is_alphanumeric()), "token {} from {:?}", i, orig);
+                let at = t.key.start - 1;
+                prop_assert_eq!(n.marked().orig_span(at, t.key.end + 1), Some((t.orig.start, t.orig.end)));
+            }
+        }
+
+        #[test]
+        fn normalisation_is_idempotent(s in vietnamese_like()) {
+            let once = normal_form(&s);
+            prop_assert_eq!(normal_form(&once), once.clone());
+        }
+
+        #[test]
+        fn normalisation_is_idempotent_on_any_text(s in any::<String>()) {
+            let once = normal_form(&s);
+            prop_assert_eq!(normal_form(&once), once.clone());
+        }
+    }
+}

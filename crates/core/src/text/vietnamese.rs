@@ -1,0 +1,221 @@
+//! Vietnamese letters: decomposition of a precomposed vowel into its shape (a, ă, â, …) and
+//! tone, recomposition, and removal of diacritics.
+//!
+//! Written by hand because Unicode decomposition does not serve here: NFD splits "ệ" into e +
+//! circumflex + dot below, but tone placement needs "ê" + tone as one unit, and NFD does not
+//! decompose "đ" at all.
+
+use std::sync::OnceLock;
+
+/// The twelve vowel shapes, each with its six tones: level, grave (huyền), acute (sắc),
+/// hook above (hỏi), tilde (ngã), dot below (nặng).
+const VOWELS: [[char; 6]; 12] = [
+    ['a', 'à', 'á', 'ả', 'ã', 'ạ'],
+    ['ă', 'ằ', 'ắ', 'ẳ', 'ẵ', 'ặ'],
+    ['â', 'ầ', 'ấ', 'ẩ', 'ẫ', 'ậ'],
+    ['e', 'è', 'é', 'ẻ', 'ẽ', 'ẹ'],
+    ['ê', 'ề', 'ế', 'ể', 'ễ', 'ệ'],
+    ['i', 'ì', 'í', 'ỉ', 'ĩ', 'ị'],
+    ['o', 'ò', 'ó', 'ỏ', 'õ', 'ọ'],
+    ['ô', 'ồ', 'ố', 'ổ', 'ỗ', 'ộ'],
+    ['ơ', 'ờ', 'ớ', 'ở', 'ỡ', 'ợ'],
+    ['u', 'ù', 'ú', 'ủ', 'ũ', 'ụ'],
+    ['ư', 'ừ', 'ứ', 'ử', 'ữ', 'ự'],
+    ['y', 'ỳ', 'ý', 'ỷ', 'ỹ', 'ỵ'],
+];
+
+/// The ASCII letter each vowel shape falls back to when diacritics are removed.
+const PLAIN: [char; 12] = ['a', 'a', 'a', 'e', 'e', 'i', 'o', 'o', 'o', 'u', 'u', 'y'];
+
+/// Rows whose shape carries a mark of its own (breve, circumflex, horn).
+const SHAPED: [bool; 12] = [
+    false, true, true, false, true, false, false, true, true, false, true, false,
+];
+
+/// A lowercase Vietnamese vowel as (shape row, tone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vowel {
+    pub row: u8,
+    pub tone: u8,
+}
+
+impl Vowel {
+    pub fn char(self) -> char {
+        VOWELS[self.row as usize][self.tone as usize]
+    }
+    pub fn base(self) -> char {
+        VOWELS[self.row as usize][0]
+    }
+    pub fn plain(self) -> char {
+        PLAIN[self.row as usize]
+    }
+    pub fn is_shaped(self) -> bool {
+        SHAPED[self.row as usize]
+    }
+}
+
+/// Sorted (char, vowel, is_uppercase) table for lookup of both cases.
+fn table() -> &'static [(char, Vowel, bool)] {
+    static TABLE: OnceLock<Vec<(char, Vowel, bool)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = Vec::with_capacity(144);
+        for (row, tones) in VOWELS.iter().enumerate() {
+            for (tone, &c) in tones.iter().enumerate() {
+                let v = Vowel {
+                    row: row as u8,
+                    tone: tone as u8,
+                };
+                t.push((c, v, false));
+                for u in c.to_uppercase() {
+                    t.push((u, v, true));
+                }
+            }
+        }
+        t.sort_by_key(|e| e.0);
+        t
+    })
+}
+
+/// Looks up a precomposed Vietnamese vowel of either case.
+pub fn vowel(c: char) -> Option<Vowel> {
+    if c.is_ascii() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'A' | 'E' | 'I' | 'O' | 'U' | 'Y') {
+        return None;
+    }
+    let t = table();
+    t.binary_search_by_key(&c, |e| e.0).ok().map(|i| t[i].1)
+}
+
+/// True for characters that are already lowercase NFC Vietnamese letters (or đ/Đ, or
+/// uppercase ones), so that the slow Unicode normalisation path can be skipped for them.
+pub fn is_vietnamese_letter(c: char) -> bool {
+    matches!(c, 'đ' | 'Đ') || (!c.is_ascii() && vowel(c).is_some())
+}
+
+/// Removes every Vietnamese diacritic from a lowercase letter (đ → d).
+pub fn strip(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    if c == 'đ' {
+        return 'd';
+    }
+    match vowel(c) {
+        Some(v) => v.plain(),
+        None => c,
+    }
+}
+
+/// True when a lowercase letter carries any Vietnamese diacritic (tone, shape mark, or đ).
+pub fn has_mark(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    c == 'đ' || vowel(c).is_some_and(|v| v.tone != 0 || v.is_shaped())
+}
+
+/// Puts the tone of a lowercase syllable on one canonical vowel, so that "hoà" and "hòa",
+/// "thuỷ" and "thủy" become the same key. `syl` is rewritten in place.
+pub fn canonical_tone(syl: &mut [char]) {
+    let tone = take_tone(syl);
+    place_tone(syl, tone);
+}
+
+/// Removes the tone from every vowel of a lowercase syllable and returns it (the first one
+/// found, if a malformed syllable carries several).
+pub fn take_tone(syl: &mut [char]) -> u8 {
+    let mut tone = 0u8;
+    for c in syl.iter_mut() {
+        if let Some(v) = vowel(*c) {
+            if tone == 0 {
+                tone = v.tone;
+            }
+            *c = v.base();
+        }
+    }
+    tone
+}
+
+/// Puts `tone` on the canonical vowel of a toneless lowercase syllable.
+///
+/// The placement follows the traditional rule: a vowel with a shape mark takes the tone (the
+/// last one, as in "người"); otherwise, in a closed syllable the last vowel of the nucleus,
+/// in an open one the first of two vowels or the middle of three. The "qu" and "gi" onsets do
+/// not count as vowels. Any deterministic rule would do for matching; this one also reads well.
+pub fn place_tone(syl: &mut [char], tone: u8) {
+    if tone == 0 {
+        return;
+    }
+    let mut vowels: [usize; 8] = [0; 8];
+    let mut nv = 0usize;
+    for (i, &c) in syl.iter().enumerate() {
+        if vowel(c).is_some() && nv < vowels.len() {
+            vowels[nv] = i;
+            nv += 1;
+        }
+    }
+    if nv == 0 {
+        return;
+    }
+    let mut v = &vowels[..nv];
+    // "qu" and "gi" onsets: their u/i is part of the consonant when another vowel follows.
+    if v.len() > 1
+        && v[0] == 1
+        && ((syl[0] == 'q' && syl[1] == 'u') || (syl[0] == 'g' && syl[1] == 'i'))
+    {
+        v = &v[1..];
+    }
+    let shaped_last = v
+        .iter()
+        .rev()
+        .copied()
+        .find(|&i| vowel(syl[i]).is_some_and(|x| x.is_shaped()));
+    let at = match shaped_last {
+        Some(i) => i,
+        None => {
+            let last = v[v.len() - 1];
+            if last + 1 < syl.len() || v.len() == 1 {
+                last
+            } else if v.len() == 2 {
+                v[0]
+            } else {
+                v[1]
+            }
+        }
+    };
+    if let Some(x) = vowel(syl[at]) {
+        syl[at] = Vowel { row: x.row, tone }.char();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        let mut v: Vec<char> = s.chars().collect();
+        canonical_tone(&mut v);
+        v.into_iter().collect()
+    }
+
+    #[test]
+    fn tone_placement_is_unified() {
+        assert_eq!(canon("hoà"), canon("hòa"));
+        assert_eq!(canon("thuỷ"), canon("thủy"));
+        assert_eq!(canon("người"), "người");
+        assert_eq!(canon("nguời"), "nguời");
+        assert_eq!(canon("quýt"), "quýt");
+        assert_eq!(canon("gìn"), "gìn");
+        assert_eq!(canon("hoàn"), "hoàn");
+        assert_eq!(canon("mùa"), "mùa");
+        assert_eq!(canon("ngoài"), "ngoài");
+        assert_eq!(canon("khoẻ"), canon("khỏe"));
+    }
+
+    #[test]
+    fn strips_and_detects_marks() {
+        assert_eq!("địt mẹ".chars().map(strip).collect::<String>(), "dit me");
+        assert!(has_mark('đ') && has_mark('ơ') && has_mark('à'));
+        assert!(!has_mark('a') && !has_mark('z'));
+        assert_eq!(vowel('Ệ'), vowel('ệ'));
+    }
+}
