@@ -7,4 +7,6 @@
 
 pub mod detect;
 pub mod finding;
+pub mod item;
+pub mod rules;
 pub mod text;

@@ -1,4 +1,6 @@
-//! Detectors: each looks at one text and pushes [`Detection`]s (spans with a score). They know
-//! nothing about rules or subjects; the engine judges detections against the active rule pack.
+//! Detectors: each looks at one text and pushes [`Detection`](crate::finding::Detection)s
+//! (spans with a score). They know nothing about rules or subjects; the engine judges
+//! detections against the active rule pack.
 
+pub mod markers;
 pub mod personal_data;

@@ -1,0 +1,453 @@
+//! Pattern detectors driven by the marker phrases of `lexicons/markers.toml`: unverified claims
+//! (CS-6), abuse of office (CS-7), confidential documents (CS-10), policy topics and the
+//! personal-capacity disclaimer (CS-4), and approval in comments (CS-8).
+
+use crate::finding::{Category, Detection};
+use crate::text::{slice_chars, CharOffsets, Normalized, PhraseMatch, PhraseMatcher, PlainMatching};
+use regex::Regex;
+use serde::Deserialize;
+
+const MARKERS_TOML: &str = include_str!("../../../../lexicons/markers.toml");
+
+#[derive(Deserialize)]
+struct MarkerFile {
+    unverified_claim: ClaimMarkers,
+    abuse_of_office: OfficeMarkers,
+    confidential: SecrecyMarkers,
+    policy: PolicyMarkers,
+    approval: ApprovalMarkers,
+}
+
+#[derive(Deserialize)]
+struct ClaimMarkers {
+    score: f32,
+    phrases: Vec<String>,
+    headline_prefixes: Vec<String>,
+    allowed_hosts: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct OfficeMarkers {
+    score: f32,
+    office: Vec<String>,
+    pressure: Vec<String>,
+    pressure_alone_score: f32,
+    office_alone_score: f32,
+}
+
+#[derive(Deserialize)]
+struct SecrecyMarkers {
+    score: f32,
+    stamps_upper: Vec<String>,
+    urgency_stamps: Vec<String>,
+    phrases: Vec<String>,
+    phrase_score: f32,
+    document_number_window: usize,
+}
+
+#[derive(Deserialize)]
+struct PolicyMarkers {
+    min_topics: usize,
+    strong: Vec<String>,
+    topics: Vec<String>,
+    disclaimers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ApprovalMarkers {
+    phrases: Vec<String>,
+    disagreement: Vec<String>,
+}
+
+fn matcher(phrases: &[String]) -> PhraseMatcher {
+    PhraseMatcher::new(phrases.iter().map(|p| (p.as_str(), PlainMatching::Allowed)))
+}
+
+fn find(m: &PhraseMatcher, norm: &Normalized) -> Vec<PhraseMatch> {
+    let mut out = Vec::new();
+    m.find_all(norm, &mut out);
+    out
+}
+
+/// Is this post about policy, and does it say it speaks only for its author?
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyAssessment {
+    /// Policy-topic matches (strong ones first); empty when the post is not about policy.
+    pub topics: Vec<PhraseMatch>,
+    /// The disclaimer found in the text, if any.
+    pub disclaimer: Option<PhraseMatch>,
+}
+
+/// A link outside the allow-list of official sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnofficialLink {
+    pub url: String,
+    /// Char span in the text, when the link was found in the text rather than in `links`.
+    pub span: Option<(usize, usize)>,
+}
+
+/// The compiled marker detectors.
+pub struct MarkerDetector {
+    claims: PhraseMatcher,
+    claim_score: f32,
+    headline: Regex,
+    allowed_hosts: Vec<String>,
+    url: Regex,
+    office: PhraseMatcher,
+    pressure: PhraseMatcher,
+    office_cfg: OfficeMarkers,
+    stamps: PhraseMatcher,
+    stamp_names: Vec<String>,
+    urgency: Vec<String>,
+    stamp_false_friends: PhraseMatcher,
+    secrecy_phrases: PhraseMatcher,
+    secrecy_cfg: SecrecyMarkers,
+    document_number: Regex,
+    policy_strong: PhraseMatcher,
+    policy_topics: PhraseMatcher,
+    policy_min_topics: usize,
+    disclaimers: PhraseMatcher,
+    approval: PhraseMatcher,
+    disagreement: PhraseMatcher,
+}
+
+impl Default for MarkerDetector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MarkerDetector {
+    pub fn new() -> Self {
+        let f: MarkerFile =
+            toml::from_str(MARKERS_TOML).expect("lexicons/markers.toml is valid (checked by tests)");
+        let prefixes = f
+            .unverified_claim
+            .headline_prefixes
+            .iter()
+            .map(|p| regex::escape(p))
+            .collect::<Vec<_>>()
+            .join("|");
+        let headline = Regex::new(&format!(r"(?im)^[\s\p{{P}}\p{{So}}]*(?:{prefixes})\s*[:!]"))
+            .expect("headline regex compiles");
+        // "mật" in everyday compounds is not a stamp, whatever its case.
+        let false_friends = [
+            "bí mật", "mật khẩu", "mật ong", "mật mã", "mật thiết", "mật độ", "mật vụ", "mật thám",
+            "mật ngọt", "mật báo", "thân mật", "mật đàm", "khẩn cấp", "khẩn trương", "khẩn thiết",
+            "khẩn cầu",
+        ];
+        MarkerDetector {
+            claims: matcher(&f.unverified_claim.phrases),
+            claim_score: f.unverified_claim.score,
+            headline,
+            allowed_hosts: f.unverified_claim.allowed_hosts,
+            url: Regex::new(r"(?i)\bhttps?://[^\s<>()\[\]{}]+").expect("url regex compiles"),
+            office: matcher(&f.abuse_of_office.office),
+            pressure: matcher(&f.abuse_of_office.pressure),
+            office_cfg: f.abuse_of_office,
+            stamps: PhraseMatcher::new(
+                f.confidential.stamps_upper.iter().map(|p| (p.as_str(), PlainMatching::Forbidden)),
+            ),
+            stamp_names: f.confidential.stamps_upper.clone(),
+            urgency: f.confidential.urgency_stamps.clone(),
+            stamp_false_friends: PhraseMatcher::new(
+                false_friends.iter().map(|p| (*p, PlainMatching::Forbidden)),
+            ),
+            secrecy_phrases: matcher(&f.confidential.phrases),
+            secrecy_cfg: f.confidential,
+            document_number: Regex::new(
+                r"(?i)\b(?:số|so)\s*[:.]?\s*\d{1,6}(?:/\d{4})?/[\p{Lu}Đ]{1,10}(?:-[\p{Lu}Đ0-9]{1,12}){0,3}",
+            )
+            .expect("document number regex compiles"),
+            policy_strong: matcher(&f.policy.strong),
+            policy_topics: matcher(&f.policy.topics),
+            policy_min_topics: f.policy.min_topics,
+            disclaimers: matcher(&f.policy.disclaimers),
+            approval: matcher(&f.approval.phrases),
+            disagreement: matcher(&f.approval.disagreement),
+        }
+    }
+
+    /// Hearsay and rumour markers, and headline prefixes such as "NÓNG:" (CS-6, US-2).
+    pub fn unverified_claims(&self, text: &str, norm: &Normalized, out: &mut Vec<Detection>) {
+        for m in find(&self.claims, norm) {
+            out.push(Detection {
+                category: Category::UnverifiedClaim,
+                start: m.start,
+                end: m.end,
+                score: self.claim_score,
+                kind: None,
+                reason: format!("rumour marker \"{}\"", slice_chars(text, m.start, m.end)),
+            });
+        }
+        if let Some(h) = self.headline.find(text) {
+            let off = CharOffsets::new(text);
+            let (s, e) = off.span(h.start(), h.end());
+            let lead = h.as_str().chars().take_while(|c| !c.is_alphanumeric()).count();
+            out.push(Detection {
+                category: Category::UnverifiedClaim,
+                start: s + lead,
+                end: e,
+                score: self.claim_score * 0.8,
+                kind: None,
+                reason: "sensational headline prefix".into(),
+            });
+        }
+    }
+
+    /// Links in the text or in the item's `links` whose host is not an official source.
+    pub fn unofficial_links(&self, text: &str, links: &[String]) -> Vec<UnofficialLink> {
+        let mut out = Vec::new();
+        let off = CharOffsets::new(text);
+        for m in self.url.find_iter(text) {
+            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', '"', '\'']);
+            if !self.is_official(url) {
+                let (s, _) = off.span(m.start(), m.end());
+                out.push(UnofficialLink {
+                    url: url.to_string(),
+                    span: Some((s, s + url.chars().count())),
+                });
+            }
+        }
+        for l in links {
+            if !self.is_official(l) && !out.iter().any(|u| &u.url == l) {
+                out.push(UnofficialLink {
+                    url: l.clone(),
+                    span: None,
+                });
+            }
+        }
+        out
+    }
+
+    fn is_official(&self, url: &str) -> bool {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let host = rest
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("")
+            .rsplit('@')
+            .next()
+            .unwrap_or("");
+        let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+        let host = host.trim_end_matches('.');
+        self.allowed_hosts
+            .iter()
+            .any(|a| host == a || host.ends_with(&format!(".{a}")))
+    }
+
+    /// The author invoking an office or power together with pressure (CS-7).
+    pub fn abuse_of_office(&self, text: &str, norm: &Normalized, out: &mut Vec<Detection>) {
+        let office = find(&self.office, norm);
+        let pressure = find(&self.pressure, norm);
+        let cfg = &self.office_cfg;
+        let score = match (office.is_empty(), pressure.is_empty()) {
+            (true, true) => return,
+            (false, false) => cfg.score,
+            (true, false) => cfg.pressure_alone_score,
+            (false, true) => cfg.office_alone_score,
+        };
+        for (m, what) in office
+            .iter()
+            .map(|m| (m, "invokes office"))
+            .chain(pressure.iter().map(|m| (m, "pressure")))
+        {
+            out.push(Detection {
+                category: Category::AbuseOfOffice,
+                start: m.start,
+                end: m.end,
+                score,
+                kind: None,
+                reason: format!("{what}: \"{}\"", slice_chars(text, m.start, m.end)),
+            });
+        }
+    }
+
+    /// Secrecy stamps in capitals, internal-circulation phrases, and document numbers beside
+    /// them (CS-10).
+    pub fn confidential(&self, text: &str, norm: &Normalized, out: &mut Vec<Detection>) {
+        let cfg = &self.secrecy_cfg;
+        let friends = find(&self.stamp_false_friends, norm);
+        let mut anchors: Vec<(usize, usize)> = Vec::new();
+        let mut urgency_only: Vec<(usize, usize)> = Vec::new();
+        for m in find(&self.stamps, norm) {
+            let orig = slice_chars(text, m.start, m.end);
+            let upper = orig.chars().any(|c| c.is_uppercase()) && !orig.chars().any(|c| c.is_lowercase());
+            let inside_friend = friends.iter().any(|f| f.start <= m.start && m.end <= f.end);
+            if !upper || inside_friend {
+                continue;
+            }
+            let name = &self.stamp_names[m.phrase];
+            if self.urgency.contains(name) {
+                urgency_only.push((m.start, m.end));
+                continue;
+            }
+            anchors.push((m.start, m.end));
+            out.push(Detection {
+                category: Category::Confidential,
+                start: m.start,
+                end: m.end,
+                score: cfg.score,
+                kind: None,
+                reason: format!("secrecy stamp \"{orig}\""),
+            });
+        }
+        for m in find(&self.secrecy_phrases, norm) {
+            anchors.push((m.start, m.end));
+            out.push(Detection {
+                category: Category::Confidential,
+                start: m.start,
+                end: m.end,
+                score: cfg.phrase_score,
+                kind: None,
+                reason: format!("internal-document marker \"{}\"", slice_chars(text, m.start, m.end)),
+            });
+        }
+        let off = CharOffsets::new(text);
+        let numbers: Vec<(usize, usize)> = self
+            .document_number
+            .find_iter(text)
+            .map(|m| off.span(m.start(), m.end()))
+            .collect();
+        let near = |a: &(usize, usize), n: &(usize, usize)| {
+            n.0 <= a.1 + cfg.document_number_window && a.0 <= n.1 + cfg.document_number_window
+        };
+        // An urgency stamp is only an internal-document marker beside a document number.
+        for u in &urgency_only {
+            if numbers.iter().any(|n| near(u, n)) {
+                anchors.push(*u);
+                out.push(Detection {
+                    category: Category::Confidential,
+                    start: u.0,
+                    end: u.1,
+                    score: cfg.phrase_score,
+                    kind: None,
+                    reason: format!("urgency stamp \"{}\" on a document", slice_chars(text, u.0, u.1)),
+                });
+            }
+        }
+        for n in &numbers {
+            if anchors.iter().any(|a| near(a, n)) {
+                out.push(Detection {
+                    category: Category::Confidential,
+                    start: n.0,
+                    end: n.1,
+                    score: cfg.score,
+                    kind: None,
+                    reason: format!(
+                        "document number \"{}\" beside a secrecy marker",
+                        slice_chars(text, n.0, n.1)
+                    ),
+                });
+            }
+        }
+    }
+
+    /// Policy topics and the personal-capacity disclaimer (CS-4).
+    pub fn policy(&self, norm: &Normalized) -> PolicyAssessment {
+        let strong = find(&self.policy_strong, norm);
+        let mut topics = find(&self.policy_topics, norm);
+        let mut distinct: Vec<usize> = topics.iter().map(|m| m.phrase).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let about_policy = !strong.is_empty() || distinct.len() >= self.policy_min_topics;
+        let disclaimer = find(&self.disclaimers, norm).into_iter().next();
+        if !about_policy {
+            topics.clear();
+        }
+        let mut all = strong;
+        if about_policy {
+            all.append(&mut topics);
+        }
+        PolicyAssessment {
+            topics: all,
+            disclaimer,
+        }
+    }
+
+    /// Whether a comment approves of what it answers (CS-8): an approval phrase and no sign of
+    /// disagreement.
+    pub fn approves(&self, norm: &Normalized) -> bool {
+        !find(&self.approval, norm).is_empty() && find(&self.disagreement, norm).is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(f: impl Fn(&MarkerDetector, &str, &Normalized, &mut Vec<Detection>), text: &str) -> Vec<String> {
+        let d = MarkerDetector::new();
+        let mut out = Vec::new();
+        f(&d, text, &Normalized::new(text), &mut out);
+        out.iter()
+            .filter(|x| x.score >= 0.5)
+            .map(|x| slice_chars(text, x.start, x.end).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn finds_rumour_markers_and_headlines() {
+        let f = |d: &MarkerDetector, t: &str, n: &Normalized, o: &mut Vec<Detection>| d.unverified_claims(t, n, o);
+        assert_eq!(run(f, "Nghe nói sắp tăng giá xăng"), vec!["Nghe nói"]);
+        assert_eq!(run(f, "🔥 NÓNG: cháy lớn ở quận 1"), vec!["NÓNG:"]);
+        assert_eq!(run(f, "nghe noi sap tang gia"), vec!["nghe noi"]);
+        assert!(run(f, "Trời hôm nay nóng quá: 40 độ").is_empty());
+        assert!(run(f, "Tôi nghe nhạc và nói chuyện").is_empty());
+    }
+
+    #[test]
+    fn flags_links_outside_the_allow_list() {
+        let d = MarkerDetector::new();
+        let text = "Xem https://chinhphu.vn/a và https://tinhot24h.xyz/b.";
+        let got = d.unofficial_links(text, &["https://moh.gov.vn/x".into(), "http://abc.com".into()]);
+        let urls: Vec<_> = got.iter().map(|u| u.url.as_str()).collect();
+        assert_eq!(urls, vec!["https://tinhot24h.xyz/b", "http://abc.com"]);
+        let (s, e) = got[0].span.unwrap();
+        assert_eq!(slice_chars(text, s, e), "https://tinhot24h.xyz/b");
+        assert!(d.unofficial_links("", &["https://evilgov.vn.example.com".into()]).len() == 1);
+    }
+
+    #[test]
+    fn abuse_of_office_needs_power_and_pressure() {
+        let f = |d: &MarkerDetector, t: &str, n: &Normalized, o: &mut Vec<Detection>| d.abuse_of_office(t, n, o);
+        let got = run(f, "Tôi là trưởng phòng, liệu hồn mà dọn quán đi");
+        assert_eq!(got, vec!["Tôi là trưởng phòng", "liệu hồn"]);
+        let got = run(f, "Mày có biết tao là ai không? Tao sẽ cho thanh tra quán mày");
+        assert!(got.iter().any(|g| g == "cho thanh tra"), "{got:?}");
+        assert!(got.iter().any(|g| g.contains("tao là ai")), "{got:?}");
+        assert!(run(f, "Tôi là trưởng phòng kế toán của công ty").is_empty());
+    }
+
+    #[test]
+    fn confidential_stamps_are_capitals_beside_numbers() {
+        let f = |d: &MarkerDetector, t: &str, n: &Normalized, o: &mut Vec<Detection>| d.confidential(t, n, o);
+        let got = run(f, "MẬT\nSố: 12/QĐ-UBND về việc điều động cán bộ");
+        assert_eq!(got, vec!["MẬT", "Số: 12/QĐ-UBND"]);
+        assert_eq!(run(f, "Tài liệu này lưu hành nội bộ"), vec!["lưu hành nội bộ"]);
+        assert!(run(f, "Mua mật ong rừng, mật khẩu wifi là 123").is_empty());
+        assert!(run(f, "ĐÂY LÀ BÍ MẬT CỦA CHÚNG TA").is_empty());
+        assert!(run(f, "Theo Quyết định số 874/QĐ-BTTTT ngày 17/6/2021").is_empty());
+        assert!(run(f, "KHẨN CẤP: cần máu nhóm O").is_empty());
+        assert_eq!(run(f, "HỎA TỐC\nSố 45/CV-UBND"), vec!["HỎA TỐC", "Số 45/CV-UBND"]);
+    }
+
+    #[test]
+    fn policy_posts_and_disclaimers() {
+        let d = MarkerDetector::new();
+        let a = d.policy(&Normalized::new("Nghị định mới về học phí thật bất hợp lý"));
+        assert!(!a.topics.is_empty() && a.disclaimer.is_none());
+        let a = d.policy(&Normalized::new("Chính sách thuế mới — đây là ý kiến cá nhân, không đại diện cho cơ quan"));
+        assert!(!a.topics.is_empty() && a.disclaimer.is_some());
+        assert!(d.policy(&Normalized::new("Hôm nay trời đẹp, đi ăn phở")).topics.is_empty());
+        assert!(d.policy(&Normalized::new("Quy định của chung cư")).topics.is_empty());
+    }
+
+    #[test]
+    fn approval_in_comments() {
+        let d = MarkerDetector::new();
+        assert!(d.approves(&Normalized::new("Chuẩn quá, share ngay")));
+        assert!(!d.approves(&Normalized::new("Tin giả đấy, đừng share")));
+        assert!(!d.approves(&Normalized::new("Hôm nay tôi đi học")));
+    }
+}

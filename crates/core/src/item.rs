@@ -1,0 +1,194 @@
+//! The items that quytac checks: posts and profiles, as read from JSON (CONTRACT.md, section 1).
+//! Parsing validates at the edge, so an [`Item`] past this point is well-formed.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Who a subject of the code of conduct is (RULES.md, "Subjects").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Citizen,
+    Organization,
+    CivilServant,
+    Agency,
+    Provider,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Citizen,
+        Role::Organization,
+        Role::CivilServant,
+        Role::Agency,
+        Role::Provider,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Citizen => "citizen",
+            Role::Organization => "organization",
+            Role::CivilServant => "civil_servant",
+            Role::Agency => "agency",
+            Role::Provider => "provider",
+        }
+    }
+}
+
+/// The author of a post, as far as the post tells.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Author {
+    #[serde(default, deserialize_with = "opt_id")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// The author's profile carries a pinned personal-capacity disclaimer (CS-4).
+    #[serde(default)]
+    pub disclaimer: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngagementKind {
+    Like,
+    Share,
+    Comment,
+}
+
+/// A post that reacts to an earlier item (CS-8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Engagement {
+    pub kind: EngagementKind,
+    #[serde(deserialize_with = "id")]
+    pub target_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+    pub text: String,
+    #[serde(default)]
+    pub author: Author,
+    #[serde(default)]
+    pub engages: Option<Engagement>,
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub legal_name: Option<String>,
+    /// Path of the profile photo, relative to the input file's folder (checked by CS-2).
+    #[serde(default)]
+    pub photo: Option<String>,
+    #[serde(default)]
+    pub workplace: Option<String>,
+    /// Id of the agency that vouches for the account (CS-3).
+    #[serde(default)]
+    pub vouched_by: Option<String>,
+    #[serde(default)]
+    pub bio: Option<String>,
+}
+
+/// One line of `quytac check` input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Item {
+    Post(Post),
+    Profile(Profile),
+}
+
+impl Item {
+    pub fn id(&self) -> &str {
+        match self {
+            Item::Post(p) => &p.id,
+            Item::Profile(p) => &p.id,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Item::Post(_) => "post",
+            Item::Profile(_) => "profile",
+        }
+    }
+
+    /// Parses one JSON item. An item without `type` is a post, the common case.
+    pub fn from_json(line: &str) -> Result<Item, String> {
+        let mut value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+        let obj = value
+            .as_object_mut()
+            .ok_or_else(|| "an item must be a JSON object".to_string())?;
+        match obj.get("type") {
+            None => {
+                obj.insert("type".into(), "post".into());
+            }
+            Some(serde_json::Value::String(t)) if t == "post" || t == "profile" => {}
+            Some(other) => {
+                return Err(format!(
+                    "unknown item type {other}: expected \"post\" or \"profile\""
+                ))
+            }
+        }
+        serde_json::from_value(value).map_err(|e| format!("invalid item: {e}"))
+    }
+}
+
+/// Ids may be written as strings or numbers; both become strings.
+fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) if !s.is_empty() => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!(
+            "an id must be a non-empty string or a number, not {other}"
+        ))),
+    }
+}
+
+fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) => Ok(Some(s)),
+        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+        other => Err(serde::de::Error::custom(format!(
+            "an id must be a string or a number, not {other}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_contract_examples() {
+        let p = Item::from_json(r#"{"id":"p1","type":"post","text":"xin chào","author":{"id":"u1","role":"civil_servant","agency":"so-tt-hn","disclaimer":false},"engages":{"kind":"share","target_id":"p0"},"links":["https://x.vn"],"extra":1}"#).unwrap();
+        let Item::Post(p) = p else { panic!("not a post") };
+        assert_eq!(p.author.role, Role::CivilServant);
+        assert_eq!(p.engages.unwrap().kind, EngagementKind::Share);
+        let u = Item::from_json(r#"{"id":"u1","type":"profile","role":"civil_servant","display_name":"Nguyen Van An","legal_name":"Nguyễn Văn An"}"#).unwrap();
+        assert_eq!(u.type_name(), "profile");
+        assert_eq!(Item::from_json(r#"{"id":7,"text":"a"}"#).unwrap().id(), "7");
+    }
+
+    #[test]
+    fn rejects_bad_items_with_a_reason() {
+        assert!(Item::from_json("{").unwrap_err().contains("invalid JSON"));
+        assert!(Item::from_json("[1]").unwrap_err().contains("object"));
+        assert!(Item::from_json(r#"{"id":"p"}"#).unwrap_err().contains("text"));
+        assert!(Item::from_json(r#"{"id":"p","type":"video","text":""}"#).unwrap_err().contains("unknown item type"));
+        assert!(Item::from_json(r#"{"id":"p","text":"a","author":{"role":"king"}}"#).is_err());
+        assert!(Item::from_json(r#"{"id":"","text":"a"}"#).is_err());
+    }
+}
