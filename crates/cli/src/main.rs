@@ -1,1 +1,70 @@
-fn main(){}
+//! The `quytac` command: argument parsing and glue around `quytac-core`.
+
+mod check;
+mod eval;
+mod input;
+mod report;
+mod rules_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// quytac — the social-network code of conduct, executable.
+///
+/// Checks Vietnamese posts and profiles against the rules of a rule pack (by default the 2018
+/// draft code of conduct of the Ministry of Information and Communications) and explains every
+/// finding with its rule, evidence span and message in Vietnamese and English.
+#[derive(Parser)]
+#[command(name = "quytac", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check JSON Lines items (posts, profiles) or one text against a rule pack.
+    Check(check::CheckArgs),
+    /// Print the input with personal data masked.
+    Redact(check::RedactArgs),
+    /// List the rules of a pack, in Vietnamese and English.
+    Rules(rules_cmd::RulesArgs),
+    /// Measure the engine on labelled data (ViHSD, ViHOS, the personal-data test set).
+    Eval(eval::EvalArgs),
+}
+
+/// Exit status for usage errors and unreadable input (CONTRACT.md, section 1).
+pub const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match &cli.command {
+        Command::Check(a) => check::run_check(a),
+        Command::Redact(a) => check::run_redact(a),
+        Command::Rules(a) => rules_cmd::run(a),
+        Command::Eval(a) => eval::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quytac: {e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// A reader of our output went away (`quytac check … | head`): not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

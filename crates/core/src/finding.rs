@@ -77,6 +77,31 @@ impl Category {
         }
     }
 
+    /// A short Vietnamese name of the category, for messages.
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Category::Offensive => "ngôn từ thiếu văn hóa",
+            Category::Hate => "ngôn từ gây thù hận",
+            Category::Violence => "kích động bạo lực",
+            Category::RegionalDiscrimination => "phân biệt vùng miền",
+            Category::GenderDiscrimination => "phân biệt giới tính",
+            Category::ReligiousDiscrimination => "phân biệt tôn giáo",
+            Category::PersonalData => "dữ liệu cá nhân",
+            Category::Confidential => "thông tin nội bộ",
+            Category::MissingDisclaimer => "thiếu tuyên bố ý kiến cá nhân",
+            Category::UnverifiedClaim => "thông tin chưa kiểm chứng",
+            Category::AbuseOfOffice => "lạm dụng chức vụ",
+            Category::EndorsesHarmful => "đồng tình với thông tin xấu",
+            Category::RealName => "tên thật",
+            Category::RealPhoto => "ảnh thật",
+            Category::Workplace => "cơ quan công tác",
+            Category::UnverifiedPage => "trang chưa xác thực",
+            Category::ResponsiblePerson => "người chịu trách nhiệm",
+            Category::PortalInconsistency => "không nhất quán với cổng thông tin",
+            Category::ResponseOverdue => "phản hồi quá hạn",
+        }
+    }
+
     /// Categories that make a post's ViHSD label `hate` rather than `offensive`.
     pub fn is_hateful(self) -> bool {
         matches!(
@@ -213,7 +238,70 @@ pub struct Finding {
     pub end: Option<usize>,
     pub evidence: String,
     pub kind: Option<PersonalDataKind>,
+    #[serde(serialize_with = "rounded")]
     pub score: f32,
     pub message_vi: String,
     pub message_en: String,
+}
+
+/// The ViHSD three-way label of a post's whole text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    Clean,
+    Offensive,
+    Hate,
+}
+
+impl Label {
+    pub const ALL: [Label; 3] = [Label::Clean, Label::Offensive, Label::Hate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Clean => "clean",
+            Label::Offensive => "offensive",
+            Label::Hate => "hate",
+        }
+    }
+
+    /// The ViHSD `label_id` (0 clean, 1 offensive, 2 hate).
+    pub fn from_id(id: u8) -> Option<Label> {
+        Label::ALL.get(id as usize).copied()
+    }
+
+    pub fn id(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The outcome of a check: the highest severity among the findings (`info` does not count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Review,
+    Violation,
+}
+
+impl Verdict {
+    pub fn of(findings: &[Finding]) -> Verdict {
+        match findings.iter().map(|f| f.severity).max() {
+            Some(Severity::Violation) => Verdict::Violation,
+            Some(Severity::Review) => Verdict::Review,
+            _ => Verdict::Pass,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Review => "review",
+            Verdict::Violation => "violation",
+        }
+    }
+}
+
+/// Scores are printed with three decimals: `0.9`, not `0.8999999761581421`.
+fn rounded<S: serde::Serializer>(x: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((f64::from(*x) * 1000.0).round() / 1000.0)
 }

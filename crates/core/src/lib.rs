@@ -6,7 +6,11 @@
 //! Main types: [`finding::Category`], [`finding::Detection`], [`finding::Finding`].
 
 pub mod detect;
+pub mod eval;
 pub mod finding;
 pub mod item;
+pub mod redact;
 pub mod rules;
 pub mod text;
+pub mod identity;
+pub mod engine;

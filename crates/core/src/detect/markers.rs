@@ -59,16 +59,6 @@ struct ApprovalMarkers {
     disagreement: Vec<String>,
 }
 
-fn matcher(phrases: &[String]) -> PhraseMatcher {
-    PhraseMatcher::new(phrases.iter().map(|p| (p.as_str(), PlainMatching::Allowed)))
-}
-
-fn find(m: &PhraseMatcher, norm: &Normalized) -> Vec<PhraseMatch> {
-    let mut out = Vec::new();
-    m.find_all(norm, &mut out);
-    out
-}
-
 /// Is this post about policy, and does it say it speaks only for its author?
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyAssessment {
@@ -86,29 +76,54 @@ pub struct UnofficialLink {
     pub span: Option<(usize, usize)>,
 }
 
-/// The compiled marker detectors.
+/// The marker lists, each phrase of the combined matcher belongs to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Claim,
+    Office,
+    Pressure,
+    Stamp,
+    StampFalseFriend,
+    Secrecy,
+    PolicyStrong,
+    PolicyTopic,
+    Disclaimer,
+    Approval,
+    Disagreement,
+}
+
+/// All marker matches of one text, from a single pass over its keys.
+pub struct MarkerHits<'a> {
+    matches: Vec<PhraseMatch>,
+    groups: &'a [Group],
+}
+
+impl MarkerHits<'_> {
+    fn of(&self, g: Group) -> impl Iterator<Item = &PhraseMatch> + '_ {
+        self.matches.iter().filter(move |m| self.groups[m.phrase] == g)
+    }
+
+    fn has(&self, g: Group) -> bool {
+        self.of(g).next().is_some()
+    }
+}
+
+/// The compiled marker detectors. All phrase lists share one matcher, so a text is scanned
+/// once whatever the number of lists.
 pub struct MarkerDetector {
-    claims: PhraseMatcher,
+    phrases: PhraseMatcher,
+    groups: Vec<Group>,
+    /// Canonical text of each phrase (for stamps: the capitalised stamp).
+    names: Vec<String>,
     claim_score: f32,
     headline: Regex,
     allowed_hosts: Vec<String>,
     url: Regex,
-    office: PhraseMatcher,
-    pressure: PhraseMatcher,
     office_cfg: OfficeMarkers,
-    stamps: PhraseMatcher,
-    stamp_names: Vec<String>,
     urgency: Vec<String>,
-    stamp_false_friends: PhraseMatcher,
-    secrecy_phrases: PhraseMatcher,
     secrecy_cfg: SecrecyMarkers,
     document_number: Regex,
-    policy_strong: PhraseMatcher,
-    policy_topics: PhraseMatcher,
     policy_min_topics: usize,
-    disclaimers: PhraseMatcher,
-    approval: PhraseMatcher,
-    disagreement: PhraseMatcher,
 }
 
 impl Default for MarkerDetector {
@@ -135,42 +150,70 @@ impl MarkerDetector {
             "bí mật", "mật khẩu", "mật ong", "mật mã", "mật thiết", "mật độ", "mật vụ", "mật thám",
             "mật ngọt", "mật báo", "thân mật", "mật đàm", "khẩn cấp", "khẩn trương", "khẩn thiết",
             "khẩn cầu",
+        ]
+        .map(String::from);
+        let lists: [(Group, &[String]); 11] = [
+            (Group::Claim, &f.unverified_claim.phrases),
+            (Group::Office, &f.abuse_of_office.office),
+            (Group::Pressure, &f.abuse_of_office.pressure),
+            (Group::Stamp, &f.confidential.stamps_upper),
+            (Group::StampFalseFriend, &false_friends),
+            (Group::Secrecy, &f.confidential.phrases),
+            (Group::PolicyStrong, &f.policy.strong),
+            (Group::PolicyTopic, &f.policy.topics),
+            (Group::Disclaimer, &f.policy.disclaimers),
+            (Group::Approval, &f.approval.phrases),
+            (Group::Disagreement, &f.approval.disagreement),
         ];
+        let mut groups = Vec::new();
+        let mut names = Vec::new();
+        for (g, list) in lists {
+            for p in list {
+                groups.push(g);
+                names.push(p.clone());
+            }
+        }
+        // Stamps and their false friends are about exact words, never unaccented spellings.
+        let phrases = PhraseMatcher::new(names.iter().zip(&groups).map(|(p, g)| {
+            let plain = if matches!(g, Group::Stamp | Group::StampFalseFriend) {
+                PlainMatching::Forbidden
+            } else {
+                PlainMatching::Allowed
+            };
+            (p.as_str(), plain)
+        }));
         MarkerDetector {
-            claims: matcher(&f.unverified_claim.phrases),
+            phrases,
+            groups,
+            names,
             claim_score: f.unverified_claim.score,
             headline,
             allowed_hosts: f.unverified_claim.allowed_hosts,
             url: Regex::new(r"(?i)\bhttps?://[^\s<>()\[\]{}]+").expect("url regex compiles"),
-            office: matcher(&f.abuse_of_office.office),
-            pressure: matcher(&f.abuse_of_office.pressure),
             office_cfg: f.abuse_of_office,
-            stamps: PhraseMatcher::new(
-                f.confidential.stamps_upper.iter().map(|p| (p.as_str(), PlainMatching::Forbidden)),
-            ),
-            stamp_names: f.confidential.stamps_upper.clone(),
             urgency: f.confidential.urgency_stamps.clone(),
-            stamp_false_friends: PhraseMatcher::new(
-                false_friends.iter().map(|p| (*p, PlainMatching::Forbidden)),
-            ),
-            secrecy_phrases: matcher(&f.confidential.phrases),
             secrecy_cfg: f.confidential,
             document_number: Regex::new(
                 r"(?i)\b(?:số|so)\s*[:.]?\s*\d{1,6}(?:/\d{4})?/[\p{Lu}Đ]{1,10}(?:-[\p{Lu}Đ0-9]{1,12}){0,3}",
             )
             .expect("document number regex compiles"),
-            policy_strong: matcher(&f.policy.strong),
-            policy_topics: matcher(&f.policy.topics),
             policy_min_topics: f.policy.min_topics,
-            disclaimers: matcher(&f.policy.disclaimers),
-            approval: matcher(&f.approval.phrases),
-            disagreement: matcher(&f.approval.disagreement),
+        }
+    }
+
+    /// Scans a text once for every marker list.
+    pub fn scan(&self, norm: &Normalized) -> MarkerHits<'_> {
+        let mut matches = Vec::new();
+        self.phrases.find_all(norm, &mut matches);
+        MarkerHits {
+            matches,
+            groups: &self.groups,
         }
     }
 
     /// Hearsay and rumour markers, and headline prefixes such as "NÓNG:" (CS-6, US-2).
-    pub fn unverified_claims(&self, text: &str, norm: &Normalized, out: &mut Vec<Detection>) {
-        for m in find(&self.claims, norm) {
+    pub fn unverified_claims(&self, text: &str, hits: &MarkerHits, out: &mut Vec<Detection>) {
+        for m in hits.of(Group::Claim) {
             out.push(Detection {
                 category: Category::UnverifiedClaim,
                 start: m.start,
@@ -198,6 +241,9 @@ impl MarkerDetector {
     /// Links in the text or in the item's `links` whose host is not an official source.
     pub fn unofficial_links(&self, text: &str, links: &[String]) -> Vec<UnofficialLink> {
         let mut out = Vec::new();
+        if !text.contains("://") && links.is_empty() {
+            return out;
+        }
         let off = CharOffsets::new(text);
         for m in self.url.find_iter(text) {
             let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', '"', '\'']);
@@ -237,9 +283,9 @@ impl MarkerDetector {
     }
 
     /// The author invoking an office or power together with pressure (CS-7).
-    pub fn abuse_of_office(&self, text: &str, norm: &Normalized, out: &mut Vec<Detection>) {
-        let office = find(&self.office, norm);
-        let pressure = find(&self.pressure, norm);
+    pub fn abuse_of_office(&self, text: &str, hits: &MarkerHits, out: &mut Vec<Detection>) {
+        let office: Vec<_> = hits.of(Group::Office).collect();
+        let pressure: Vec<_> = hits.of(Group::Pressure).collect();
         let cfg = &self.office_cfg;
         let score = match (office.is_empty(), pressure.is_empty()) {
             (true, true) => return,
@@ -249,8 +295,8 @@ impl MarkerDetector {
         };
         for (m, what) in office
             .iter()
-            .map(|m| (m, "invokes office"))
-            .chain(pressure.iter().map(|m| (m, "pressure")))
+            .map(|m| (*m, "invokes office"))
+            .chain(pressure.iter().map(|m| (*m, "pressure")))
         {
             out.push(Detection {
                 category: Category::AbuseOfOffice,
@@ -265,19 +311,19 @@ impl MarkerDetector {
 
     /// Secrecy stamps in capitals, internal-circulation phrases, and document numbers beside
     /// them (CS-10).
-    pub fn confidential(&self, text: &str, norm: &Normalized, out: &mut Vec<Detection>) {
+    pub fn confidential(&self, text: &str, hits: &MarkerHits, out: &mut Vec<Detection>) {
         let cfg = &self.secrecy_cfg;
-        let friends = find(&self.stamp_false_friends, norm);
+        let friends: Vec<_> = hits.of(Group::StampFalseFriend).collect();
         let mut anchors: Vec<(usize, usize)> = Vec::new();
         let mut urgency_only: Vec<(usize, usize)> = Vec::new();
-        for m in find(&self.stamps, norm) {
+        for m in hits.of(Group::Stamp) {
             let orig = slice_chars(text, m.start, m.end);
             let upper = orig.chars().any(|c| c.is_uppercase()) && !orig.chars().any(|c| c.is_lowercase());
             let inside_friend = friends.iter().any(|f| f.start <= m.start && m.end <= f.end);
             if !upper || inside_friend {
                 continue;
             }
-            let name = &self.stamp_names[m.phrase];
+            let name = &self.names[m.phrase];
             if self.urgency.contains(name) {
                 urgency_only.push((m.start, m.end));
                 continue;
@@ -292,7 +338,7 @@ impl MarkerDetector {
                 reason: format!("secrecy stamp \"{orig}\""),
             });
         }
-        for m in find(&self.secrecy_phrases, norm) {
+        for m in hits.of(Group::Secrecy) {
             anchors.push((m.start, m.end));
             out.push(Detection {
                 category: Category::Confidential,
@@ -302,6 +348,9 @@ impl MarkerDetector {
                 kind: None,
                 reason: format!("internal-document marker \"{}\"", slice_chars(text, m.start, m.end)),
             });
+        }
+        if anchors.is_empty() && urgency_only.is_empty() {
+            return;
         }
         let off = CharOffsets::new(text);
         let numbers: Vec<(usize, usize)> = self
@@ -344,31 +393,25 @@ impl MarkerDetector {
     }
 
     /// Policy topics and the personal-capacity disclaimer (CS-4).
-    pub fn policy(&self, norm: &Normalized) -> PolicyAssessment {
-        let strong = find(&self.policy_strong, norm);
-        let mut topics = find(&self.policy_topics, norm);
-        let mut distinct: Vec<usize> = topics.iter().map(|m| m.phrase).collect();
+    pub fn policy(&self, hits: &MarkerHits) -> PolicyAssessment {
+        let mut topics: Vec<PhraseMatch> = hits.of(Group::PolicyStrong).copied().collect();
+        let strong = !topics.is_empty();
+        let mut distinct: Vec<usize> = hits.of(Group::PolicyTopic).map(|m| m.phrase).collect();
         distinct.sort_unstable();
         distinct.dedup();
-        let about_policy = !strong.is_empty() || distinct.len() >= self.policy_min_topics;
-        let disclaimer = find(&self.disclaimers, norm).into_iter().next();
-        if !about_policy {
-            topics.clear();
-        }
-        let mut all = strong;
-        if about_policy {
-            all.append(&mut topics);
+        if strong || distinct.len() >= self.policy_min_topics {
+            topics.extend(hits.of(Group::PolicyTopic).copied());
         }
         PolicyAssessment {
-            topics: all,
-            disclaimer,
+            topics,
+            disclaimer: hits.of(Group::Disclaimer).next().copied(),
         }
     }
 
     /// Whether a comment approves of what it answers (CS-8): an approval phrase and no sign of
     /// disagreement.
-    pub fn approves(&self, norm: &Normalized) -> bool {
-        !find(&self.approval, norm).is_empty() && find(&self.disagreement, norm).is_empty()
+    pub fn approves(&self, hits: &MarkerHits) -> bool {
+        hits.has(Group::Approval) && !hits.has(Group::Disagreement)
     }
 }
 
@@ -376,10 +419,11 @@ impl MarkerDetector {
 mod tests {
     use super::*;
 
-    fn run(f: impl Fn(&MarkerDetector, &str, &Normalized, &mut Vec<Detection>), text: &str) -> Vec<String> {
+    fn run(f: impl Fn(&MarkerDetector, &str, &MarkerHits, &mut Vec<Detection>), text: &str) -> Vec<String> {
         let d = MarkerDetector::new();
         let mut out = Vec::new();
-        f(&d, text, &Normalized::new(text), &mut out);
+        let norm = Normalized::new(text);
+        f(&d, text, &d.scan(&norm), &mut out);
         out.iter()
             .filter(|x| x.score >= 0.5)
             .map(|x| slice_chars(text, x.start, x.end).to_string())
@@ -388,7 +432,7 @@ mod tests {
 
     #[test]
     fn finds_rumour_markers_and_headlines() {
-        let f = |d: &MarkerDetector, t: &str, n: &Normalized, o: &mut Vec<Detection>| d.unverified_claims(t, n, o);
+        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| d.unverified_claims(t, n, o);
         assert_eq!(run(f, "Nghe nói sắp tăng giá xăng"), vec!["Nghe nói"]);
         assert_eq!(run(f, "🔥 NÓNG: cháy lớn ở quận 1"), vec!["NÓNG:"]);
         assert_eq!(run(f, "nghe noi sap tang gia"), vec!["nghe noi"]);
@@ -410,7 +454,7 @@ mod tests {
 
     #[test]
     fn abuse_of_office_needs_power_and_pressure() {
-        let f = |d: &MarkerDetector, t: &str, n: &Normalized, o: &mut Vec<Detection>| d.abuse_of_office(t, n, o);
+        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| d.abuse_of_office(t, n, o);
         let got = run(f, "Tôi là trưởng phòng, liệu hồn mà dọn quán đi");
         assert_eq!(got, vec!["Tôi là trưởng phòng", "liệu hồn"]);
         let got = run(f, "Mày có biết tao là ai không? Tao sẽ cho thanh tra quán mày");
@@ -421,7 +465,7 @@ mod tests {
 
     #[test]
     fn confidential_stamps_are_capitals_beside_numbers() {
-        let f = |d: &MarkerDetector, t: &str, n: &Normalized, o: &mut Vec<Detection>| d.confidential(t, n, o);
+        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| d.confidential(t, n, o);
         let got = run(f, "MẬT\nSố: 12/QĐ-UBND về việc điều động cán bộ");
         assert_eq!(got, vec!["MẬT", "Số: 12/QĐ-UBND"]);
         assert_eq!(run(f, "Tài liệu này lưu hành nội bộ"), vec!["lưu hành nội bộ"]);
@@ -432,22 +476,30 @@ mod tests {
         assert_eq!(run(f, "HỎA TỐC\nSố 45/CV-UBND"), vec!["HỎA TỐC", "Số 45/CV-UBND"]);
     }
 
+    fn policy(d: &MarkerDetector, n: &Normalized) -> PolicyAssessment {
+        d.policy(&d.scan(n))
+    }
+
+    fn approves(d: &MarkerDetector, n: &Normalized) -> bool {
+        d.approves(&d.scan(n))
+    }
+
     #[test]
     fn policy_posts_and_disclaimers() {
         let d = MarkerDetector::new();
-        let a = d.policy(&Normalized::new("Nghị định mới về học phí thật bất hợp lý"));
+        let a = policy(&d, &Normalized::new("Nghị định mới về học phí thật bất hợp lý"));
         assert!(!a.topics.is_empty() && a.disclaimer.is_none());
-        let a = d.policy(&Normalized::new("Chính sách thuế mới — đây là ý kiến cá nhân, không đại diện cho cơ quan"));
+        let a = policy(&d, &Normalized::new("Chính sách thuế mới — đây là ý kiến cá nhân, không đại diện cho cơ quan"));
         assert!(!a.topics.is_empty() && a.disclaimer.is_some());
-        assert!(d.policy(&Normalized::new("Hôm nay trời đẹp, đi ăn phở")).topics.is_empty());
-        assert!(d.policy(&Normalized::new("Quy định của chung cư")).topics.is_empty());
+        assert!(policy(&d, &Normalized::new("Hôm nay trời đẹp, đi ăn phở")).topics.is_empty());
+        assert!(policy(&d, &Normalized::new("Quy định của chung cư")).topics.is_empty());
     }
 
     #[test]
     fn approval_in_comments() {
         let d = MarkerDetector::new();
-        assert!(d.approves(&Normalized::new("Chuẩn quá, share ngay")));
-        assert!(!d.approves(&Normalized::new("Tin giả đấy, đừng share")));
-        assert!(!d.approves(&Normalized::new("Hôm nay tôi đi học")));
+        assert!(approves(&d, &Normalized::new("Chuẩn quá, share ngay")));
+        assert!(!approves(&d, &Normalized::new("Tin giả đấy, đừng share")));
+        assert!(!approves(&d, &Normalized::new("Hôm nay tôi đi học")));
     }
 }

@@ -2,5 +2,6 @@
 //! (spans with a score). They know nothing about rules or subjects; the engine judges
 //! detections against the active rule pack.
 
+pub mod lexicon;
 pub mod markers;
 pub mod personal_data;

@@ -161,8 +161,24 @@ fn is_joiner(c: char) -> bool {
     )
 }
 
+/// A letter. ASCII and Vietnamese letters are answered from tables; only other scripts pay for
+/// the general Unicode lookup (this runs on every character of every text).
+#[inline]
+fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        vietnamese::is_vietnamese_letter(c) || c.is_alphabetic()
+    }
+}
+
+#[inline]
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '@' || c == '$'
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '@' || c == '$'
+    } else {
+        is_letter(c) || c.is_numeric()
+    }
 }
 
 /// Cyrillic and Greek letters that users put in place of Latin ones to dodge filters.
@@ -223,43 +239,49 @@ fn fold_leet(c: char) -> char {
 /// A base character and the combining marks that follow it form one cluster; the cluster is
 /// normalised as a whole (so decomposed input composes) and all its output points back to it.
 fn fold_chars(text: &str, out: &mut Vec<Folded>) {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0usize;
+    let mut chars = text.chars().peekable();
+    let mut i = 0u32;
     let mut cluster = String::new();
-    while i < chars.len() {
-        let c = chars[i];
-        let mut j = i + 1;
-        while j < chars.len() && is_combining_mark(chars[j]) {
-            j += 1;
-        }
-        let (start, end) = (i as u32, j as u32);
-        if j == i + 1 && c.is_ascii() {
+    while let Some(c) = chars.next() {
+        let start = i;
+        i += 1;
+        let marks_follow = chars.peek().is_some_and(|&n| !n.is_ascii() && is_combining_mark(n));
+        if !marks_follow && c.is_ascii() {
             out.push(Folded {
                 c: c.to_ascii_lowercase(),
                 start,
-                end,
+                end: i,
             });
-        } else if j == i + 1 && vietnamese::is_vietnamese_letter(c) {
+            continue;
+        }
+        if !marks_follow && vietnamese::is_vietnamese_letter(c) {
             for l in c.to_lowercase() {
-                out.push(Folded { c: l, start, end });
+                out.push(Folded { c: l, start, end: i });
             }
-        } else {
-            cluster.clear();
-            cluster.extend(&chars[i..j]);
-            for n in cluster.nfkc() {
-                for l in n.to_lowercase() {
-                    if is_combining_mark(l) {
-                        continue;
-                    }
-                    out.push(Folded {
-                        c: fold_lookalike(l),
-                        start,
-                        end,
-                    });
+            continue;
+        }
+        cluster.clear();
+        cluster.push(c);
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii() || !is_combining_mark(n) {
+                break;
+            }
+            cluster.push(n);
+            chars.next();
+            i += 1;
+        }
+        for n in cluster.nfkc() {
+            for l in n.to_lowercase() {
+                if is_combining_mark(l) {
+                    continue;
                 }
+                out.push(Folded {
+                    c: fold_lookalike(l),
+                    start,
+                    end: i,
+                });
             }
         }
-        i = j;
     }
 }
 
@@ -318,7 +340,7 @@ fn classify_gap(between: &[Folded]) -> Gap {
 /// ("n-g-u", two or more letters) or by single spaces ("d i t", three or more) are spelled-out
 /// words and become one token. Returns ranges of raw-token indices.
 fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<Range<usize>> {
-    let single = |t: &Range<usize>| t.len() == 1 && f[t.start].c.is_alphabetic();
+    let single = |t: &Range<usize>| t.len() == 1 && is_letter(f[t.start].c);
     let mut groups = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
@@ -359,7 +381,21 @@ struct Expansion {
     plain: Vec<String>,
 }
 
-type Teencode = HashMap<String, Expansion>;
+/// The teencode table, and the length in chars of its longest key: longer words are not
+/// looked up at all, which spares a hash for most syllables.
+struct Teencode {
+    map: HashMap<String, Expansion>,
+    max_key_chars: usize,
+}
+
+impl Teencode {
+    fn get(&self, word: &str, chars: usize) -> Option<&Expansion> {
+        if chars > self.max_key_chars {
+            return None;
+        }
+        self.map.get(word)
+    }
+}
 
 fn teencode() -> &'static Teencode {
     static TABLE: OnceLock<Teencode> = OnceLock::new();
@@ -368,6 +404,7 @@ fn teencode() -> &'static Teencode {
 
 fn parse_teencode(src: &str) -> Teencode {
     let mut map = HashMap::new();
+    let mut max_key_chars = 0;
     for line in src.lines() {
         let line = line.trim_end();
         if line.is_empty() || line.starts_with('#') {
@@ -393,17 +430,18 @@ fn parse_teencode(src: &str) -> Teencode {
             .map(|t| exp.plain.text[t.key.clone()].to_string())
             .collect();
         if let Some(key) = key {
+            max_key_chars = max_key_chars.max(key.chars().count());
             map.insert(key, Expansion { marked, plain });
         }
     }
-    map
+    Teencode { map, max_key_chars }
 }
 
 /// The unsqueezed marked form of a single word, as teencode keys are stored.
 fn normalize_word_unsqueezed(word: &str) -> Option<String> {
     let mut f = Vec::new();
     fold_chars(word, &mut f);
-    let mut buf: Vec<char> = f.iter().map(|x| x.c).filter(|c| is_word_char(*c)).collect();
+    let mut buf: Vec<char> = f.iter().map(|x| x.c).filter(|&c| is_word_char(c)).collect();
     if buf.is_empty() {
         return None;
     }
@@ -413,19 +451,49 @@ fn normalize_word_unsqueezed(word: &str) -> Option<String> {
 }
 
 /// Squeezes runs of the same letter ("nguuu" → "ngu"); digits are kept ("1000").
-fn squeeze(buf: &mut Vec<char>) -> bool {
-    let before = buf.len();
-    buf.dedup_by(|a, b| a == b && a.is_alphabetic());
-    buf.len() != before
+fn squeeze(buf: &mut Vec<char>) {
+    buf.dedup_by(|a, b| a == b && is_letter(*a));
+}
+
+/// Working buffers of [`normalize`], kept per thread so that normalising a text allocates only
+/// its result.
+#[derive(Default)]
+struct Scratch {
+    folded: Vec<Folded>,
+    toks: Vec<Range<usize>>,
+    gaps: Vec<Gap>,
+    buf: Vec<char>,
+    word: String,
+    plain: String,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
 }
 
 fn normalize(text: &str, teencode: Option<&Teencode>) -> Normalized {
-    let mut folded = Vec::with_capacity(text.len());
-    fold_chars(text, &mut folded);
-    let mut toks = Vec::new();
-    let mut gaps = Vec::new();
-    raw_tokens(&folded, &mut toks, &mut gaps);
-    let groups = group_spelled_out(&folded, &toks, &gaps);
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut scratch) => normalize_with(text, teencode, &mut scratch),
+        // Re-entered (the teencode table normalises its entries on first use): fresh buffers.
+        Err(_) => normalize_with(text, teencode, &mut Scratch::default()),
+    })
+}
+
+fn normalize_with(text: &str, teencode: Option<&Teencode>, scratch: &mut Scratch) -> Normalized {
+    let Scratch {
+        folded,
+        toks,
+        gaps,
+        buf,
+        word,
+        plain,
+    } = scratch;
+    folded.clear();
+    toks.clear();
+    gaps.clear();
+    fold_chars(text, folded);
+    raw_tokens(folded, toks, gaps);
+    let groups = group_spelled_out(folded, toks, gaps);
 
     let mut out = Normalized {
         marked: Key {
@@ -437,9 +505,6 @@ fn normalize(text: &str, teencode: Option<&Teencode>) -> Normalized {
             tokens: Vec::with_capacity(groups.len()),
         },
     };
-    let mut buf: Vec<char> = Vec::with_capacity(32);
-    let mut word = String::with_capacity(32);
-    let mut plain = String::with_capacity(32);
     for g in groups {
         let first = &toks[g.start];
         let last = &toks[g.end - 1];
@@ -450,40 +515,42 @@ fn normalize(text: &str, teencode: Option<&Teencode>) -> Normalized {
             buf.extend(folded[t.clone()].iter().map(|x| x.c));
         }
         // `@` and `$` inside a word are letters; then digits fold only in real words.
-        for c in buf.iter_mut() {
-            if matches!(*c, '@' | '$') {
-                *c = fold_leet(*c);
-            }
-        }
-        if buf.iter().filter(|c| c.is_alphabetic()).count() >= 2 {
+        let has_symbols = buf.iter().any(|c| c.is_ascii_digit() || matches!(c, '@' | '$'));
+        if has_symbols {
             for c in buf.iter_mut() {
-                *c = fold_leet(*c);
+                if matches!(*c, '@' | '$') {
+                    *c = fold_leet(*c);
+                }
+            }
+            if buf.iter().filter(|c| is_letter(**c)).count() >= 2 {
+                for c in buf.iter_mut() {
+                    *c = fold_leet(*c);
+                }
             }
         }
         let had_marks = buf.iter().any(|&c| has_mark(c));
-        let tone = take_tone(&mut buf);
+        let tone = take_tone(buf);
+        let repeats = buf.windows(2).any(|w| w[0] == w[1] && is_letter(w[0]));
 
         let mut expansion = None;
         if let Some(table) = teencode {
             // Look the word up before squeezing ("dmm" differs from "dm"), then after.
-            let mut tmp = buf.clone();
-            place_tone(&mut tmp, tone);
-            word.clear();
-            word.extend(tmp.iter());
-            expansion = table.get(word.as_str());
-            if expansion.is_none() && squeeze(&mut buf) {
-                place_tone(&mut buf, tone);
+            if repeats {
+                let mut unsqueezed = buf.clone();
+                place_tone(&mut unsqueezed, tone);
                 word.clear();
-                word.extend(buf.iter());
-                expansion = table.get(word.as_str());
-            } else {
-                buf = tmp;
+                word.extend(unsqueezed.iter());
+                expansion = table.get(word, unsqueezed.len());
             }
-        } else {
-            squeeze(&mut buf);
-            place_tone(&mut buf, tone);
+        }
+        if expansion.is_none() {
+            squeeze(buf);
+            place_tone(buf, tone);
             word.clear();
             word.extend(buf.iter());
+            if let Some(table) = teencode {
+                expansion = table.get(word, buf.len());
+            }
         }
 
         match expansion {
@@ -496,8 +563,8 @@ fn normalize(text: &str, teencode: Option<&Teencode>) -> Normalized {
             None => {
                 plain.clear();
                 plain.extend(word.chars().map(vietnamese::strip));
-                out.marked.push(&word, orig.clone(), had_marks);
-                out.plain.push(&plain, orig, had_marks);
+                out.marked.push(word, orig.clone(), had_marks);
+                out.plain.push(plain, orig, had_marks);
             }
         }
     }
@@ -584,7 +651,7 @@ mod tests {
 
     #[test]
     fn teencode_expansions_are_normal_forms() {
-        for (k, exp) in teencode() {
+        for (k, exp) in &teencode().map {
             for m in &exp.marked {
                 assert_eq!(&nf(m), m, "expansion of {k} is not a normal form");
             }

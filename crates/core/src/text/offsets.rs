@@ -1,46 +1,32 @@
 //! Conversion from byte offsets (what `regex` and `aho-corasick` report) to offsets in Unicode
 //! scalar values (what the public contract uses).
 
-/// Maps byte offsets of one text to char offsets. Built once per text; free for ASCII text.
-pub struct CharOffsets {
-    /// For non-ASCII text: `char_at_byte[b]` is the char index of the char that starts at or
-    /// contains byte `b`; one extra entry for `b == len`. Empty for ASCII text.
-    char_at_byte: Vec<u32>,
+/// Maps byte offsets of one text to char offsets.
+///
+/// Detectors convert only a handful of offsets per text, so counting chars on demand (which
+/// the standard library does a word at a time) is cheaper than building a table per text.
+pub struct CharOffsets<'a> {
+    text: &'a str,
 }
 
-impl CharOffsets {
-    pub fn new(text: &str) -> Self {
-        if text.is_ascii() {
-            return CharOffsets {
-                char_at_byte: Vec::new(),
-            };
-        }
-        let mut char_at_byte = Vec::with_capacity(text.len() + 1);
-        for (ci, ch) in text.chars().enumerate() {
-            for _ in 0..ch.len_utf8() {
-                char_at_byte.push(ci as u32);
-            }
-        }
-        let n = text.chars().count() as u32;
-        char_at_byte.push(n);
-        CharOffsets { char_at_byte }
+impl<'a> CharOffsets<'a> {
+    pub fn new(text: &'a str) -> Self {
+        CharOffsets { text }
     }
 
-    /// The char offset of byte offset `byte` (which should be a char boundary).
+    /// The char offset of byte offset `byte` (clamped to the text; a byte inside a char
+    /// counts as that char).
     pub fn char_of(&self, byte: usize) -> usize {
-        if self.char_at_byte.is_empty() {
-            byte
-        } else {
-            self.char_at_byte
-                .get(byte)
-                .copied()
-                .unwrap_or(*self.char_at_byte.last().unwrap_or(&0)) as usize
-        }
+        let bytes = &self.text.as_bytes()[..byte.min(self.text.len())];
+        // Every byte that does not continue a UTF-8 sequence starts a char.
+        bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
     }
 
     /// Converts a byte range to a char range.
     pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
-        (self.char_of(start), self.char_of(end))
+        let s = self.char_of(start);
+        let between = &self.text.as_bytes()[start.min(self.text.len())..end.min(self.text.len())];
+        (s, s + between.iter().filter(|&&b| (b as i8) >= -0x40).count())
     }
 }
 

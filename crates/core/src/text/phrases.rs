@@ -6,7 +6,7 @@
 //! harmless phrase (a false friend) can be seen next to the shorter term it contains.
 
 use super::normalize::{phrase_keys, Normalized};
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// A phrase match, mapped back to the original text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +63,11 @@ impl PhraseMatcher {
             marked_phrases.push(i);
         }
         let build = |pats: &[String]| {
+            // Every pattern starts with a space, so no prefilter can skip text: a DFA (one
+            // table lookup per byte) is what keeps overlapping search fast.
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(pats)
                 .expect("phrase patterns are plain strings and always compile")
         };
@@ -75,6 +78,11 @@ impl PhraseMatcher {
             marked_phrases,
             len,
         }
+    }
+
+    /// Heap memory of the automata, in bytes.
+    pub fn memory_usage(&self) -> usize {
+        self.marked.memory_usage() + self.plain.memory_usage()
     }
 
     /// Number of phrases given to [`PhraseMatcher::new`].

@@ -54,35 +54,62 @@ impl Vowel {
     }
 }
 
-/// Sorted (char, vowel, is_uppercase) table for lookup of both cases.
-fn table() -> &'static [(char, Vowel, bool)] {
-    static TABLE: OnceLock<Vec<(char, Vowel, bool)>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = Vec::with_capacity(144);
+/// First code points of the two blocks that hold every precomposed Vietnamese vowel: Latin-1
+/// with Latin Extended-A/B (à … ư), and Latin Extended Additional (ạ … ỹ).
+const BLOCK1: (u32, u32) = (0xC0, 0x1B0);
+const BLOCK2: (u32, u32) = (0x1EA0, 0x1EF9);
+
+/// Direct lookup tables over the two blocks: `0` for "not a vowel", else `row * 6 + tone + 1`.
+/// Checked on every character of every text, so a table beats a search.
+fn tables() -> &'static ([u8; 0x1B0 - 0xC0 + 1], [u8; 0x1EF9 - 0x1EA0 + 1]) {
+    static T: OnceLock<([u8; 0x1B0 - 0xC0 + 1], [u8; 0x1EF9 - 0x1EA0 + 1])> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t1 = [0u8; 0x1B0 - 0xC0 + 1];
+        let mut t2 = [0u8; 0x1EF9 - 0x1EA0 + 1];
         for (row, tones) in VOWELS.iter().enumerate() {
             for (tone, &c) in tones.iter().enumerate() {
-                let v = Vowel {
-                    row: row as u8,
-                    tone: tone as u8,
-                };
-                t.push((c, v, false));
-                for u in c.to_uppercase() {
-                    t.push((u, v, true));
+                let code = (row * 6 + tone + 1) as u8;
+                for x in std::iter::once(c).chain(c.to_uppercase()) {
+                    let u = x as u32;
+                    if (BLOCK1.0..=BLOCK1.1).contains(&u) {
+                        t1[(u - BLOCK1.0) as usize] = code;
+                    } else if (BLOCK2.0..=BLOCK2.1).contains(&u) {
+                        t2[(u - BLOCK2.0) as usize] = code;
+                    }
                 }
             }
         }
-        t.sort_by_key(|e| e.0);
-        t
+        (t1, t2)
     })
 }
 
 /// Looks up a precomposed Vietnamese vowel of either case.
+#[inline]
 pub fn vowel(c: char) -> Option<Vowel> {
-    if c.is_ascii() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'A' | 'E' | 'I' | 'O' | 'U' | 'Y') {
-        return None;
-    }
-    let t = table();
-    t.binary_search_by_key(&c, |e| e.0).ok().map(|i| t[i].1)
+    let code = match c {
+        'a' | 'A' => 1,
+        'e' | 'E' => 19,
+        'i' | 'I' => 31,
+        'o' | 'O' => 37,
+        'u' | 'U' => 55,
+        'y' | 'Y' => 67,
+        _ if c.is_ascii() => return None,
+        _ => {
+            let u = c as u32;
+            let (t1, t2) = tables();
+            if (BLOCK1.0..=BLOCK1.1).contains(&u) {
+                t1[(u - BLOCK1.0) as usize]
+            } else if (BLOCK2.0..=BLOCK2.1).contains(&u) {
+                t2[(u - BLOCK2.0) as usize]
+            } else {
+                0
+            }
+        }
+    };
+    (code != 0).then(|| Vowel {
+        row: (code - 1) / 6,
+        tone: (code - 1) % 6,
+    })
 }
 
 /// True for characters that are already lowercase NFC Vietnamese letters (or đ/Đ, or
@@ -209,6 +236,22 @@ mod tests {
         assert_eq!(canon("mùa"), "mùa");
         assert_eq!(canon("ngoài"), "ngoài");
         assert_eq!(canon("khoẻ"), canon("khỏe"));
+    }
+
+    #[test]
+    fn lookup_table_agrees_with_the_vowel_rows() {
+        for (row, tones) in VOWELS.iter().enumerate() {
+            for (tone, &c) in tones.iter().enumerate() {
+                let want = Some(Vowel { row: row as u8, tone: tone as u8 });
+                assert_eq!(vowel(c), want, "{c}");
+                for u in c.to_uppercase() {
+                    assert_eq!(vowel(u), want, "{u}");
+                }
+            }
+        }
+        assert_eq!(vowel('b'), None);
+        assert_eq!(vowel('đ'), None);
+        assert_eq!(vowel('ß'), None);
     }
 
     #[test]

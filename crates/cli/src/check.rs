@@ -1,0 +1,199 @@
+//! `quytac check` and `quytac redact`: stream JSON Lines through the engine, in input order,
+//! in constant memory, checking each chunk of lines in parallel.
+
+use crate::input::{Line, LineReader, PackArgs};
+use crate::report;
+use anyhow::Result;
+use quytac_core::engine::{CheckResult, EngagementLog, Engine};
+use quytac_core::finding::{Category, Verdict};
+use quytac_core::item::{Item, Post};
+use quytac_core::redact::redact;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Lines checked together; large enough to keep both cores busy, small enough that memory
+/// stays flat (at most this many lines of 1 MiB each are held at once).
+const CHUNK_LINES: usize = 2048;
+/// Chunks are also cut at this many bytes, so that long lines do not pile up.
+const CHUNK_BYTES: usize = 8 << 20;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Text,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// JSON Lines input file, or - for standard input (the default).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Check one text (a post by a citizen, or by --role) instead of a file.
+    #[arg(long, value_name = "TEXT", conflicts_with = "path")]
+    pub text: Option<String>,
+    /// Author role for --text.
+    #[arg(long, default_value = "citizen", requires = "text", value_parser = ["citizen", "organization", "civil_servant", "agency", "provider"])]
+    pub role: String,
+    /// Output format [default: jsonl, or text with --text].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Exit 0 even when items need review or break a rule (for pipelines).
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RedactArgs {
+    /// JSON Lines input file, or - for standard input (the default).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Redact one text instead of a file.
+    #[arg(long, value_name = "TEXT", conflicts_with = "path")]
+    pub text: Option<String>,
+}
+
+/// One output line: a result, or the error of a line that could not be read.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Outcome {
+    Checked(CheckResult),
+    Error { line: usize, error: String },
+}
+
+pub fn run_check(args: &CheckArgs) -> Result<u8> {
+    let engine = Engine::new(args.pack.load()?);
+    let format = args.format.unwrap_or(if args.text.is_some() { Format::Text } else { Format::Jsonl });
+    let stdout = io::stdout();
+    let color = format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut worst = Verdict::Pass;
+    let mut had_errors = false;
+    // `text` is the checked text, for the human report's highlighting.
+    let mut emit = |o: Outcome, text: &str, out: &mut BufWriter<io::StdoutLock>| -> io::Result<()> {
+        match &o {
+            Outcome::Checked(r) => worst = worst.max(r.verdict),
+            Outcome::Error { .. } => had_errors = true,
+        }
+        match format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut *out, &o)?;
+                out.write_all(b"\n")
+            }
+            Format::Text => match &o {
+                Outcome::Checked(r) => report::write_result(out, r, text, color),
+                Outcome::Error { line, error } => writeln!(out, "line {line}: error: {error}"),
+            },
+        }
+    };
+
+    if let Some(text) = &args.text {
+        let role: quytac_core::item::Role = serde_json::from_value(args.role.clone().into())?;
+        let item = Item::Post(Post {
+            id: "text".into(),
+            text: text.clone(),
+            author: quytac_core::item::Author { role, ..Default::default() },
+            engages: None,
+            links: Vec::new(),
+        });
+        let result = engine.check(&item);
+        emit(Outcome::Checked(result), text, &mut out)?;
+    } else {
+        let mut reader = LineReader::open(args.path.as_deref())?;
+        let mut log = EngagementLog::default();
+        let mut chunk: Vec<(usize, Line)> = Vec::with_capacity(CHUNK_LINES);
+        loop {
+            chunk.clear();
+            let mut bytes = 0;
+            while chunk.len() < CHUNK_LINES && bytes < CHUNK_BYTES {
+                match reader.next_line()? {
+                    Some(line) => {
+                        if let Line::Text(t) = &line {
+                            bytes += t.len();
+                        }
+                        chunk.push((reader.line_no, line));
+                    }
+                    None => break,
+                }
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            let checked: Vec<(Option<Item>, Outcome)> = chunk
+                .par_iter()
+                .map(|(no, line)| check_line(&engine, *no, line))
+                .collect();
+            for (item, mut outcome) in checked {
+                if let (Some(item), Outcome::Checked(result)) = (&item, &mut outcome) {
+                    log.resolve(&engine, item, result);
+                }
+                let text = match &item {
+                    Some(Item::Post(p)) => p.text.as_str(),
+                    _ => "",
+                };
+                emit(outcome, text, &mut out)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if args.exit_zero || (worst == Verdict::Pass && !had_errors) { 0 } else { 1 })
+}
+
+fn check_line(engine: &Engine, no: usize, line: &Line) -> (Option<Item>, Outcome) {
+    let text = match line {
+        Line::Error(e) => return (None, Outcome::Error { line: no, error: e.clone() }),
+        Line::Text(t) => t,
+    };
+    if text.trim().is_empty() {
+        return (None, Outcome::Error { line: no, error: "empty line".into() });
+    }
+    match Item::from_json(text) {
+        Ok(item) => {
+            let result = engine.check(&item);
+            (Some(item), Outcome::Checked(result))
+        }
+        Err(e) => (None, Outcome::Error { line: no, error: e }),
+    }
+}
+
+pub fn run_redact(args: &RedactArgs) -> Result<u8> {
+    let engine = Engine::new(quytac_core::rules::RulePack::builtin(quytac_core::rules::DEFAULT_PACK)?);
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let masked = |text: &str| {
+        let dets: Vec<_> = engine
+            .detect(text)
+            .into_iter()
+            .filter(|d| d.category == Category::PersonalData && d.score >= engine.pack().threshold(d.category))
+            .collect();
+        redact(text, &dets)
+    };
+    if let Some(text) = &args.text {
+        writeln!(out, "{}", masked(text))?;
+        out.flush()?;
+        return Ok(0);
+    }
+    let mut reader = LineReader::open(args.path.as_deref())?;
+    let mut code = 0;
+    while let Some(line) = reader.next_line()? {
+        let no = reader.line_no;
+        let value = match line {
+            Line::Error(e) => serde_json::json!({"line": no, "error": e}),
+            Line::Text(t) => match Item::from_json(&t) {
+                Ok(Item::Post(p)) => serde_json::json!({"id": p.id, "type": "post", "text": masked(&p.text)}),
+                Ok(Item::Profile(p)) => serde_json::json!({"id": p.id, "type": "profile", "bio": p.bio.as_deref().map(masked)}),
+                Err(e) => serde_json::json!({"line": no, "error": e}),
+            },
+        };
+        if value.get("error").is_some() {
+            code = 1;
+        }
+        serde_json::to_writer(&mut out, &value)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(code)
+}

@@ -1,0 +1,224 @@
+//! `quytac eval`: measure the engine on labelled data and print the figures.
+//!
+//! - `labels`: a CSV with a text and a ViHSD label column (0 clean, 1 offensive, 2 hate):
+//!   per-class precision/recall/F1, macro-F1, accuracy, confusion matrix, items/s.
+//! - `spans`: a CSV with `content,index_spans` (ViHOS): per-text mean F1 and pooled character
+//!   precision/recall/F1 of the offensive/hate spans.
+//! - `personal-data`: the JSON Lines test set of `eval/personal_data.jsonl`: precision and
+//!   recall per kind.
+//!
+//! The task is guessed from the file when not given.
+
+use anyhow::{bail, Context, Result};
+use quytac_core::detect::personal_data::{PersonalDataDetector, PersonalDataScores};
+use quytac_core::engine::Engine;
+use quytac_core::eval::span_scores;
+use quytac_core::finding::{Category, Label, PersonalDataKind};
+use quytac_core::item::{Item, Post};
+use quytac_core::rules::{RulePack, DEFAULT_PACK};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    Labels,
+    Spans,
+    PersonalData,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// Labelled data: a CSV (ViHSD, ViHOS) or the personal-data JSON Lines test set.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// What to measure [default: from the file: `index_spans` column → spans, .jsonl →
+    /// personal-data, else labels].
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+    /// Text column of a CSV [default: free_text, or content for spans].
+    #[arg(long)]
+    pub text_col: Option<String>,
+    /// Label column of a labels CSV.
+    #[arg(long, default_value = "label_id")]
+    pub label_col: String,
+}
+
+pub fn run(args: &EvalArgs) -> Result<u8> {
+    let task = match args.task {
+        Some(t) => t,
+        None => guess_task(&args.data)?,
+    };
+    match task {
+        Task::Labels => eval_labels(args),
+        Task::Spans => eval_spans(args),
+        Task::PersonalData => eval_personal_data(&args.data),
+    }
+}
+
+fn guess_task(path: &Path) -> Result<Task> {
+    if path.extension().is_some_and(|e| e == "jsonl") {
+        return Ok(Task::PersonalData);
+    }
+    let mut r = csv_reader(path)?;
+    let headers = r.headers()?;
+    Ok(if headers.iter().any(|h| h == "index_spans") { Task::Spans } else { Task::Labels })
+}
+
+fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
+    headers.iter().position(|h| h == name).with_context(|| {
+        format!(
+            "{} has no column `{name}` (columns: {})",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+fn engine() -> Result<Engine> {
+    Ok(Engine::new(RulePack::builtin(DEFAULT_PACK)?))
+}
+
+/// A post by a citizen: the label does not depend on the author, and the findings are judged
+/// against the most common subject.
+fn post(text: String) -> Item {
+    Item::Post(Post {
+        id: "eval".into(),
+        text,
+        author: Default::default(),
+        engages: None,
+        links: Vec::new(),
+    })
+}
+
+fn eval_labels(args: &EvalArgs) -> Result<u8> {
+    let text_col = args.text_col.as_deref().unwrap_or("free_text");
+    let mut r = csv_reader(&args.data)?;
+    let headers = r.headers()?.clone();
+    let (ti, li) = (column(&headers, text_col, &args.data)?, column(&headers, &args.label_col, &args.data)?);
+    let mut rows = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}: row {}", args.data.display(), i + 2))?;
+        let id: u8 = rec[li].trim().parse().with_context(|| format!("row {}: label `{}` is not 0, 1 or 2", i + 2, &rec[li]))?;
+        let gold = Label::from_id(id).with_context(|| format!("row {}: label {id} is not 0, 1 or 2", i + 2))?;
+        rows.push((post(rec[ti].to_string()), gold));
+    }
+    if rows.is_empty() {
+        bail!("{} has no rows", args.data.display());
+    }
+    let engine = engine()?;
+    let started = Instant::now();
+    let predicted: Vec<Label> = rows.iter().map(|(item, _)| engine.check(item).label.unwrap_or(Label::Clean)).collect();
+    let secs = started.elapsed().as_secs_f64();
+    let bytes: usize = rows.iter().map(|(i, _)| match i { Item::Post(p) => p.text.len(), _ => 0 }).sum();
+
+    let mut confusion = [[0usize; 3]; 3];
+    for ((_, gold), pred) in rows.iter().zip(&predicted) {
+        confusion[gold.id() as usize][pred.id() as usize] += 1;
+    }
+    println!("data: {} ({} items)", args.data.display(), rows.len());
+    println!("{:<10} {:>9} {:>9} {:>9} {:>8}", "class", "precision", "recall", "f1", "support");
+    let mut f1s = Vec::new();
+    for l in Label::ALL {
+        let c = l.id() as usize;
+        let tp = confusion[c][c] as f64;
+        let pred: usize = (0..3).map(|g| confusion[g][c]).sum();
+        let support: usize = confusion[c].iter().sum();
+        let p = if pred == 0 { 0.0 } else { tp / pred as f64 };
+        let rc = if support == 0 { 0.0 } else { tp / support as f64 };
+        let f1 = if p + rc == 0.0 { 0.0 } else { 2.0 * p * rc / (p + rc) };
+        f1s.push(f1);
+        println!("{:<10} {:>9.4} {:>9.4} {:>9.4} {:>8}", l.as_str(), p, rc, f1, support);
+    }
+    let correct: usize = (0..3).map(|c| confusion[c][c]).sum();
+    println!("macro-F1 {:.4}   accuracy {:.4}", f1s.iter().sum::<f64>() / 3.0, correct as f64 / rows.len() as f64);
+    println!("confusion (rows gold, columns predicted: clean offensive hate)");
+    for (l, row) in Label::ALL.iter().zip(confusion) {
+        println!("  {:<10} {:>7} {:>7} {:>7}", l.as_str(), row[0], row[1], row[2]);
+    }
+    println!(
+        "speed: {:.0} items/s, {:.1} MB/s (one thread, full check)",
+        rows.len() as f64 / secs,
+        bytes as f64 / secs / 1e6
+    );
+    Ok(0)
+}
+
+fn eval_spans(args: &EvalArgs) -> Result<u8> {
+    let text_col = args.text_col.as_deref().unwrap_or("content");
+    let mut r = csv_reader(&args.data)?;
+    let headers = r.headers()?.clone();
+    let (ti, si) = (column(&headers, text_col, &args.data)?, column(&headers, "index_spans", &args.data)?);
+    let engine = engine()?;
+    let mut triples = Vec::new();
+    let started = Instant::now();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}: row {}", args.data.display(), i + 2))?;
+        let gold: Vec<usize> = serde_json::from_str(&rec[si])
+            .with_context(|| format!("row {}: index_spans is not a list of offsets", i + 2))?;
+        let text = &rec[ti];
+        let pred: Vec<(usize, usize)> = engine
+            .detect(text)
+            .into_iter()
+            .filter(|d| is_abusive(d.category) && d.score >= engine.pack().threshold(d.category))
+            .map(|d| (d.start, d.end))
+            .collect();
+        triples.push((gold, pred, text.chars().count()));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let n = triples.len();
+    let s = span_scores(triples);
+    println!("data: {} ({} texts)", args.data.display(), s.texts);
+    println!("per-text mean F1 (ViHOS metric): {:.4}", s.per_text_mean_f1);
+    println!(
+        "pooled characters: precision {:.4}  recall {:.4}  F1 {:.4}",
+        s.pooled_precision, s.pooled_recall, s.pooled_f1
+    );
+    println!("speed: {:.0} texts/s (one thread, all detectors)", n as f64 / secs);
+    Ok(0)
+}
+
+/// The categories that ViHOS annotates as hateful or offensive spans.
+fn is_abusive(c: Category) -> bool {
+    c == Category::Offensive || c.is_hateful()
+}
+
+fn eval_personal_data(path: &Path) -> Result<u8> {
+    #[derive(serde::Deserialize)]
+    struct Case {
+        text: String,
+        spans: Vec<GoldSpan>,
+    }
+    #[derive(serde::Deserialize)]
+    struct GoldSpan {
+        start: usize,
+        end: usize,
+        kind: PersonalDataKind,
+    }
+    let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let detector = PersonalDataDetector::new();
+    let mut scores = PersonalDataScores::new();
+    let mut n = 0;
+    for (i, line) in BufReader::new(f).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let case: Case = serde_json::from_str(&line).with_context(|| format!("{}: line {}", path.display(), i + 1))?;
+        let mut pred = Vec::new();
+        detector.detect(&case.text, &mut pred);
+        let gold: Vec<_> = case.spans.iter().map(|s| (s.start, s.end, s.kind)).collect();
+        scores.add(&gold, &pred);
+        n += 1;
+    }
+    println!("data: {} ({n} sentences)", path.display());
+    print!("{}", scores.table());
+    Ok(0)
+}

@@ -1,0 +1,366 @@
+//! The engine: runs the detectors on an item, judges what they found against the active rule
+//! pack, and returns a [`CheckResult`] — label, verdict and explained findings.
+//!
+//! [`Engine::check`] looks at one item alone, so items can be checked in parallel. Rules that
+//! relate an item to earlier ones (CS-8: endorsing harmful content) are applied afterwards, in
+//! input order, by [`EngagementLog::resolve`].
+
+use crate::detect::lexicon::LexiconDetector;
+use crate::detect::markers::MarkerDetector;
+use crate::detect::personal_data::PersonalDataDetector;
+use crate::finding::{Category, Detection, Finding, Label, Severity, Verdict};
+use crate::identity::name::{self, NameProblem};
+use crate::identity::workplace;
+use crate::item::{EngagementKind, Item, Post, Profile};
+use crate::rules::{Rule, RulePack};
+use crate::text::{slice_chars, Normalized};
+use serde::Serialize;
+use std::collections::{HashSet, VecDeque};
+
+/// The result of checking one item (CONTRACT.md, section 1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub item_type: &'static str,
+    /// Posts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+}
+
+impl CheckResult {
+    /// Content that others must not endorse (CS-8): a violation, or a rumour.
+    pub fn is_harmful(&self) -> bool {
+        self.verdict == Verdict::Violation
+            || self
+                .findings
+                .iter()
+                .any(|f| f.category == Category::UnverifiedClaim && f.severity >= Severity::Review)
+    }
+}
+
+/// Everything needed to check items against one rule pack. Cheap to share across threads.
+pub struct Engine {
+    pack: RulePack,
+    lexicon: &'static LexiconDetector,
+    personal: PersonalDataDetector,
+    markers: MarkerDetector,
+}
+
+/// Score of a missing-disclaimer detection: higher when a strong policy marker (a decree, a
+/// resolution) is named.
+const DISCLAIMER_SCORE_STRONG: f32 = 0.8;
+const DISCLAIMER_SCORE: f32 = 0.6;
+/// Score of a link outside the allow-list: enough for review, never more.
+const UNOFFICIAL_LINK_SCORE: f32 = 0.5;
+
+impl Engine {
+    pub fn new(pack: RulePack) -> Self {
+        Engine {
+            pack,
+            lexicon: LexiconDetector::builtin(),
+            personal: PersonalDataDetector::new(),
+            markers: MarkerDetector::new(),
+        }
+    }
+
+    pub fn pack(&self) -> &RulePack {
+        &self.pack
+    }
+
+    /// Checks one item on its own.
+    pub fn check(&self, item: &Item) -> CheckResult {
+        match item {
+            Item::Post(p) => {
+                let (findings, label) = self.check_post(p);
+                CheckResult {
+                    id: p.id.clone(),
+                    item_type: "post",
+                    label: Some(label),
+                    verdict: Verdict::of(&findings),
+                    findings,
+                }
+            }
+            Item::Profile(p) => {
+                let findings = self.check_profile(p);
+                CheckResult {
+                    id: p.id.clone(),
+                    item_type: "profile",
+                    label: None,
+                    verdict: Verdict::of(&findings),
+                    findings,
+                }
+            }
+        }
+    }
+
+    /// Every detector's raw output on a text, before thresholds and rules: what `quytac eval`
+    /// measures and `quytac redact` masks.
+    pub fn detect(&self, text: &str) -> Vec<Detection> {
+        let norm = Normalized::new(text);
+        let mut dets = Vec::new();
+        self.detect_text(text, &norm, &mut dets);
+        dets
+    }
+
+    fn detect_text(&self, text: &str, norm: &Normalized, dets: &mut Vec<Detection>) {
+        self.lexicon.detect(norm, dets);
+        self.personal.detect(text, dets);
+        let hits = self.markers.scan(norm);
+        self.markers.unverified_claims(text, &hits, dets);
+        self.markers.abuse_of_office(text, &hits, dets);
+        self.markers.confidential(text, &hits, dets);
+        let policy = self.markers.policy(&hits);
+        if let (Some(first), None) = (policy.topics.first(), policy.disclaimer) {
+            let strong = policy.topics.len() == 1 || first.phrase != policy.topics[1].phrase;
+            dets.push(Detection {
+                category: Category::MissingDisclaimer,
+                start: first.start,
+                end: first.end,
+                score: if strong { DISCLAIMER_SCORE_STRONG } else { DISCLAIMER_SCORE },
+                kind: None,
+                reason: format!(
+                    "about policy (\"{}\") without saying it is a personal view",
+                    slice_chars(text, first.start, first.end)
+                ),
+            });
+        }
+    }
+
+    fn check_post(&self, p: &Post) -> (Vec<Finding>, Label) {
+        let role = p.author.role;
+        let norm = Normalized::new(&p.text);
+        let mut dets = Vec::new();
+        self.detect_text(&p.text, &norm, &mut dets);
+        if p.author.disclaimer {
+            dets.retain(|d| d.category != Category::MissingDisclaimer);
+        }
+        let dets = merge_overlapping(dets);
+        let dets: Vec<Detection> = dets
+            .into_iter()
+            .filter(|d| d.score >= self.pack.threshold(d.category))
+            .collect();
+        let label = label_of(&dets);
+        let mut findings: Vec<Finding> = dets
+            .iter()
+            .filter_map(|d| {
+                let rule = self.pack.rule_for(role, d.category)?;
+                let evidence = slice_chars(&p.text, d.start, d.end).to_string();
+                Some(finding(rule, d.category, rule.severity_for(d.category), Some((d.start, d.end)), evidence, d.score, &d.reason).with_kind(d.kind))
+            })
+            .collect();
+        if let Some(rule) = self.pack.rule_for(role, Category::UnverifiedClaim) {
+            if UNOFFICIAL_LINK_SCORE >= self.pack.threshold(Category::UnverifiedClaim) {
+                for link in self.markers.unofficial_links(&p.text, &p.links) {
+                    findings.push(finding(
+                        rule,
+                        Category::UnverifiedClaim,
+                        rule.severity_for(Category::UnverifiedClaim),
+                        link.span,
+                        link.url.clone(),
+                        UNOFFICIAL_LINK_SCORE,
+                        "link to a source outside the allow-list of official sources",
+                    ));
+                }
+            }
+        }
+        findings.sort_by_key(|f| (f.start.unwrap_or(usize::MAX), f.end));
+        (findings, label)
+    }
+
+    fn check_profile(&self, p: &Profile) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let role = p.role;
+        if let Some(rule) = self.pack.rule_for(role, Category::RealName) {
+            let display = p.display_name.as_deref().unwrap_or("");
+            // A name that cannot be a name (digits, emoji, a title) is reported as such even
+            // when a legal name is known; otherwise the legal name is the reference.
+            let shape = name::check_display_name(display);
+            let problem = match (shape, p.legal_name.as_deref().filter(|l| !l.trim().is_empty())) {
+                (Some(NameProblem::NoSurname), Some(legal)) | (None, Some(legal)) => {
+                    name::compare_with_legal(display, legal)
+                }
+                (shape, _) => shape,
+            };
+            if let Some(problem) = problem {
+                out.push(field_finding(rule, Category::RealName, rule.severity, display, &problem.describe()));
+            }
+        }
+        if let Some(rule) = self.pack.rule_for(role, Category::RealPhoto) {
+            if p.photo.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                out.push(field_finding(rule, Category::RealPhoto, rule.severity, "", "no profile photo"));
+            }
+        }
+        if let Some(rule) = self.pack.rule_for(role, Category::Workplace) {
+            let wp = p.workplace.as_deref().unwrap_or("").trim();
+            let review = rule.severity.min(Severity::Review);
+            if wp.is_empty() {
+                out.push(field_finding(rule, Category::Workplace, rule.severity, "", "no workplace named"));
+            } else if !workplace::names_agency(wp) {
+                out.push(field_finding(rule, Category::Workplace, review, wp, "the workplace does not name a state agency"));
+            } else if p.vouched_by.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                out.push(field_finding(rule, Category::Workplace, review, wp, "no agency vouches for this account"));
+            }
+        }
+        out
+    }
+}
+
+/// The ViHSD label from detections: hate when any hateful category fired, offensive when
+/// vulgarity did, else clean.
+fn label_of(dets: &[Detection]) -> Label {
+    if dets.iter().any(|d| d.category.is_hateful()) {
+        Label::Hate
+    } else if dets.iter().any(|d| d.category == Category::Offensive) {
+        Label::Offensive
+    } else {
+        Label::Clean
+    }
+}
+
+/// Merges overlapping detections of the same category and kind into one (their union span,
+/// the best score and its reason), so that "địt" inside "địt mẹ mày" is one finding.
+fn merge_overlapping(mut dets: Vec<Detection>) -> Vec<Detection> {
+    dets.sort_by(|a, b| {
+        (a.category, a.kind, a.start)
+            .cmp(&(b.category, b.kind, b.start))
+            .then(b.end.cmp(&a.end))
+    });
+    let mut out: Vec<Detection> = Vec::with_capacity(dets.len());
+    for d in dets {
+        if let Some(last) = out.last_mut() {
+            if last.category == d.category && last.kind == d.kind && d.start < last.end {
+                last.end = last.end.max(d.end);
+                if d.score > last.score {
+                    last.score = d.score;
+                    last.reason = d.reason;
+                }
+                continue;
+            }
+        }
+        out.push(d);
+    }
+    out
+}
+
+fn finding(
+    rule: &Rule,
+    category: Category,
+    severity: Severity,
+    span: Option<(usize, usize)>,
+    evidence: String,
+    score: f32,
+    reason: &str,
+) -> Finding {
+    let message_vi = if evidence.is_empty() {
+        format!("{} ({})", rule.message_vi, category.name_vi())
+    } else {
+        format!("{} ({}: «{}»)", rule.message_vi, category.name_vi(), evidence)
+    };
+    Finding {
+        rule: rule.id.clone(),
+        category,
+        severity,
+        start: span.map(|s| s.0),
+        end: span.map(|s| s.1),
+        evidence,
+        kind: None,
+        score,
+        message_vi,
+        message_en: format!("{} ({reason})", rule.message_en),
+    }
+}
+
+/// A finding about a profile field or a missing record: no span.
+fn field_finding(rule: &Rule, category: Category, severity: Severity, evidence: &str, reason: &str) -> Finding {
+    finding(rule, category, severity, None, evidence.to_string(), 1.0, reason)
+}
+
+impl Finding {
+    fn with_kind(mut self, kind: Option<crate::finding::PersonalDataKind>) -> Self {
+        self.kind = kind;
+        self
+    }
+}
+
+/// The memory of earlier items that CS-8 needs: which ids were harmful. Bounded, so that a
+/// stream of any length runs in constant memory; the oldest ids are forgotten first.
+pub struct EngagementLog {
+    harmful: HashSet<String>,
+    order: VecDeque<String>,
+    capacity: usize,
+}
+
+/// How many harmful item ids [`EngagementLog::default`] remembers.
+pub const DEFAULT_ENGAGEMENT_MEMORY: usize = 1_000_000;
+
+impl Default for EngagementLog {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_ENGAGEMENT_MEMORY)
+    }
+}
+
+impl EngagementLog {
+    pub fn with_capacity(capacity: usize) -> Self {
+        EngagementLog {
+            harmful: HashSet::new(),
+            order: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Applies CS-8 to `result` (the check of `item`, in input order) and remembers whether
+    /// `item` is harmful for the items after it.
+    pub fn resolve(&mut self, engine: &Engine, item: &Item, result: &mut CheckResult) {
+        if let Item::Post(p) = item {
+            if let Some(e) = &p.engages {
+                if self.harmful.contains(&e.target_id) {
+                    if let Some(f) = engine.endorsement(p, e.kind) {
+                        result.findings.push(f);
+                        result.verdict = Verdict::of(&result.findings);
+                    }
+                }
+            }
+        }
+        if result.is_harmful() && !self.harmful.contains(&result.id) {
+            if self.order.len() == self.capacity {
+                if let Some(old) = self.order.pop_front() {
+                    self.harmful.remove(&old);
+                }
+            }
+            self.harmful.insert(result.id.clone());
+            self.order.push_back(result.id.clone());
+        }
+    }
+}
+
+impl Engine {
+    /// The CS-8 finding for a post that engages harmful content, if its author is bound by a
+    /// rule on it and the engagement approves (a like, a share, or an approving comment).
+    fn endorsement(&self, p: &Post, kind: EngagementKind) -> Option<Finding> {
+        let rule = self.pack.rule_for(p.author.role, Category::EndorsesHarmful)?;
+        let target = &p.engages.as_ref()?.target_id;
+        let how = match kind {
+            EngagementKind::Like => "likes",
+            EngagementKind::Share => "shares",
+            EngagementKind::Comment => {
+                let norm = Normalized::new(&p.text);
+                if !self.markers.approves(&self.markers.scan(&norm)) {
+                    return None;
+                }
+                "approves in a comment on"
+            }
+        };
+        Some(finding(
+            rule,
+            Category::EndorsesHarmful,
+            rule.severity,
+            None,
+            target.clone(),
+            0.9,
+            &format!("{how} item {target}, which has a violation or rumour finding"),
+        ))
+    }
+}
