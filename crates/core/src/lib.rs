@@ -14,3 +14,4 @@ pub mod rules;
 pub mod text;
 pub mod identity;
 pub mod engine;
+pub mod agency;
