@@ -143,23 +143,3 @@ fn personal_data_meets_targets() {
     }
     assert!(failed.is_empty(), "below target: {failed:?}");
 }
-
-#[test]
-#[ignore]
-fn debug_print() {
-    let d = PersonalDataDetector::new();
-    for t in std::env::var("PD_TEXT").unwrap_or_default().split('\n') {
-        let mut out = Vec::new();
-        d.detect(t, &mut out);
-        println!("{t}");
-        for x in &out {
-            println!(
-                "   {:?} {:.2} «{}» {}",
-                x.kind,
-                x.score,
-                slice_chars(t, x.start, x.end),
-                x.reason
-            );
-        }
-    }
-}

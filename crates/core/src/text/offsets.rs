@@ -4,29 +4,45 @@
 /// Maps byte offsets of one text to char offsets.
 ///
 /// Detectors convert only a handful of offsets per text, so counting chars on demand (which
-/// the standard library does a word at a time) is cheaper than building a table per text.
+/// is a simple pass over bytes) is cheaper than building a table per text. A cursor remembers
+/// the last conversion, so offsets asked for in increasing order cost one pass in total.
 pub struct CharOffsets<'a> {
     text: &'a str,
+    /// (byte, char) of the last conversion.
+    cursor: std::cell::Cell<(usize, usize)>,
+}
+
+/// Chars that start in `bytes`: every byte that does not continue a UTF-8 sequence.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 impl<'a> CharOffsets<'a> {
     pub fn new(text: &'a str) -> Self {
-        CharOffsets { text }
+        CharOffsets {
+            text,
+            cursor: std::cell::Cell::new((0, 0)),
+        }
     }
 
     /// The char offset of byte offset `byte` (clamped to the text; a byte inside a char
     /// counts as that char).
     pub fn char_of(&self, byte: usize) -> usize {
-        let bytes = &self.text.as_bytes()[..byte.min(self.text.len())];
-        // Every byte that does not continue a UTF-8 sequence starts a char.
-        bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+        let byte = byte.min(self.text.len());
+        let bytes = self.text.as_bytes();
+        let (cb, cc) = self.cursor.get();
+        let c = if byte >= cb {
+            cc + count_chars(&bytes[cb..byte])
+        } else {
+            count_chars(&bytes[..byte])
+        };
+        self.cursor.set((byte, c));
+        c
     }
 
     /// Converts a byte range to a char range.
     pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
-        let s = self.char_of(start);
-        let between = &self.text.as_bytes()[start.min(self.text.len())..end.min(self.text.len())];
-        (s, s + between.iter().filter(|&&b| (b as i8) >= -0x40).count())
+        (self.char_of(start), self.char_of(end))
     }
 }
 
@@ -54,6 +70,16 @@ mod tests {
         assert_eq!(off.span(b, b + "bắc".len()), (4, 7));
         assert_eq!(slice_chars(t, 4, 7), "bắc");
         assert_eq!(off.char_of(t.len()), 10);
+    }
+
+    #[test]
+    fn conversions_in_any_order_agree() {
+        let t = "đã ăn cơm chưa";
+        let off = CharOffsets::new(t);
+        let boundaries: Vec<usize> = (0..=t.len()).filter(|&b| t.is_char_boundary(b)).collect();
+        for &b in boundaries.iter().rev().chain(&boundaries) {
+            assert_eq!(off.char_of(b), t[..b].chars().count());
+        }
     }
 
     #[test]
