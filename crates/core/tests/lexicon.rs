@@ -56,7 +56,10 @@ fn parse_offsets(s: &str) -> Vec<usize> {
 fn csv_reader_handles_quotes_and_newlines() {
     let rows = read_csv("a,b\n\"x, \"\"y\"\"\nz\",\"[1, 2]\"\nplain,[]\n");
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[1], vec!["x, \"y\"\nz".to_string(), "[1, 2]".to_string()]);
+    assert_eq!(
+        rows[1],
+        vec!["x, \"y\"\nz".to_string(), "[1, 2]".to_string()]
+    );
     assert_eq!(parse_offsets(&rows[1][1]), vec![1, 2]);
     assert!(parse_offsets(&rows[2][1]).is_empty());
 }
@@ -88,7 +91,10 @@ fn profanity_and_insults() {
     check("Đ.ị.t m.ẹ thằng kia", &[(Offensive, "Đ.ị.t m.ẹ thằng")]);
     check("dit me may", &[(Offensive, "dit me may")]);
     check("thằng ngu", &[(Offensive, "thằng ngu")]);
-    check("Mày đúng là óc chó", &[(Offensive, "Mày"), (Offensive, "óc chó")]);
+    check(
+        "Mày đúng là óc chó",
+        &[(Offensive, "Mày"), (Offensive, "óc chó")],
+    );
     check("câm mồm lại đi", &[(Offensive, "câm mồm")]);
     check("nguuuu vl", &[(Offensive, "nguuuu vl")]);
     check("ngủ đi, ngu vừa thôi", &[(Offensive, "ngu")]);
@@ -100,15 +106,27 @@ fn group_slurs_and_discrimination() {
     check("bọn bắc kỳ", &[(Regional, "bọn bắc kỳ")]);
     check("lũ nam kỳ", &[(Regional, "lũ nam kỳ")]);
     check("bọn parky", &[(Regional, "bọn parky")]);
-    check("người miền Bắc toàn lũ lừa đảo", &[(Regional, "người miền Bắc toàn lũ lừa đảo")]);
+    check(
+        "người miền Bắc toàn lũ lừa đảo",
+        &[(Regional, "người miền Bắc toàn lũ lừa đảo")],
+    );
     check("dân ba que", &[(Hate, "dân ba que")]);
     check("lũ súc vật", &[(Hate, "lũ súc vật")]);
-    check("mấy con bò đỏ vào sủa đi", &[(Hate, "con bò đỏ"), (Offensive, "sủa")]);
+    check(
+        "mấy con bò đỏ vào sủa đi",
+        &[(Hate, "con bò đỏ"), (Offensive, "sủa")],
+    );
     check("đàn bà thì biết gì", &[(Gender, "đàn bà thì biết gì")]);
-    check("con gái thì chỉ biết khóc", &[(Gender, "con gái thì chỉ biết")]);
+    check(
+        "con gái thì chỉ biết khóc",
+        &[(Gender, "con gái thì chỉ biết")],
+    );
     check("đồ đàn bà", &[(Gender, "đồ đàn bà")]);
     check("thằng bê đê", &[(Gender, "thằng bê đê")]);
-    check("bọn hồi giáo khủng bố", &[(Religious, "bọn hồi giáo khủng bố")]);
+    check(
+        "bọn hồi giáo khủng bố",
+        &[(Religious, "bọn hồi giáo khủng bố")],
+    );
     check("lũ sư hổ mang", &[(Religious, "lũ sư hổ mang")]);
 }
 
@@ -117,7 +135,10 @@ fn violence() {
     check("giết hết bọn chúng", &[(Violence, "giết hết bọn chúng")]);
     check("chém chết nó đi", &[(Violence, "chém chết nó")]);
     check("đốt nhà nó", &[(Violence, "đốt nhà nó")]);
-    check("loại này phải tử hình", &[(Offensive, "loại"), (Violence, "phải tử hình")]);
+    check(
+        "loại này phải tử hình",
+        &[(Offensive, "loại"), (Violence, "phải tử hình")],
+    );
 }
 
 #[test]
@@ -212,7 +233,10 @@ fn survives_hostile_text() {
 /// ViHOS dev split: character-span F1 from lexicons alone. See `quytac_core::eval`.
 #[test]
 fn vihos_dev_span_f1() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/datasets/vihos/dev.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/datasets/vihos/dev.csv"
+    );
     let Ok(csv) = std::fs::read_to_string(path) else {
         eprintln!("note: {path} not found; ViHOS span score not measured");
         return;

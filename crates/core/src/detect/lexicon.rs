@@ -6,21 +6,25 @@
 //! and are embedded at build time, so the core does no file I/O. A user can add lists of their
 //! own in the same format with [`LexiconDetector::from_sources`].
 //!
-//! Three kinds of line make the matching precise:
+//! What makes the matching precise:
 //!
-//! - **entries**: a phrase, its category and a score;
+//! - **entries**: a phrase, its category and a score; **compounds** (`a ~ b`) chain parts
+//!   that follow each other, so "group name + link + insult" patterns stay small;
 //! - **false friends**: harmless phrases that contain an entry ("hạt óc chó", "giết thời
 //!   gian"); an entry hit lying wholly inside a false-friend hit is dropped;
+//! - **homographs**: in a post typed with diacritics, a bare "cho" is "cho", not "chó";
 //! - **context entries** (flag `context`): pronouns and classifiers ("thằng", "mày", "bọn")
 //!   that are not abuse by themselves. They only count in a text that has a real hit: one that
 //!   touches a hit widens it ("thằng" + "ngu" → "thằng ngu"), any other is reported with its
 //!   own low score.
 //!
-//! All phrases of all lists go into one token trie, walked over the marked and the plain key,
-//! so a text is scanned once, token by token, whatever the size of the lists.
+//! All phrases of all lists go into one token trie (`TokenMatcher`), walked over the marked
+//! and the plain key, so a text is scanned once, token by token, whatever the size of the
+//! lists.
 
 use crate::finding::{Category, Detection};
-use crate::text::{phrase_keys, KeyToken, Normalized};
+use crate::text::{phrase_keys, vietnamese, KeyToken, Normalized};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
@@ -81,8 +85,11 @@ pub struct Compound {
     /// The line's phrase as written, parts joined by `" ~ "`.
     pub pattern: String,
     pub category: Category,
+    /// Severity weight in `[0, 1]`, as for [`Entry`].
     pub score: f32,
+    /// May match text written without diacritics.
     pub plain: bool,
+    /// A context compound (see the module documentation).
     pub context: bool,
     /// Number of parts.
     pub parts: usize,
@@ -238,19 +245,31 @@ impl LexiconDetector {
         self.false_friends
     }
 
-    #[doc(hidden)]
-    pub fn debug_find_count(&self, norm: &Normalized) -> usize {
-        let mut raw = Vec::new();
-        self.matcher.find(norm, &mut raw);
-        raw.len()
-    }
-
     /// Pushes the lexicon detections of one text. Offsets are chars of the original text;
     /// `reason` is `"lexicon: <entry phrase>"`.
     pub fn detect(&self, norm: &Normalized, out: &mut Vec<Detection>) {
-        let mut raw = Vec::new();
-        self.matcher.find(norm, &mut raw);
-        if raw.is_empty() {
+        thread_local! {
+            /// Buffers reused from text to text, so most texts cost no allocation at all.
+            static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
+        }
+        SCRATCH.with_borrow_mut(|s| {
+            s.raw.clear();
+            self.matcher
+                .find(norm, &mut s.marked, &mut s.plain, &mut s.raw);
+            self.resolve(norm, &s.raw, out);
+        });
+    }
+
+    /// Turns the raw phrase matches of one text into detections.
+    fn resolve(&self, norm: &Normalized, raw: &[Found], out: &mut Vec<Detection>) {
+        // Most texts hold only context words and false friends ("con", "mẹ", "mọi người"):
+        // without a real hit there is nothing to report, so skip the bookkeeping.
+        let real = |m: &Found| match self.roles[m.phrase()] {
+            Role::Entry(e) => !self.entries[e as usize].context,
+            Role::Part(_) => true,
+            Role::FalseFriend => false,
+        };
+        if !raw.iter().any(real) {
             return;
         }
         let tokens = norm.marked().tokens();
@@ -268,16 +287,16 @@ impl LexiconDetector {
         let mut shields: Vec<(usize, usize)> = Vec::new();
         let mut hits: Vec<Hit> = Vec::with_capacity(raw.len());
         let mut pieces: Vec<Piece> = Vec::new();
-        for m in &raw {
-            let (ts, te) = (m.tok_start, m.tok_end);
-            let is_ff = matches!(self.roles[m.phrase], Role::FalseFriend);
+        for m in raw {
+            let (ts, te) = (m.tok_start(), m.tok_end());
+            let is_ff = matches!(self.roles[m.phrase()], Role::FalseFriend);
             if m.plain && !is_ff && accented && bare_homograph(ts, te) {
                 continue;
             }
-            match self.roles[m.phrase] {
+            match self.roles[m.phrase()] {
                 Role::FalseFriend => {
                     if !(m.plain && splits_expansion(tokens, ts, te)) {
-                        shields.push((m.start, m.end));
+                        shields.push((m.start(), m.end()));
                     }
                 }
                 Role::Entry(e) => {
@@ -301,11 +320,19 @@ impl LexiconDetector {
             }
         }
         self.join_compounds(&mut pieces, &mut hits);
-        if !shields.is_empty() {
-            hits.retain(|h| !shields.iter().any(|&(s, e)| s <= h.start && h.end <= e));
-        }
-        let (mut main, mut context): (Vec<Hit>, Vec<Hit>) =
-            hits.into_iter().partition(|h| !h.context);
+        let shields = (!shields.is_empty()).then(|| Cover::new(shields));
+        let mut context = Vec::new();
+        hits.retain(|h| {
+            if shields.as_ref().is_some_and(|s| s.covers(h.start, h.end)) {
+                false
+            } else if h.context {
+                context.push(*h);
+                false
+            } else {
+                true
+            }
+        });
+        let mut main = hits;
         if main.is_empty() {
             return;
         }
@@ -313,7 +340,8 @@ impl LexiconDetector {
             outer.category == inner.category || outer.score >= inner.score
         });
         keep_maximal(&mut context, |_, _| true);
-        context.retain(|c| !main.iter().any(|m| m.start <= c.start && c.end <= m.end));
+        let covered = Cover::new(main.iter().map(|m| (m.start, m.end)).collect());
+        context.retain(|c| !covered.covers(c.start, c.end));
         let standalone = absorb_context(&mut main, context, tokens);
         let main = merge_overlapping(main);
 
@@ -335,7 +363,7 @@ impl LexiconDetector {
         if pieces.is_empty() {
             return;
         }
-        pieces.sort_unstable_by_key(|p| (p.compound, p.at, p.m.tok_start, p.m.tok_end));
+        pieces.sort_unstable_by_key(|p| (p.compound, p.at, p.m.tok_start(), p.m.tok_end()));
         let pieces = &*pieces;
         // Depth-first over the parts: compounds have at most MAX_PARTS parts and each part
         // matches at a given token in very few ways, so the search stays tiny.
@@ -363,17 +391,17 @@ impl LexiconDetector {
                         category: c.category,
                         score,
                         context: c.context,
-                        start: first.m.start,
-                        end: cur.m.end,
-                        tok_start: first.m.tok_start,
-                        tok_end: cur.m.tok_end,
+                        start: first.m.start(),
+                        end: cur.m.end(),
+                        tok_start: first.m.tok_start(),
+                        tok_end: cur.m.tok_end(),
                     });
                     continue;
                 }
-                let key = (cur.compound, next_at, cur.m.tok_end);
-                let from = pieces.partition_point(|p| (p.compound, p.at, p.m.tok_start) < key);
+                let key = (cur.compound, next_at, cur.m.tok_end());
+                let from = pieces.partition_point(|p| (p.compound, p.at, p.m.tok_start()) < key);
                 for (k, p) in pieces[from..].iter().enumerate() {
-                    if (p.compound, p.at, p.m.tok_start) != key {
+                    if (p.compound, p.at, p.m.tok_start()) != key {
                         break;
                     }
                     let mut path = path;
@@ -448,10 +476,10 @@ impl Hit {
             category,
             score: if m.plain { score * PLAIN_FACTOR } else { score },
             context,
-            start: m.start,
-            end: m.end,
-            tok_start: m.tok_start,
-            tok_end: m.tok_end,
+            start: m.start(),
+            end: m.end(),
+            tok_start: m.tok_start(),
+            tok_end: m.tok_end(),
         }
     }
 }
@@ -511,7 +539,7 @@ fn merge_overlapping(mut hits: Vec<Hit>) -> Vec<Hit> {
 ///
 /// Two hits touch when their tokens are consecutive and at most one character (a space)
 /// separates them in the original text; a full stop and a space do not join sentences.
-fn absorb_context(main: &mut [Hit], mut context: Vec<Hit>, tokens: &[KeyToken]) -> Vec<Hit> {
+fn absorb_context(main: &mut [Hit], context: Vec<Hit>, tokens: &[KeyToken]) -> Vec<Hit> {
     let touches = |left: &Hit, right: &Hit| {
         left.tok_end == right.tok_start
             && tokens
@@ -519,34 +547,72 @@ fn absorb_context(main: &mut [Hit], mut context: Vec<Hit>, tokens: &[KeyToken]) 
                 .zip(tokens.get(left.tok_end.wrapping_sub(1)))
                 .is_some_and(|(r, l)| r.orig.start <= l.orig.end + 1)
     };
+    // Context hits by the token where they end and where they start, so that each step of a
+    // chain is a bisection, not a scan: hostile texts can hold thousands of hits.
+    let mut by_end: Vec<usize> = (0..context.len()).collect();
+    by_end.sort_by_key(|&i| context[i].tok_end);
+    let mut by_start = by_end.clone();
+    by_start.sort_by_key(|&i| context[i].tok_start);
     let mut absorbed = vec![false; context.len()];
-    loop {
-        let mut grew = false;
-        for m in main.iter_mut() {
-            for (c, done) in context.iter().zip(absorbed.iter_mut()) {
-                if *done {
-                    continue;
-                }
-                if touches(c, m) {
-                    m.start = c.start;
-                    m.tok_start = c.tok_start;
-                } else if touches(m, c) {
-                    m.end = c.end;
-                    m.tok_end = c.tok_end;
-                } else {
-                    continue;
-                }
-                *done = true;
-                grew = true;
-            }
+    for m in main.iter_mut() {
+        loop {
+            let from = by_end.partition_point(|&i| context[i].tok_end < m.tok_start);
+            let found = by_end[from..]
+                .iter()
+                .take_while(|&&i| context[i].tok_end == m.tok_start)
+                .find(|&&i| !absorbed[i] && touches(&context[i], m));
+            let Some(&i) = found else { break };
+            absorbed[i] = true;
+            m.start = context[i].start;
+            m.tok_start = context[i].tok_start;
         }
-        if !grew {
-            break;
+        loop {
+            let from = by_start.partition_point(|&i| context[i].tok_start < m.tok_end);
+            let found = by_start[from..]
+                .iter()
+                .take_while(|&&i| context[i].tok_start == m.tok_end)
+                .find(|&&i| !absorbed[i] && touches(m, &context[i]));
+            let Some(&i) = found else { break };
+            absorbed[i] = true;
+            m.end = context[i].end;
+            m.tok_end = context[i].tok_end;
         }
     }
-    let mut flags = absorbed.into_iter();
-    context.retain(|_| !flags.next().unwrap_or(false));
     context
+        .into_iter()
+        .zip(absorbed)
+        .filter_map(|(c, done)| (!done).then_some(c))
+        .collect()
+}
+
+/// Spans sorted by start with the running maximum of their ends, to answer "does any span
+/// cover `start..end`?" by bisection.
+struct Cover {
+    starts: Vec<usize>,
+    max_end: Vec<usize>,
+}
+
+impl Cover {
+    fn new(mut spans: Vec<(usize, usize)>) -> Self {
+        spans.sort_unstable();
+        let mut max = 0;
+        let max_end = spans
+            .iter()
+            .map(|&(_, e)| {
+                max = max.max(e);
+                max
+            })
+            .collect();
+        Cover {
+            starts: spans.into_iter().map(|(s, _)| s).collect(),
+            max_end,
+        }
+    }
+
+    fn covers(&self, start: usize, end: usize) -> bool {
+        let n = self.starts.partition_point(|&s| s <= start);
+        n > 0 && self.max_end[n - 1] >= end
+    }
 }
 
 /// Reads lexicon sources line by line.
@@ -670,21 +736,6 @@ impl Parser {
                             // not a later "lozz" that normalises to it); the rest is replaced.
                             Some(&i) => {
                                 let old = &mut self.entries[i];
-                                if std::env::var("LEXDEBUG").is_ok() {
-                                    eprintln!(
-                                        "DUP {} line {}: {:?} ({} {} {}) <- {:?} ({} {} {})",
-                                        source,
-                                        n + 1,
-                                        old.phrase,
-                                        old.score,
-                                        old.plain,
-                                        old.context,
-                                        entry.phrase,
-                                        entry.score,
-                                        entry.plain,
-                                        entry.context
-                                    );
-                                }
                                 old.score = entry.score;
                                 old.plain = entry.plain;
                                 old.context = entry.context;
@@ -709,33 +760,58 @@ impl Parser {
         plain: bool,
         context: bool,
     ) -> Result<(), LexiconErrorKind> {
-        let id = self.compounds.len() as u32;
-        for (at, part) in parts.iter().enumerate() {
-            for v in expand(part, &self.sets)? {
-                let marked = key_of(&v)?;
-                let next = self.parts.len() as u32;
-                let p = *self.part_keys.entry((marked, plain)).or_insert(next);
-                if p == next {
-                    self.parts.push(Part {
-                        phrase: v,
-                        plain,
-                        uses: Vec::new(),
-                    });
-                }
-                let uses = &mut self.parts[p as usize].uses;
-                if !uses.contains(&(id, at as u8)) {
-                    uses.push((id, at as u8));
+        // A part with an empty alternative ("{toàn|đều|}") is optional: the line stands for
+        // one compound with the part and one without it.
+        let mut expanded = Vec::with_capacity(parts.len());
+        for part in parts {
+            let mut variants = expand(part, &self.sets)?;
+            let optional = variants.iter().any(String::is_empty);
+            variants.retain(|v| !v.is_empty());
+            if variants.is_empty() {
+                return Err(LexiconErrorKind::EmptyPhrase);
+            }
+            expanded.push((variants, optional));
+        }
+        for dropped in 0u32..1 << parts.len() {
+            let keep = |i: usize| dropped & (1 << i) == 0;
+            if (0..parts.len()).any(|i| !keep(i) && !expanded[i].1)
+                || dropped.count_ones() as usize == parts.len()
+            {
+                continue;
+            }
+            let id = self.compounds.len() as u32;
+            let kept: Vec<usize> = (0..parts.len()).filter(|&i| keep(i)).collect();
+            for (at, &i) in kept.iter().enumerate() {
+                for v in &expanded[i].0 {
+                    let marked = key_of(v)?;
+                    let next = self.parts.len() as u32;
+                    let p = *self.part_keys.entry((marked, plain)).or_insert(next);
+                    if p == next {
+                        self.parts.push(Part {
+                            phrase: v.clone(),
+                            plain,
+                            uses: Vec::new(),
+                        });
+                    }
+                    let uses = &mut self.parts[p as usize].uses;
+                    if !uses.contains(&(id, at as u8)) {
+                        uses.push((id, at as u8));
+                    }
                 }
             }
+            self.compounds.push(Compound {
+                pattern: kept
+                    .iter()
+                    .map(|&i| parts[i])
+                    .collect::<Vec<_>>()
+                    .join(" ~ "),
+                category,
+                score,
+                plain,
+                context,
+                parts: kept.len(),
+            });
         }
-        self.compounds.push(Compound {
-            pattern: parts.join(" ~ "),
-            category,
-            score,
-            plain,
-            context,
-            parts: parts.len(),
-        });
         Ok(())
     }
 
@@ -787,19 +863,55 @@ impl Parser {
     }
 }
 
-/// A phrase found in a text by [`TokenMatcher`].
+/// Per-thread buffers of [`LexiconDetector::detect`].
+struct Scratch {
+    marked: Vec<u32>,
+    plain: Vec<u32>,
+    raw: Vec<Found>,
+}
+
+impl Scratch {
+    const fn new() -> Self {
+        Scratch {
+            marked: Vec::new(),
+            plain: Vec::new(),
+            raw: Vec::new(),
+        }
+    }
+}
+
+/// A phrase found in a text by [`TokenMatcher`]. Fields are `u32` to keep it small: texts
+/// are far shorter than 4 G chars (the checker refuses oversize input long before).
 #[derive(Debug, Clone, Copy)]
 struct Found {
     /// Index of the phrase given to [`TokenMatcher::new`].
-    phrase: usize,
+    phrase: u32,
     /// Char offsets into the original text, end exclusive.
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
     /// Token index range in the keys.
-    tok_start: usize,
-    tok_end: usize,
+    tok_start: u32,
+    tok_end: u32,
     /// Found only on the plain key (some token was written without its diacritics).
     plain: bool,
+}
+
+impl Found {
+    fn phrase(&self) -> usize {
+        self.phrase as usize
+    }
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+    fn end(&self) -> usize {
+        self.end as usize
+    }
+    fn tok_start(&self) -> usize {
+        self.tok_start as usize
+    }
+    fn tok_end(&self) -> usize {
+        self.tok_end as usize
+    }
 }
 
 /// No token id: the token is in no phrase.
@@ -822,6 +934,9 @@ struct TokenMatcher {
     phrase_tokens: Vec<Box<[u32]>>,
     /// Whether each phrase may match on the plain key.
     plain_allowed: Vec<bool>,
+    /// For each token id, the id of the same token without diacritics (`NO_TOKEN` if that is
+    /// in no phrase).
+    plain_of: Vec<u32>,
 }
 
 impl TokenMatcher {
@@ -850,7 +965,14 @@ impl TokenMatcher {
             plain_allowed.push(allowed);
         }
         let vocab = vocab.build();
+        let plain_of = (0..vocab.len() as u32)
+            .map(|id| {
+                let bare: String = vocab.text(id).chars().map(vietnamese::strip).collect();
+                vocab.get(&bare)
+            })
+            .collect();
         TokenMatcher {
+            plain_of,
             marked: marked.build(vocab.len()),
             plain: plain.build(vocab.len()),
             vocab,
@@ -865,39 +987,46 @@ impl TokenMatcher {
     /// in the original, or equals the phrase's token once diacritics are kept: "ngu" does not
     /// fire on "ngủ", while "dit me" and "địt me" both reach "địt mẹ". A plain match that is
     /// also a marked match is reported once, as marked.
-    fn find(&self, norm: &Normalized, out: &mut Vec<Found>) {
+    /// `marked` and `plain` are buffers for the token ids of the text.
+    fn find(
+        &self,
+        norm: &Normalized,
+        marked: &mut Vec<u32>,
+        plain: &mut Vec<u32>,
+        out: &mut Vec<Found>,
+    ) {
         let (mk, pk) = (norm.marked(), norm.plain());
         let tokens = mk.tokens();
-        let mut marked = Vec::with_capacity(tokens.len());
-        let mut plain = Vec::with_capacity(tokens.len());
+        marked.clear();
+        plain.clear();
         for (i, t) in tokens.iter().enumerate() {
             let m_text = mk.token_text(i);
-            let p_text = pk.token_text(i);
             let m = self.vocab.get(m_text);
             marked.push(m);
-            // A plain match through a token written with diacritics needs its marked form to
-            // be a phrase token, so most tokens need a single lookup.
-            plain.push(if m_text == p_text {
-                m
-            } else if t.had_marks && m == NO_TOKEN {
-                NO_TOKEN
+            // The plain token is the marked one without diacritics, so a known marked token
+            // gives its plain id by table. An unknown one written with diacritics cannot take
+            // part in a trusted plain match; only a teencode expansion (unmarked in the
+            // original, marked in the key) needs a second lookup.
+            plain.push(if m != NO_TOKEN {
+                self.plain_of[m as usize]
+            } else if !t.had_marks && m_text != pk.token_text(i) {
+                self.vocab.get(pk.token_text(i))
             } else {
-                self.vocab.get(p_text)
+                NO_TOKEN
             });
         }
         let span = |phrase: u32, start: usize, end: usize, plain: bool| Found {
-            phrase: phrase as usize,
-            start: tokens[start].orig.start,
-            end: tokens[end - 1].orig.end,
-            tok_start: start,
-            tok_end: end,
+            phrase,
+            start: tokens[start].orig.start as u32,
+            end: tokens[end - 1].orig.end as u32,
+            tok_start: start as u32,
+            tok_end: end as u32,
             plain,
         };
         for start in 0..tokens.len() {
-            self.marked.walk(&marked, start, |p, end| {
-                out.push(span(p, start, end, false))
-            });
-            self.plain.walk(&plain, start, |p, end| {
+            self.marked
+                .walk(marked, start, |p, end| out.push(span(p, start, end, false)));
+            self.plain.walk(plain, start, |p, end| {
                 if !self.plain_allowed[p as usize] {
                     return;
                 }
@@ -930,8 +1059,9 @@ struct Vocab {
     arena: String,
     /// Byte range of each token in `arena`, by id.
     spans: Vec<(u32, u32)>,
-    /// Power-of-two table of ids (`NO_TOKEN` for empty), at most half full.
-    slots: Vec<u32>,
+    /// Power-of-two table of (id, high hash bits), `NO_TOKEN` for empty, at most a quarter
+    /// full; the hash bits spare most string comparisons.
+    slots: Vec<(u32, u32)>,
 }
 
 impl Vocab {
@@ -949,10 +1079,12 @@ impl Vocab {
             return NO_TOKEN;
         }
         let mask = self.slots.len() - 1;
-        let mut i = fx_hash(token.as_bytes()) as usize & mask;
+        let h = fx_hash(token.as_bytes());
+        let tag = (h >> 32) as u32;
+        let mut i = h as usize & mask;
         loop {
-            let id = self.slots[i];
-            if id == NO_TOKEN || self.text(id) == token {
+            let (id, t) = self.slots[i];
+            if id == NO_TOKEN || (t == tag && self.text(id) == token) {
                 return id;
             }
             i = (i + 1) & mask;
@@ -984,34 +1116,43 @@ impl VocabBuilder {
             v.arena.push_str(t);
             v.spans.push((start, v.arena.len() as u32));
         }
-        let size = (self.order.len() * 2).next_power_of_two().max(16);
-        v.slots = vec![NO_TOKEN; size];
+        let size = (self.order.len() * 4).next_power_of_two().max(16);
+        v.slots = vec![(NO_TOKEN, 0); size];
         for (id, t) in self.order.iter().enumerate() {
-            let mut i = fx_hash(t.as_bytes()) as usize & (size - 1);
-            while v.slots[i] != NO_TOKEN {
+            let h = fx_hash(t.as_bytes());
+            let mut i = h as usize & (size - 1);
+            while v.slots[i].0 != NO_TOKEN {
                 i = (i + 1) & (size - 1);
             }
-            v.slots[i] = id as u32;
+            v.slots[i] = (id as u32, (h >> 32) as u32);
         }
         v
     }
 }
 
-/// The Fx hash (as in rustc): a multiply-rotate over 8-byte words.
+/// A hash for short byte strings (tokens are syllables of a few bytes): the first and last
+/// eight bytes (or four, or three single bytes) and the length, mixed by two multiplications.
+/// Longer tokens that share both ends only collide; the table compares the bytes anyway.
 fn fx_hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let mut h = 0u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
+    let n = bytes.len();
+    let word = |b: &[u8]| {
         let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    let mut w = [0u8; 8];
-    w[..rest.len()].copy_from_slice(rest);
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ ((bytes.len() as u64) << 56)).wrapping_mul(K);
-    // Fold the high bits down: the table index takes the low ones.
+        w[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(w)
+    };
+    let (head, tail) = match n {
+        0 => (0, 0),
+        1..=3 => (
+            u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (word(&bytes[..4]), word(&bytes[n - 4..])),
+        _ => (word(&bytes[..8]), word(&bytes[n - 8..])),
+    };
+    let h = (head ^ (n as u64) << 56).wrapping_mul(K);
+    let h = (h.rotate_left(26) ^ tail).wrapping_mul(K);
+    // Fold the high bits down: the table index takes the low ones, the tag the high ones.
     h ^ (h >> 29)
 }
 
@@ -1303,6 +1444,96 @@ mod tests {
         .unwrap();
         assert_eq!(d.entries().len(), 1);
         assert_eq!(d.entries()[0].score, 0.2);
+    }
+
+    fn spans(d: &LexiconDetector, text: &str) -> Vec<(String, Category, String)> {
+        let mut out = Vec::new();
+        d.detect(&Normalized::new(text), &mut out);
+        out.sort_by_key(|x| x.start);
+        out.into_iter()
+            .map(|x| {
+                let ev = crate::text::slice_chars(text, x.start, x.end).to_string();
+                (ev, x.category, x.reason)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compounds_chain_adjacent_parts() {
+        let d = LexiconDetector::from_sources(&[
+            "@set g = dân x, người x\n@set i = ngu, lười\n@category regional_discrimination\n{g} ~ {toàn|đều|} ~ {i} | 0.9",
+        ])
+        .unwrap();
+        // The optional middle part makes two compounds: with and without it.
+        assert_eq!(d.compounds().len(), 2);
+        let got = spans(&d, "nghe nói dân x toàn ngu lắm");
+        assert_eq!(
+            got,
+            vec![(
+                "dân x toàn ngu".to_string(),
+                Category::RegionalDiscrimination,
+                "lexicon: dân x toàn ngu".to_string()
+            )]
+        );
+        assert_eq!(spans(&d, "dân x lười").len(), 1);
+        assert!(spans(&d, "dân x không ngu").is_empty());
+        assert!(spans(&d, "dân x").is_empty());
+    }
+
+    #[test]
+    fn context_words_widen_hits_and_never_stand_alone() {
+        let d = LexiconDetector::from_sources(&[
+            "@category offensive\nngu | 0.7\nthằng | 0.3 | context\nmày | 0.3 | context",
+        ])
+        .unwrap();
+        let got = spans(&d, "thằng ngu kia, mày nghe không");
+        let ev: Vec<_> = got.iter().map(|x| (x.0.as_str(), x.2.as_str())).collect();
+        assert_eq!(
+            ev,
+            vec![("thằng ngu", "lexicon: ngu"), ("mày", "lexicon: mày")]
+        );
+        assert!(spans(&d, "thằng bé nói mày ơi").is_empty());
+        // A full stop and a space do not join a context word to the hit before it.
+        assert_eq!(spans(&d, "ngu. Thằng")[0].0, "ngu");
+    }
+
+    #[test]
+    fn false_friends_cover_whole_hits_only() {
+        let d = LexiconDetector::from_sources(&[
+            "@category offensive\nóc chó | 0.8\nđồ ăn hại | 0.8\n@false_friends\nhạt óc chó\nđồ ăn",
+        ])
+        .unwrap();
+        assert!(spans(&d, "mua hạt óc chó").is_empty());
+        assert_eq!(spans(&d, "mày là đồ ăn hại")[0].0, "đồ ăn hại");
+    }
+
+    #[test]
+    fn bare_homographs_in_accented_text_are_themselves() {
+        let d = LexiconDetector::from_sources(&[
+            "@category offensive\nchó má | 0.8\n@false_friends\n@homographs cho",
+        ])
+        .unwrap();
+        assert!(spans(&d, "Mua tặng cho má một bó hoa thật đẹp").is_empty());
+        assert_eq!(spans(&d, "đồ chó má").len(), 1);
+        // Text typed without diacritics is ambiguous, so the hit stands.
+        assert_eq!(spans(&d, "do cho ma").len(), 1);
+    }
+
+    #[test]
+    fn builtin_entries_are_not_single_letters() {
+        // A one-letter key ("l", "đ") would fire on abbreviations everywhere; such words may
+        // only be context entries ("ị" is a word, not an abbreviation). This also catches spellings that squeeze to one letter.
+        for e in LexiconDetector::builtin().entries() {
+            let (key, _) = phrase_keys(&e.phrase);
+            let mut chars = key.trim().chars();
+            let one_letter =
+                matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii() || c == 'đ');
+            assert!(
+                !one_letter || e.context,
+                "{:?} normalises to {key:?}",
+                e.phrase
+            );
+        }
     }
 
     #[test]
