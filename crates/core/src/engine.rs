@@ -114,16 +114,16 @@ impl Engine {
         self.markers.confidential(text, &hits, dets);
         let policy = self.markers.policy(&hits);
         if let (Some(first), None) = (policy.topics.first(), policy.disclaimer) {
-            let strong = policy.topics.len() == 1 || first.phrase != policy.topics[1].phrase;
+            let strong = policy.topics.len() == 1 || first.phrase() != policy.topics[1].phrase();
             dets.push(Detection {
                 category: Category::MissingDisclaimer,
-                start: first.start,
-                end: first.end,
+                start: first.start(),
+                end: first.end(),
                 score: if strong { DISCLAIMER_SCORE_STRONG } else { DISCLAIMER_SCORE },
                 kind: None,
                 reason: format!(
                     "about policy (\"{}\") without saying it is a personal view",
-                    slice_chars(text, first.start, first.end)
+                    slice_chars(text, first.start(), first.end())
                 ),
             });
         }

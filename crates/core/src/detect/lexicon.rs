@@ -18,12 +18,12 @@
 //!   touches a hit widens it ("thằng" + "ngu" → "thằng ngu"), any other is reported with its
 //!   own low score.
 //!
-//! All phrases of all lists go into one token trie (`TokenMatcher`), walked over the marked
+//! All phrases of all lists go into one token trie ([`PhraseMatcher`]), walked over the marked
 //! and the plain key, so a text is scanned once, token by token, whatever the size of the
 //! lists.
 
 use crate::finding::{Category, Detection};
-use crate::text::{phrase_keys, vietnamese, KeyToken, Normalized};
+use crate::text::{phrase_keys, KeyToken, Normalized, PhraseMatch, PhraseMatcher, PlainMatching};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -196,7 +196,7 @@ struct Part {
 /// Compiled lexicons, ready to scan texts. Build once, share freely (`Send + Sync`).
 #[derive(Debug, Clone)]
 pub struct LexiconDetector {
-    matcher: TokenMatcher,
+    matcher: PhraseMatcher,
     /// Role of each phrase given to the matcher, by phrase index.
     roles: Vec<Role>,
     entries: Vec<Entry>,
@@ -250,21 +250,20 @@ impl LexiconDetector {
     pub fn detect(&self, norm: &Normalized, out: &mut Vec<Detection>) {
         thread_local! {
             /// Buffers reused from text to text, so most texts cost no allocation at all.
-            static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
+            static RAW: RefCell<Vec<PhraseMatch>> = const { RefCell::new(Vec::new()) };
         }
-        SCRATCH.with_borrow_mut(|s| {
-            s.raw.clear();
-            self.matcher
-                .find(norm, &mut s.marked, &mut s.plain, &mut s.raw);
-            self.resolve(norm, &s.raw, out);
+        RAW.with_borrow_mut(|raw| {
+            raw.clear();
+            self.matcher.find_all(norm, raw);
+            self.resolve(norm, raw, out);
         });
     }
 
     /// Turns the raw phrase matches of one text into detections.
-    fn resolve(&self, norm: &Normalized, raw: &[Found], out: &mut Vec<Detection>) {
+    fn resolve(&self, norm: &Normalized, raw: &[PhraseMatch], out: &mut Vec<Detection>) {
         // Most texts hold only context words and false friends ("con", "mẹ", "mọi người"):
         // without a real hit there is nothing to report, so skip the bookkeeping.
-        let real = |m: &Found| match self.roles[m.phrase()] {
+        let real = |m: &PhraseMatch| match self.roles[m.phrase()] {
             Role::Entry(e) => !self.entries[e as usize].context,
             Role::Part(_) => true,
             Role::FalseFriend => false,
@@ -294,11 +293,7 @@ impl LexiconDetector {
                 continue;
             }
             match self.roles[m.phrase()] {
-                Role::FalseFriend => {
-                    if !(m.plain && splits_expansion(tokens, ts, te)) {
-                        shields.push((m.start(), m.end()));
-                    }
-                }
+                Role::FalseFriend => shields.push((m.start(), m.end())),
                 Role::Entry(e) => {
                     let entry = &self.entries[e as usize];
                     if entry.score > 0.0 {
@@ -427,17 +422,6 @@ impl LexiconDetector {
     }
 }
 
-/// True when a token in `start..end` is part of a teencode expansion (its tokens share one
-/// original range). The plain key of an expansion is not a reading of what was written: "vl"
-/// expands to "vãi lồn", whose plain key "vai lon" must not pass for the false friend
-/// "vài lon".
-fn splits_expansion(tokens: &[KeyToken], start: usize, end: usize) -> bool {
-    (start..end.min(tokens.len())).any(|t| {
-        let same = |u: usize| tokens.get(u).is_some_and(|x| x.orig == tokens[t].orig);
-        (t > 0 && same(t - 1)) || same(t + 1)
-    })
-}
-
 /// Where a hit comes from, for its reason.
 #[derive(Debug, Clone, Copy)]
 enum Source {
@@ -451,7 +435,7 @@ struct Piece {
     compound: u32,
     at: u8,
     part: u32,
-    m: Found,
+    m: PhraseMatch,
 }
 
 /// An entry hit during detection.
@@ -470,7 +454,7 @@ struct Hit {
 }
 
 impl Hit {
-    fn new(m: &Found, source: Source, category: Category, score: f32, context: bool) -> Self {
+    fn new(m: &PhraseMatch, source: Source, category: Category, score: f32, context: bool) -> Self {
         Hit {
             source,
             category,
@@ -840,19 +824,19 @@ impl Parser {
         let mut phrases = Vec::with_capacity(n);
         let mut roles = Vec::with_capacity(n);
         for (i, e) in self.entries.iter().enumerate() {
-            phrases.push((e.phrase.as_str(), e.plain));
+            phrases.push((e.phrase.as_str(), plain_matching(e.plain)));
             roles.push(Role::Entry(i as u32));
         }
         for ff in &self.false_friends {
-            phrases.push((ff.as_str(), true));
+            phrases.push((ff.as_str(), PlainMatching::Allowed));
             roles.push(Role::FalseFriend);
         }
         for (i, p) in self.parts.iter().enumerate() {
-            phrases.push((p.phrase.as_str(), p.plain));
+            phrases.push((p.phrase.as_str(), plain_matching(p.plain)));
             roles.push(Role::Part(i as u32));
         }
         LexiconDetector {
-            matcher: TokenMatcher::new(phrases),
+            matcher: PhraseMatcher::new(phrases),
             roles,
             false_friends: self.false_friends.len(),
             entries: self.entries,
@@ -863,394 +847,11 @@ impl Parser {
     }
 }
 
-/// Per-thread buffers of [`LexiconDetector::detect`].
-struct Scratch {
-    marked: Vec<u32>,
-    plain: Vec<u32>,
-    raw: Vec<Found>,
-}
-
-impl Scratch {
-    const fn new() -> Self {
-        Scratch {
-            marked: Vec::new(),
-            plain: Vec::new(),
-            raw: Vec::new(),
-        }
-    }
-}
-
-/// A phrase found in a text by [`TokenMatcher`]. Fields are `u32` to keep it small: texts
-/// are far shorter than 4 G chars (the checker refuses oversize input long before).
-#[derive(Debug, Clone, Copy)]
-struct Found {
-    /// Index of the phrase given to [`TokenMatcher::new`].
-    phrase: u32,
-    /// Char offsets into the original text, end exclusive.
-    start: u32,
-    end: u32,
-    /// Token index range in the keys.
-    tok_start: u32,
-    tok_end: u32,
-    /// Found only on the plain key (some token was written without its diacritics).
-    plain: bool,
-}
-
-impl Found {
-    fn phrase(&self) -> usize {
-        self.phrase as usize
-    }
-    fn start(&self) -> usize {
-        self.start as usize
-    }
-    fn end(&self) -> usize {
-        self.end as usize
-    }
-    fn tok_start(&self) -> usize {
-        self.tok_start as usize
-    }
-    fn tok_end(&self) -> usize {
-        self.tok_end as usize
-    }
-}
-
-/// No token id: the token is in no phrase.
-const NO_TOKEN: u32 = u32::MAX;
-
-/// Whole-token phrase matching on the normalisation keys.
-///
-/// Phrases are tries of token ids, one over marked tokens and one over plain tokens. A text's
-/// tokens are looked up once in the vocabulary, and a walk starts only at tokens that begin
-/// some phrase, so the cost is about one hash lookup per token and does not grow with the size
-/// of the lists (an Aho-Corasick automaton over ten thousand phrases misses the cache on
-/// nearly every byte).
-#[derive(Debug, Clone, Default)]
-struct TokenMatcher {
-    /// Marked and plain tokens of every phrase share one vocabulary.
-    vocab: Vocab,
-    marked: Trie,
-    plain: Trie,
-    /// Marked token ids of every phrase, for the trust check of plain matches.
-    phrase_tokens: Vec<Box<[u32]>>,
-    /// Whether each phrase may match on the plain key.
-    plain_allowed: Vec<bool>,
-    /// For each token id, the id of the same token without diacritics (`NO_TOKEN` if that is
-    /// in no phrase).
-    plain_of: Vec<u32>,
-}
-
-impl TokenMatcher {
-    /// Compiles `(phrase, plain matching allowed)` pairs; phrase indices are positions.
-    fn new<'a>(phrases: impl IntoIterator<Item = (&'a str, bool)>) -> Self {
-        let mut vocab = VocabBuilder::default();
-        let mut marked = TrieBuilder::default();
-        let mut plain = TrieBuilder::default();
-        let mut phrase_tokens = Vec::new();
-        let mut plain_allowed = Vec::new();
-        let mut plain_ids = Vec::new();
-        for (i, (phrase, allowed)) in phrases.into_iter().enumerate() {
-            let (marked_key, plain_key) = phrase_keys(phrase);
-            let ids: Box<[u32]> = pattern_tokens(&marked_key)
-                .map(|t| vocab.intern(t))
-                .collect();
-            if !ids.is_empty() {
-                marked.insert(&ids, i as u32);
-                if allowed {
-                    plain_ids.clear();
-                    plain_ids.extend(pattern_tokens(&plain_key).map(|t| vocab.intern(t)));
-                    plain.insert(&plain_ids, i as u32);
-                }
-            }
-            phrase_tokens.push(ids);
-            plain_allowed.push(allowed);
-        }
-        let vocab = vocab.build();
-        let plain_of = (0..vocab.len() as u32)
-            .map(|id| {
-                let bare: String = vocab.text(id).chars().map(vietnamese::strip).collect();
-                vocab.get(&bare)
-            })
-            .collect();
-        TokenMatcher {
-            plain_of,
-            marked: marked.build(vocab.len()),
-            plain: plain.build(vocab.len()),
-            vocab,
-            phrase_tokens,
-            plain_allowed,
-        }
-    }
-
-    /// Pushes every match of every phrase in `norm`, overlapping ones included.
-    ///
-    /// A plain-key match counts only when each matched token was written without diacritics
-    /// in the original, or equals the phrase's token once diacritics are kept: "ngu" does not
-    /// fire on "ngủ", while "dit me" and "địt me" both reach "địt mẹ". A plain match that is
-    /// also a marked match is reported once, as marked.
-    /// `marked` and `plain` are buffers for the token ids of the text.
-    fn find(
-        &self,
-        norm: &Normalized,
-        marked: &mut Vec<u32>,
-        plain: &mut Vec<u32>,
-        out: &mut Vec<Found>,
-    ) {
-        let (mk, pk) = (norm.marked(), norm.plain());
-        let tokens = mk.tokens();
-        marked.clear();
-        plain.clear();
-        for (i, t) in tokens.iter().enumerate() {
-            let m_text = mk.token_text(i);
-            let m = self.vocab.get(m_text);
-            marked.push(m);
-            // The plain token is the marked one without diacritics, so a known marked token
-            // gives its plain id by table. An unknown one written with diacritics cannot take
-            // part in a trusted plain match; only a teencode expansion (unmarked in the
-            // original, marked in the key) needs a second lookup.
-            plain.push(if m != NO_TOKEN {
-                self.plain_of[m as usize]
-            } else if !t.had_marks && m_text != pk.token_text(i) {
-                self.vocab.get(pk.token_text(i))
-            } else {
-                NO_TOKEN
-            });
-        }
-        let span = |phrase: u32, start: usize, end: usize, plain: bool| Found {
-            phrase,
-            start: tokens[start].orig.start as u32,
-            end: tokens[end - 1].orig.end as u32,
-            tok_start: start as u32,
-            tok_end: end as u32,
-            plain,
-        };
-        for start in 0..tokens.len() {
-            self.marked
-                .walk(marked, start, |p, end| out.push(span(p, start, end, false)));
-            self.plain.walk(plain, start, |p, end| {
-                if !self.plain_allowed[p as usize] {
-                    return;
-                }
-                let want = &self.phrase_tokens[p as usize];
-                let (mut trusted, mut same) = (true, true);
-                for (t, &w) in (start..end).zip(want.iter()) {
-                    let equal = marked[t] == w;
-                    same &= equal;
-                    trusted &= equal || !tokens[t].had_marks;
-                }
-                if trusted && !same {
-                    out.push(span(p, start, end, true));
-                }
-            });
-        }
-    }
-}
-
-/// The tokens of a key pattern `" a  b "`.
-fn pattern_tokens(pattern: &str) -> impl Iterator<Item = &str> {
-    pattern.split("  ").map(str::trim).filter(|t| !t.is_empty())
-}
-
-/// Interned phrase tokens: one arena of bytes and an open-addressing table of ids, so that a
-/// lookup is a hash, a probe or two in a small array and one comparison with contiguous
-/// bytes. The table is filled once, at build time, and never grows, so a fast unkeyed hash is
-/// safe: text cannot insert keys to provoke collisions.
-#[derive(Debug, Clone, Default)]
-struct Vocab {
-    arena: String,
-    /// Byte range of each token in `arena`, by id.
-    spans: Vec<(u32, u32)>,
-    /// Power-of-two table of (id, high hash bits), `NO_TOKEN` for empty, at most a quarter
-    /// full; the hash bits spare most string comparisons.
-    slots: Vec<(u32, u32)>,
-}
-
-impl Vocab {
-    fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    fn text(&self, id: u32) -> &str {
-        let (s, e) = self.spans[id as usize];
-        &self.arena[s as usize..e as usize]
-    }
-
-    fn get(&self, token: &str) -> u32 {
-        if self.slots.is_empty() {
-            return NO_TOKEN;
-        }
-        let mask = self.slots.len() - 1;
-        let h = fx_hash(token.as_bytes());
-        let tag = (h >> 32) as u32;
-        let mut i = h as usize & mask;
-        loop {
-            let (id, t) = self.slots[i];
-            if id == NO_TOKEN || (t == tag && self.text(id) == token) {
-                return id;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-}
-
-#[derive(Default)]
-struct VocabBuilder {
-    ids: HashMap<String, u32>,
-    order: Vec<String>,
-}
-
-impl VocabBuilder {
-    fn intern(&mut self, token: &str) -> u32 {
-        if let Some(&id) = self.ids.get(token) {
-            return id;
-        }
-        let id = self.order.len() as u32;
-        self.ids.insert(token.to_string(), id);
-        self.order.push(token.to_string());
-        id
-    }
-
-    fn build(self) -> Vocab {
-        let mut v = Vocab::default();
-        for t in &self.order {
-            let start = v.arena.len() as u32;
-            v.arena.push_str(t);
-            v.spans.push((start, v.arena.len() as u32));
-        }
-        let size = (self.order.len() * 4).next_power_of_two().max(16);
-        v.slots = vec![(NO_TOKEN, 0); size];
-        for (id, t) in self.order.iter().enumerate() {
-            let h = fx_hash(t.as_bytes());
-            let mut i = h as usize & (size - 1);
-            while v.slots[i].0 != NO_TOKEN {
-                i = (i + 1) & (size - 1);
-            }
-            v.slots[i] = (id as u32, (h >> 32) as u32);
-        }
-        v
-    }
-}
-
-/// A hash for short byte strings (tokens are syllables of a few bytes): the first and last
-/// eight bytes (or four, or three single bytes) and the length, mixed by two multiplications.
-/// Longer tokens that share both ends only collide; the table compares the bytes anyway.
-fn fx_hash(bytes: &[u8]) -> u64 {
-    const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let n = bytes.len();
-    let word = |b: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..b.len()].copy_from_slice(b);
-        u64::from_le_bytes(w)
-    };
-    let (head, tail) = match n {
-        0 => (0, 0),
-        1..=3 => (
-            u64::from(bytes[0]) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16,
-            0,
-        ),
-        4..=7 => (word(&bytes[..4]), word(&bytes[n - 4..])),
-        _ => (word(&bytes[..8]), word(&bytes[n - 8..])),
-    };
-    let h = (head ^ (n as u64) << 56).wrapping_mul(K);
-    let h = (h.rotate_left(26) ^ tail).wrapping_mul(K);
-    // Fold the high bits down: the table index takes the low ones, the tag the high ones.
-    h ^ (h >> 29)
-}
-
-/// A trie over token ids, frozen into flat arrays: the root's children by direct index (every
-/// walk starts there), deeper children as sorted runs searched by bisection.
-#[derive(Debug, Clone, Default)]
-struct Trie {
-    /// Child of the root for each token id, or `NO_TOKEN`.
-    root: Vec<u32>,
-    /// For each node: its children as a range of `children`.
-    child_ranges: Vec<(u32, u32)>,
-    /// (token id, child node), sorted by token id within each node's range.
-    children: Vec<(u32, u32)>,
-    /// For each node: the phrases ending there, as a range of `ends`.
-    end_ranges: Vec<(u32, u32)>,
-    ends: Vec<u32>,
-}
-
-impl Trie {
-    /// Calls `found(phrase, end)` for every phrase whose tokens are `ids[start..end]`.
-    fn walk(&self, ids: &[u32], start: usize, mut found: impl FnMut(u32, usize)) {
-        let Some(&first) = ids.get(start) else {
-            return;
-        };
-        let mut node = match self.root.get(first as usize) {
-            Some(&n) if n != NO_TOKEN => n,
-            _ => return,
-        };
-        let mut end = start + 1;
-        loop {
-            let (s, e) = self.end_ranges[node as usize];
-            for &p in &self.ends[s as usize..e as usize] {
-                found(p, end);
-            }
-            let Some(&t) = ids.get(end) else {
-                return;
-            };
-            if t == NO_TOKEN {
-                return;
-            }
-            let (s, e) = self.child_ranges[node as usize];
-            let kids = &self.children[s as usize..e as usize];
-            match kids.binary_search_by_key(&t, |&(tok, _)| tok) {
-                Ok(k) => node = kids[k].1,
-                Err(_) => return,
-            }
-            end += 1;
-        }
-    }
-}
-
-#[derive(Default)]
-struct TrieBuilder {
-    /// Children and ending phrases of each node; node 0 is the root.
-    nodes: Vec<(HashMap<u32, u32>, Vec<u32>)>,
-}
-
-impl TrieBuilder {
-    fn insert(&mut self, tokens: &[u32], phrase: u32) {
-        if self.nodes.is_empty() {
-            self.nodes.push(Default::default());
-        }
-        let mut node = 0usize;
-        for &t in tokens {
-            let next = self.nodes.len() as u32;
-            let child = *self.nodes[node].0.entry(t).or_insert(next);
-            if child == next {
-                self.nodes.push(Default::default());
-            }
-            node = child as usize;
-        }
-        let ends = &mut self.nodes[node].1;
-        if !ends.contains(&phrase) {
-            ends.push(phrase);
-        }
-    }
-
-    fn build(self, vocab_len: usize) -> Trie {
-        let mut t = Trie {
-            root: vec![NO_TOKEN; vocab_len],
-            ..Trie::default()
-        };
-        for (i, (kids, ends)) in self.nodes.into_iter().enumerate() {
-            let mut kids: Vec<(u32, u32)> = kids.into_iter().collect();
-            kids.sort_unstable();
-            if i == 0 {
-                for &(tok, child) in &kids {
-                    t.root[tok as usize] = child;
-                }
-            }
-            let s = t.children.len() as u32;
-            t.children.extend(kids);
-            t.child_ranges.push((s, t.children.len() as u32));
-            let s = t.ends.len() as u32;
-            t.ends.extend(ends);
-            t.end_ranges.push((s, t.ends.len() as u32));
-        }
-        t
+fn plain_matching(allowed: bool) -> PlainMatching {
+    if allowed {
+        PlainMatching::Allowed
+    } else {
+        PlainMatching::Forbidden
     }
 }
 

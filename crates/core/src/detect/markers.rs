@@ -100,7 +100,7 @@ pub struct MarkerHits<'a> {
 
 impl MarkerHits<'_> {
     fn of(&self, g: Group) -> impl Iterator<Item = &PhraseMatch> + '_ {
-        self.matches.iter().filter(move |m| self.groups[m.phrase] == g)
+        self.matches.iter().filter(move |m| self.groups[m.phrase()] == g)
     }
 
     fn has(&self, g: Group) -> bool {
@@ -216,11 +216,11 @@ impl MarkerDetector {
         for m in hits.of(Group::Claim) {
             out.push(Detection {
                 category: Category::UnverifiedClaim,
-                start: m.start,
-                end: m.end,
+                start: m.start(),
+                end: m.end(),
                 score: self.claim_score,
                 kind: None,
-                reason: format!("rumour marker \"{}\"", slice_chars(text, m.start, m.end)),
+                reason: format!("rumour marker \"{}\"", slice_chars(text, m.start(), m.end())),
             });
         }
         if let Some(h) = self.headline.find(text) {
@@ -300,11 +300,11 @@ impl MarkerDetector {
         {
             out.push(Detection {
                 category: Category::AbuseOfOffice,
-                start: m.start,
-                end: m.end,
+                start: m.start(),
+                end: m.end(),
                 score,
                 kind: None,
-                reason: format!("{what}: \"{}\"", slice_chars(text, m.start, m.end)),
+                reason: format!("{what}: \"{}\"", slice_chars(text, m.start(), m.end())),
             });
         }
     }
@@ -317,36 +317,36 @@ impl MarkerDetector {
         let mut anchors: Vec<(usize, usize)> = Vec::new();
         let mut urgency_only: Vec<(usize, usize)> = Vec::new();
         for m in hits.of(Group::Stamp) {
-            let orig = slice_chars(text, m.start, m.end);
+            let orig = slice_chars(text, m.start(), m.end());
             let upper = orig.chars().any(|c| c.is_uppercase()) && !orig.chars().any(|c| c.is_lowercase());
-            let inside_friend = friends.iter().any(|f| f.start <= m.start && m.end <= f.end);
+            let inside_friend = friends.iter().any(|f| f.start() <= m.start() && m.end() <= f.end());
             if !upper || inside_friend {
                 continue;
             }
-            let name = &self.names[m.phrase];
+            let name = &self.names[m.phrase()];
             if self.urgency.contains(name) {
-                urgency_only.push((m.start, m.end));
+                urgency_only.push((m.start(), m.end()));
                 continue;
             }
-            anchors.push((m.start, m.end));
+            anchors.push((m.start(), m.end()));
             out.push(Detection {
                 category: Category::Confidential,
-                start: m.start,
-                end: m.end,
+                start: m.start(),
+                end: m.end(),
                 score: cfg.score,
                 kind: None,
                 reason: format!("secrecy stamp \"{orig}\""),
             });
         }
         for m in hits.of(Group::Secrecy) {
-            anchors.push((m.start, m.end));
+            anchors.push((m.start(), m.end()));
             out.push(Detection {
                 category: Category::Confidential,
-                start: m.start,
-                end: m.end,
+                start: m.start(),
+                end: m.end(),
                 score: cfg.phrase_score,
                 kind: None,
-                reason: format!("internal-document marker \"{}\"", slice_chars(text, m.start, m.end)),
+                reason: format!("internal-document marker \"{}\"", slice_chars(text, m.start(), m.end())),
             });
         }
         if anchors.is_empty() && urgency_only.is_empty() {
@@ -396,7 +396,7 @@ impl MarkerDetector {
     pub fn policy(&self, hits: &MarkerHits) -> PolicyAssessment {
         let mut topics: Vec<PhraseMatch> = hits.of(Group::PolicyStrong).copied().collect();
         let strong = !topics.is_empty();
-        let mut distinct: Vec<usize> = hits.of(Group::PolicyTopic).map(|m| m.phrase).collect();
+        let mut distinct: Vec<usize> = hits.of(Group::PolicyTopic).map(|m| m.phrase()).collect();
         distinct.sort_unstable();
         distinct.dedup();
         if strong || distinct.len() >= self.policy_min_topics {

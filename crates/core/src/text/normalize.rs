@@ -35,9 +35,9 @@ pub struct KeyToken {
     pub key: Range<usize>,
     /// Char range (Unicode scalar values) of the original text it came from.
     pub orig: Range<usize>,
-    /// The original token carried Vietnamese diacritics (a tone, a shape mark, or đ). A match on
-    /// the plain key is trustworthy only for tokens written without them: "ngu" must not match
-    /// "ngủ".
+    /// The original token carried Vietnamese diacritics (a tone, a shape mark, or đ), or the
+    /// token is part of a teencode expansion, which is standard spelling. A match on the plain
+    /// key is trustworthy only for tokens written without them: "ngu" must not match "ngủ".
     pub had_marks: bool,
 }
 
@@ -379,6 +379,8 @@ fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<R
 struct Expansion {
     marked: Vec<String>,
     plain: Vec<String>,
+    /// Whether each marked token carries diacritics.
+    had_marks: Vec<bool>,
 }
 
 /// The teencode table, and the length in chars of its longest key: longer words are not
@@ -431,7 +433,15 @@ fn parse_teencode(src: &str) -> Teencode {
             .collect();
         if let Some(key) = key {
             max_key_chars = max_key_chars.max(key.chars().count());
-            map.insert(key, Expansion { marked, plain });
+            let had_marks = exp.marked.tokens.iter().map(|t| t.had_marks).collect();
+            map.insert(
+                key,
+                Expansion {
+                    marked,
+                    plain,
+                    had_marks,
+                },
+            );
         }
     }
     Teencode { map, max_key_chars }
@@ -555,9 +565,11 @@ fn normalize_with(text: &str, teencode: Option<&Teencode>, scratch: &mut Scratch
 
         match expansion {
             Some(exp) => {
-                for (m, p) in exp.marked.iter().zip(&exp.plain) {
-                    out.marked.push(m, orig.clone(), had_marks);
-                    out.plain.push(p, orig.clone(), had_marks);
+                // An expansion is the standard spelling, diacritics included: its tokens count
+                // as written with them, so "vl" (vãi lồn) never passes for "vài lon".
+                for ((m, p), marks) in exp.marked.iter().zip(&exp.plain).zip(&exp.had_marks) {
+                    out.marked.push(m, orig.clone(), *marks);
+                    out.plain.push(p, orig.clone(), *marks);
                 }
             }
             None => {
