@@ -66,36 +66,45 @@ enum Outcome {
 
 pub fn run_check(args: &CheckArgs) -> Result<u8> {
     let engine = Engine::new(args.pack.load()?);
-    let format = args.format.unwrap_or(if args.text.is_some() { Format::Text } else { Format::Jsonl });
+    let format = args.format.unwrap_or(if args.text.is_some() {
+        Format::Text
+    } else {
+        Format::Jsonl
+    });
     let stdout = io::stdout();
-    let color = format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color =
+        format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut worst = Verdict::Pass;
     let mut had_errors = false;
     // `text` is the checked text, for the human report's highlighting.
-    let mut emit = |o: Outcome, text: &str, out: &mut BufWriter<io::StdoutLock>| -> io::Result<()> {
-        match &o {
-            Outcome::Checked(r) => worst = worst.max(r.verdict),
-            Outcome::Error { .. } => had_errors = true,
-        }
-        match format {
-            Format::Jsonl => {
-                serde_json::to_writer(&mut *out, &o)?;
-                out.write_all(b"\n")
+    let mut emit =
+        |o: Outcome, text: &str, out: &mut BufWriter<io::StdoutLock>| -> io::Result<()> {
+            match &o {
+                Outcome::Checked(r) => worst = worst.max(r.verdict),
+                Outcome::Error { .. } => had_errors = true,
             }
-            Format::Text => match &o {
-                Outcome::Checked(r) => report::write_result(out, r, text, color),
-                Outcome::Error { line, error } => writeln!(out, "line {line}: error: {error}"),
-            },
-        }
-    };
+            match format {
+                Format::Jsonl => {
+                    serde_json::to_writer(&mut *out, &o)?;
+                    out.write_all(b"\n")
+                }
+                Format::Text => match &o {
+                    Outcome::Checked(r) => report::write_result(out, r, text, color),
+                    Outcome::Error { line, error } => writeln!(out, "line {line}: error: {error}"),
+                },
+            }
+        };
 
     if let Some(text) = &args.text {
         let role: quytac_core::item::Role = serde_json::from_value(args.role.clone().into())?;
         let item = Item::Post(Post {
             id: "text".into(),
             text: text.clone(),
-            author: quytac_core::item::Author { role, ..Default::default() },
+            author: quytac_core::item::Author {
+                role,
+                ..Default::default()
+            },
             engages: None,
             links: Vec::new(),
         });
@@ -139,16 +148,36 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
         }
     }
     out.flush()?;
-    Ok(if args.exit_zero || (worst == Verdict::Pass && !had_errors) { 0 } else { 1 })
+    Ok(
+        if args.exit_zero || (worst == Verdict::Pass && !had_errors) {
+            0
+        } else {
+            1
+        },
+    )
 }
 
 fn check_line(engine: &Engine, no: usize, line: &Line) -> (Option<Item>, Outcome) {
     let text = match line {
-        Line::Error(e) => return (None, Outcome::Error { line: no, error: e.clone() }),
+        Line::Error(e) => {
+            return (
+                None,
+                Outcome::Error {
+                    line: no,
+                    error: e.clone(),
+                },
+            )
+        }
         Line::Text(t) => t,
     };
     if text.trim().is_empty() {
-        return (None, Outcome::Error { line: no, error: "empty line".into() });
+        return (
+            None,
+            Outcome::Error {
+                line: no,
+                error: "empty line".into(),
+            },
+        );
     }
     match Item::from_json(text) {
         Ok(item) => {
@@ -160,14 +189,19 @@ fn check_line(engine: &Engine, no: usize, line: &Line) -> (Option<Item>, Outcome
 }
 
 pub fn run_redact(args: &RedactArgs) -> Result<u8> {
-    let engine = Engine::new(quytac_core::rules::RulePack::builtin(quytac_core::rules::DEFAULT_PACK)?);
+    let engine = Engine::new(quytac_core::rules::RulePack::builtin(
+        quytac_core::rules::DEFAULT_PACK,
+    )?);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let masked = |text: &str| {
         let dets: Vec<_> = engine
             .detect(text)
             .into_iter()
-            .filter(|d| d.category == Category::PersonalData && d.score >= engine.pack().threshold(d.category))
+            .filter(|d| {
+                d.category == Category::PersonalData
+                    && d.score >= engine.pack().threshold(d.category)
+            })
             .collect();
         redact(text, &dets)
     };
@@ -183,8 +217,12 @@ pub fn run_redact(args: &RedactArgs) -> Result<u8> {
         let value = match line {
             Line::Error(e) => serde_json::json!({"line": no, "error": e}),
             Line::Text(t) => match Item::from_json(&t) {
-                Ok(Item::Post(p)) => serde_json::json!({"id": p.id, "type": "post", "text": masked(&p.text)}),
-                Ok(Item::Profile(p)) => serde_json::json!({"id": p.id, "type": "profile", "bio": p.bio.as_deref().map(masked)}),
+                Ok(Item::Post(p)) => {
+                    serde_json::json!({"id": p.id, "type": "post", "text": masked(&p.text)})
+                }
+                Ok(Item::Profile(p)) => {
+                    serde_json::json!({"id": p.id, "type": "profile", "bio": p.bio.as_deref().map(masked)})
+                }
                 Err(e) => serde_json::json!({"line": no, "error": e}),
             },
         };

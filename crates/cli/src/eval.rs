@@ -62,7 +62,11 @@ fn guess_task(path: &Path) -> Result<Task> {
     }
     let mut r = csv_reader(path)?;
     let headers = r.headers()?;
-    Ok(if headers.iter().any(|h| h == "index_spans") { Task::Spans } else { Task::Labels })
+    Ok(if headers.iter().any(|h| h == "index_spans") {
+        Task::Spans
+    } else {
+        Task::Labels
+    })
 }
 
 fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
@@ -102,12 +106,19 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
     let text_col = args.text_col.as_deref().unwrap_or("free_text");
     let mut r = csv_reader(&args.data)?;
     let headers = r.headers()?.clone();
-    let (ti, li) = (column(&headers, text_col, &args.data)?, column(&headers, &args.label_col, &args.data)?);
+    let (ti, li) = (
+        column(&headers, text_col, &args.data)?,
+        column(&headers, &args.label_col, &args.data)?,
+    );
     let mut rows = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.with_context(|| format!("{}: row {}", args.data.display(), i + 2))?;
-        let id: u8 = rec[li].trim().parse().with_context(|| format!("row {}: label `{}` is not 0, 1 or 2", i + 2, &rec[li]))?;
-        let gold = Label::from_id(id).with_context(|| format!("row {}: label {id} is not 0, 1 or 2", i + 2))?;
+        let id: u8 = rec[li]
+            .trim()
+            .parse()
+            .with_context(|| format!("row {}: label `{}` is not 0, 1 or 2", i + 2, &rec[li]))?;
+        let gold = Label::from_id(id)
+            .with_context(|| format!("row {}: label {id} is not 0, 1 or 2", i + 2))?;
         rows.push((post(rec[ti].to_string()), gold));
     }
     if rows.is_empty() {
@@ -115,16 +126,28 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
     }
     let engine = engine()?;
     let started = Instant::now();
-    let predicted: Vec<Label> = rows.iter().map(|(item, _)| engine.check(item).label.unwrap_or(Label::Clean)).collect();
+    let predicted: Vec<Label> = rows
+        .iter()
+        .map(|(item, _)| engine.check(item).label.unwrap_or(Label::Clean))
+        .collect();
     let secs = started.elapsed().as_secs_f64();
-    let bytes: usize = rows.iter().map(|(i, _)| match i { Item::Post(p) => p.text.len(), _ => 0 }).sum();
+    let bytes: usize = rows
+        .iter()
+        .map(|(i, _)| match i {
+            Item::Post(p) => p.text.len(),
+            _ => 0,
+        })
+        .sum();
 
     let mut confusion = [[0usize; 3]; 3];
     for ((_, gold), pred) in rows.iter().zip(&predicted) {
         confusion[gold.id() as usize][pred.id() as usize] += 1;
     }
     println!("data: {} ({} items)", args.data.display(), rows.len());
-    println!("{:<10} {:>9} {:>9} {:>9} {:>8}", "class", "precision", "recall", "f1", "support");
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>8}",
+        "class", "precision", "recall", "f1", "support"
+    );
     let mut f1s = Vec::new();
     for l in Label::ALL {
         let c = l.id() as usize;
@@ -132,16 +155,41 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
         let pred: usize = (0..3).map(|g| confusion[g][c]).sum();
         let support: usize = confusion[c].iter().sum();
         let p = if pred == 0 { 0.0 } else { tp / pred as f64 };
-        let rc = if support == 0 { 0.0 } else { tp / support as f64 };
-        let f1 = if p + rc == 0.0 { 0.0 } else { 2.0 * p * rc / (p + rc) };
+        let rc = if support == 0 {
+            0.0
+        } else {
+            tp / support as f64
+        };
+        let f1 = if p + rc == 0.0 {
+            0.0
+        } else {
+            2.0 * p * rc / (p + rc)
+        };
         f1s.push(f1);
-        println!("{:<10} {:>9.4} {:>9.4} {:>9.4} {:>8}", l.as_str(), p, rc, f1, support);
+        println!(
+            "{:<10} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+            l.as_str(),
+            p,
+            rc,
+            f1,
+            support
+        );
     }
     let correct: usize = (0..3).map(|c| confusion[c][c]).sum();
-    println!("macro-F1 {:.4}   accuracy {:.4}", f1s.iter().sum::<f64>() / 3.0, correct as f64 / rows.len() as f64);
+    println!(
+        "macro-F1 {:.4}   accuracy {:.4}",
+        f1s.iter().sum::<f64>() / 3.0,
+        correct as f64 / rows.len() as f64
+    );
     println!("confusion (rows gold, columns predicted: clean offensive hate)");
     for (l, row) in Label::ALL.iter().zip(confusion) {
-        println!("  {:<10} {:>7} {:>7} {:>7}", l.as_str(), row[0], row[1], row[2]);
+        println!(
+            "  {:<10} {:>7} {:>7} {:>7}",
+            l.as_str(),
+            row[0],
+            row[1],
+            row[2]
+        );
     }
     println!(
         "speed: {:.0} items/s, {:.1} MB/s (one thread, full check)",
@@ -155,7 +203,10 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
     let text_col = args.text_col.as_deref().unwrap_or("content");
     let mut r = csv_reader(&args.data)?;
     let headers = r.headers()?.clone();
-    let (ti, si) = (column(&headers, text_col, &args.data)?, column(&headers, "index_spans", &args.data)?);
+    let (ti, si) = (
+        column(&headers, text_col, &args.data)?,
+        column(&headers, "index_spans", &args.data)?,
+    );
     let engine = engine()?;
     let mut triples = Vec::new();
     let started = Instant::now();
@@ -181,7 +232,10 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         "pooled characters: precision {:.4}  recall {:.4}  F1 {:.4}",
         s.pooled_precision, s.pooled_recall, s.pooled_f1
     );
-    println!("speed: {:.0} texts/s (one thread, all detectors)", n as f64 / secs);
+    println!(
+        "speed: {:.0} texts/s (one thread, all detectors)",
+        n as f64 / secs
+    );
     Ok(0)
 }
 
@@ -211,10 +265,15 @@ fn eval_personal_data(path: &Path) -> Result<u8> {
         if line.trim().is_empty() {
             continue;
         }
-        let case: Case = serde_json::from_str(&line).with_context(|| format!("{}: line {}", path.display(), i + 1))?;
+        let case: Case = serde_json::from_str(&line)
+            .with_context(|| format!("{}: line {}", path.display(), i + 1))?;
         let mut pred = Vec::new();
         detector.detect(&case.text, &mut pred);
-        let gold: Vec<_> = case.spans.iter().map(|s| (s.start, s.end, s.kind)).collect();
+        let gold: Vec<_> = case
+            .spans
+            .iter()
+            .map(|s| (s.start, s.end, s.kind))
+            .collect();
         scores.add(&gold, &pred);
         n += 1;
     }

@@ -28,13 +28,19 @@ impl LineReader {
     pub fn open(path: Option<&Path>) -> Result<LineReader> {
         let inner: Box<dyn BufRead + Send> = match path {
             None => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
-            Some(p) if p.as_os_str() == "-" => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+            Some(p) if p.as_os_str() == "-" => {
+                Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
+            }
             Some(p) => {
                 let f = File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
                 Box::new(BufReader::with_capacity(1 << 16, f))
             }
         };
-        Ok(LineReader { inner, buf: Vec::new(), line_no: 0 })
+        Ok(LineReader {
+            inner,
+            buf: Vec::new(),
+            line_no: 0,
+        })
     }
 
     #[cfg(test)]

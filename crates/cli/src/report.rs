@@ -12,9 +12,23 @@ const RESET: &str = "\x1b[0m";
 
 /// Writes one result. Spans are highlighted in colour on a terminal, and between `[[` `]]`
 /// otherwise, so the report stays readable in a file or a pipe.
-pub fn write_result(out: &mut impl Write, r: &CheckResult, text: &str, color: bool) -> io::Result<()> {
-    let label = r.label.map(|l| format!(", label {}", l.as_str())).unwrap_or_default();
-    writeln!(out, "{} {} — verdict {}{label}", r.item_type, r.id, r.verdict.as_str())?;
+pub fn write_result(
+    out: &mut impl Write,
+    r: &CheckResult,
+    text: &str,
+    color: bool,
+) -> io::Result<()> {
+    let label = r
+        .label
+        .map(|l| format!(", label {}", l.as_str()))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{} {} — verdict {}{label}",
+        r.item_type,
+        r.id,
+        r.verdict.as_str()
+    )?;
     if !text.is_empty() {
         writeln!(out, "  {}", highlight(text, r, color))?;
     }
@@ -29,7 +43,10 @@ pub fn write_result(out: &mut impl Write, r: &CheckResult, text: &str, color: bo
             (Some(s), Some(e)) => format!(" [{s}..{e}]"),
             _ => String::new(),
         };
-        let kind = f.kind.map(|k| format!("/{}", k.as_str())).unwrap_or_default();
+        let kind = f
+            .kind
+            .map(|k| format!("/{}", k.as_str()))
+            .unwrap_or_default();
         writeln!(
             out,
             "  {on}{} {}{kind} {}{off} (score {:.2}){span} «{}»",

@@ -26,7 +26,13 @@ pub fn run(args: &RulesArgs) -> Result<u8> {
     writeln!(out, "source: {}\n", pack.source)?;
     for r in &pack.rules {
         let subjects: Vec<&str> = r.subjects.iter().map(|s| s.as_str()).collect();
-        writeln!(out, "{}  [{}]  {}", r.id, r.severity.as_str(), subjects.join(", "))?;
+        writeln!(
+            out,
+            "{}  [{}]  {}",
+            r.id,
+            r.severity.as_str(),
+            subjects.join(", ")
+        )?;
         writeln!(out, "    clause: “{}”", r.clause)?;
         if !r.categories.is_empty() {
             let cats: Vec<String> = r

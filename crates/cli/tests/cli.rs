@@ -35,20 +35,41 @@ fn checks_the_bundled_examples_in_order_with_line_errors() {
     let out = quytac(&["check", "examples/posts.jsonl"], b"");
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
-    let input = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/posts.jsonl")).unwrap();
-    assert_eq!(lines.len(), input.lines().count(), "one result per input line");
+    let input = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/posts.jsonl"
+    ))
+    .unwrap();
+    assert_eq!(
+        lines.len(),
+        input.lines().count(),
+        "one result per input line"
+    );
     for (result, line) in lines.iter().zip(input.lines()) {
         match serde_json::from_str::<serde_json::Value>(line) {
             Ok(item) if item.get("text").is_some() || item["type"] == "profile" => {
                 assert_eq!(result["id"], item["id"], "results come in input order");
                 for f in result["findings"].as_array().unwrap() {
                     if let (Some(s), Some(e)) = (f["start"].as_u64(), f["end"].as_u64()) {
-                        let text: String = item["text"].as_str().unwrap().chars().skip(s as usize).take((e - s) as usize).collect();
-                        assert_eq!(text, f["evidence"].as_str().unwrap(), "offsets are in Unicode scalar values");
+                        let text: String = item["text"]
+                            .as_str()
+                            .unwrap()
+                            .chars()
+                            .skip(s as usize)
+                            .take((e - s) as usize)
+                            .collect();
+                        assert_eq!(
+                            text,
+                            f["evidence"].as_str().unwrap(),
+                            "offsets are in Unicode scalar values"
+                        );
                     }
                 }
             }
-            _ => assert!(result["error"].is_string() && result["line"].is_u64(), "{result}"),
+            _ => assert!(
+                result["error"].is_string() && result["line"].is_u64(),
+                "{result}"
+            ),
         }
     }
 }
@@ -77,17 +98,55 @@ fn bad_lines_get_errors_and_the_rest_is_checked() {
 
 #[test]
 fn exit_codes_follow_the_contract() {
-    assert_eq!(quytac(&["check", "-"], b"{\"id\":\"a\",\"text\":\"Ch\xc3\xa0o bu\xe1\xbb\x95i s\xc3\xa1ng\"}\n").status.code(), Some(0));
-    assert_eq!(quytac(&["check", "-", "--exit-zero"], b"{\"id\":\"a\",\"text\":\"\xc4\x91m m\xc3\xa0y\"}\n").status.code(), Some(0));
-    assert_eq!(quytac(&["check", "/nonexistent/file.jsonl"], b"").status.code(), Some(2));
-    assert_eq!(quytac(&["check", "--pack", "nope"], b"").status.code(), Some(2));
-    assert_eq!(quytac(&["check", "--rules", "/nonexistent.toml"], b"").status.code(), Some(2));
+    assert_eq!(
+        quytac(
+            &["check", "-"],
+            b"{\"id\":\"a\",\"text\":\"Ch\xc3\xa0o bu\xe1\xbb\x95i s\xc3\xa1ng\"}\n"
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        quytac(
+            &["check", "-", "--exit-zero"],
+            b"{\"id\":\"a\",\"text\":\"\xc4\x91m m\xc3\xa0y\"}\n"
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        quytac(&["check", "/nonexistent/file.jsonl"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        quytac(&["check", "--pack", "nope"], b"").status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        quytac(&["check", "--rules", "/nonexistent.toml"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(quytac(&["frobnicate"], b"").status.code(), Some(2));
 }
 
 #[test]
 fn text_mode_highlights_the_spans() {
-    let out = quytac(&["check", "--text", "Thằng bắc kỳ ngu như chó", "--role", "civil_servant"], b"");
+    let out = quytac(
+        &[
+            "check",
+            "--text",
+            "Thằng bắc kỳ ngu như chó",
+            "--role",
+            "civil_servant",
+        ],
+        b"",
+    );
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.contains("[[Thằng bắc kỳ ngu như chó]]"), "{s}");
     assert!(s.contains("CS-5 regional_discrimination violation"), "{s}");
@@ -117,23 +176,40 @@ message_en = "No swearing."
 "#,
     )
     .unwrap();
-    let out = quytac(&["check", "--rules", path.to_str().unwrap()], "{\"id\":\"a\",\"text\":\"đm mày\"}\n".as_bytes());
+    let out = quytac(
+        &["check", "--rules", path.to_str().unwrap()],
+        "{\"id\":\"a\",\"text\":\"đm mày\"}\n".as_bytes(),
+    );
     let lines = json_lines(&out);
     assert_eq!(lines[0]["findings"][0]["rule"], "X-1");
     assert_eq!(lines[0]["verdict"], "violation");
     let listed = quytac(&["rules", "--rules", path.to_str().unwrap()], b"");
-    assert!(String::from_utf8(listed.stdout).unwrap().contains("X-1  [violation]  citizen"));
+    assert!(String::from_utf8(listed.stdout)
+        .unwrap()
+        .contains("X-1  [violation]  citizen"));
     std::fs::write(&path, "id = ").unwrap();
     let bad = quytac(&["check", "--rules", path.to_str().unwrap()], b"");
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8(bad.stderr).unwrap().contains("invalid rule pack"));
+    assert!(String::from_utf8(bad.stderr)
+        .unwrap()
+        .contains("invalid rule pack"));
 }
 
 #[test]
 fn redact_masks_personal_data() {
-    let out = quytac(&["redact", "--text", "Gọi 0912 345 678 hoặc mail an.nguyen@gmail.com, giá 1.250.000 đồng"], b"");
+    let out = quytac(
+        &[
+            "redact",
+            "--text",
+            "Gọi 0912 345 678 hoặc mail an.nguyen@gmail.com, giá 1.250.000 đồng",
+        ],
+        b"",
+    );
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(!s.contains("0912 345 678") && !s.contains("an.nguyen@"), "{s}");
+    assert!(
+        !s.contains("0912 345 678") && !s.contains("an.nguyen@"),
+        "{s}"
+    );
     assert!(s.contains("1.250.000 đồng"), "{s}");
 }
 

@@ -20,10 +20,16 @@ fn main() {
 fn texts() -> &'static Vec<String> {
     static T: OnceLock<Vec<String>> = OnceLock::new();
     T.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/datasets/vihsd/dev.csv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/datasets/vihsd/dev.csv"
+        );
         match std::fs::read_to_string(path) {
             Ok(csv) => read_first_column(&csv),
-            Err(_) => vec!["Bọn bắc kỳ toàn lũ lừa đảo, hôm nay trời đẹp quá".to_string(); 1000],
+            Err(_) => vec![
+                "Bọn bắc kỳ toàn lũ lừa đảo, hôm nay trời đẹp quá".to_string();
+                1000
+            ],
         }
     })
 }

@@ -119,7 +119,11 @@ impl Engine {
                 category: Category::MissingDisclaimer,
                 start: first.start(),
                 end: first.end(),
-                score: if strong { DISCLAIMER_SCORE_STRONG } else { DISCLAIMER_SCORE },
+                score: if strong {
+                    DISCLAIMER_SCORE_STRONG
+                } else {
+                    DISCLAIMER_SCORE
+                },
                 kind: None,
                 reason: format!(
                     "about policy (\"{}\") without saying it is a personal view",
@@ -148,7 +152,18 @@ impl Engine {
             .filter_map(|d| {
                 let rule = self.pack.rule_for(role, d.category)?;
                 let evidence = slice_chars(&p.text, d.start, d.end).to_string();
-                Some(finding(rule, d.category, rule.severity_for(d.category), Some((d.start, d.end)), evidence, d.score, &d.reason).with_kind(d.kind))
+                Some(
+                    finding(
+                        rule,
+                        d.category,
+                        rule.severity_for(d.category),
+                        Some((d.start, d.end)),
+                        evidence,
+                        d.score,
+                        &d.reason,
+                    )
+                    .with_kind(d.kind),
+                )
             })
             .collect();
         if let Some(rule) = self.pack.rule_for(role, Category::UnverifiedClaim) {
@@ -178,30 +193,63 @@ impl Engine {
             // A name that cannot be a name (digits, emoji, a title) is reported as such even
             // when a legal name is known; otherwise the legal name is the reference.
             let shape = name::check_display_name(display);
-            let problem = match (shape, p.legal_name.as_deref().filter(|l| !l.trim().is_empty())) {
+            let problem = match (
+                shape,
+                p.legal_name.as_deref().filter(|l| !l.trim().is_empty()),
+            ) {
                 (Some(NameProblem::NoSurname), Some(legal)) | (None, Some(legal)) => {
                     name::compare_with_legal(display, legal)
                 }
                 (shape, _) => shape,
             };
             if let Some(problem) = problem {
-                out.push(field_finding(rule, Category::RealName, rule.severity, display, &problem.describe()));
+                out.push(field_finding(
+                    rule,
+                    Category::RealName,
+                    rule.severity,
+                    display,
+                    &problem.describe(),
+                ));
             }
         }
         if let Some(rule) = self.pack.rule_for(role, Category::RealPhoto) {
             if p.photo.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                out.push(field_finding(rule, Category::RealPhoto, rule.severity, "", "no profile photo"));
+                out.push(field_finding(
+                    rule,
+                    Category::RealPhoto,
+                    rule.severity,
+                    "",
+                    "no profile photo",
+                ));
             }
         }
         if let Some(rule) = self.pack.rule_for(role, Category::Workplace) {
             let wp = p.workplace.as_deref().unwrap_or("").trim();
             let review = rule.severity.min(Severity::Review);
             if wp.is_empty() {
-                out.push(field_finding(rule, Category::Workplace, rule.severity, "", "no workplace named"));
+                out.push(field_finding(
+                    rule,
+                    Category::Workplace,
+                    rule.severity,
+                    "",
+                    "no workplace named",
+                ));
             } else if !workplace::names_agency(wp) {
-                out.push(field_finding(rule, Category::Workplace, review, wp, "the workplace does not name a state agency"));
+                out.push(field_finding(
+                    rule,
+                    Category::Workplace,
+                    review,
+                    wp,
+                    "the workplace does not name a state agency",
+                ));
             } else if p.vouched_by.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                out.push(field_finding(rule, Category::Workplace, review, wp, "no agency vouches for this account"));
+                out.push(field_finding(
+                    rule,
+                    Category::Workplace,
+                    review,
+                    wp,
+                    "no agency vouches for this account",
+                ));
             }
         }
         out
@@ -257,7 +305,12 @@ fn finding(
     let message_vi = if evidence.is_empty() {
         format!("{} ({})", rule.message_vi, category.name_vi())
     } else {
-        format!("{} ({}: «{}»)", rule.message_vi, category.name_vi(), evidence)
+        format!(
+            "{} ({}: «{}»)",
+            rule.message_vi,
+            category.name_vi(),
+            evidence
+        )
     };
     Finding {
         rule: rule.id.clone(),
@@ -274,8 +327,22 @@ fn finding(
 }
 
 /// A finding about a profile field or a missing record: no span.
-fn field_finding(rule: &Rule, category: Category, severity: Severity, evidence: &str, reason: &str) -> Finding {
-    finding(rule, category, severity, None, evidence.to_string(), 1.0, reason)
+fn field_finding(
+    rule: &Rule,
+    category: Category,
+    severity: Severity,
+    evidence: &str,
+    reason: &str,
+) -> Finding {
+    finding(
+        rule,
+        category,
+        severity,
+        None,
+        evidence.to_string(),
+        1.0,
+        reason,
+    )
 }
 
 impl Finding {
@@ -340,7 +407,9 @@ impl Engine {
     /// The CS-8 finding for a post that engages harmful content, if its author is bound by a
     /// rule on it and the engagement approves (a like, a share, or an approving comment).
     fn endorsement(&self, p: &Post, kind: EngagementKind) -> Option<Finding> {
-        let rule = self.pack.rule_for(p.author.role, Category::EndorsesHarmful)?;
+        let rule = self
+            .pack
+            .rule_for(p.author.role, Category::EndorsesHarmful)?;
         let target = &p.engages.as_ref()?.target_id;
         let how = match kind {
             EngagementKind::Like => "likes",

@@ -239,7 +239,9 @@ mod tests {
     #[test]
     fn parses_contract_examples() {
         let p = Item::from_json(r#"{"id":"p1","type":"post","text":"xin chào","author":{"id":"u1","role":"civil_servant","agency":"so-tt-hn","disclaimer":false},"engages":{"kind":"share","target_id":"p0"},"links":["https://x.vn"],"extra":1}"#).unwrap();
-        let Item::Post(p) = p else { panic!("not a post") };
+        let Item::Post(p) = p else {
+            panic!("not a post")
+        };
         assert_eq!(p.author.role, Role::CivilServant);
         assert_eq!(p.engages.unwrap().kind, EngagementKind::Share);
         let u = Item::from_json(r#"{"id":"u1","type":"profile","role":"civil_servant","display_name":"Nguyen Van An","legal_name":"Nguyễn Văn An"}"#).unwrap();
@@ -251,11 +253,19 @@ mod tests {
     fn rejects_bad_items_with_a_reason() {
         assert!(Item::from_json("{").unwrap_err().contains("invalid JSON"));
         assert!(Item::from_json("[1]").unwrap_err().contains("invalid item"));
-        assert!(Item::from_json(r#"{"id":"p"}"#).unwrap_err().contains("text"));
-        assert!(Item::from_json(r#"{"id":"p","type":"video","text":""}"#).unwrap_err().contains("unknown item type"));
+        assert!(Item::from_json(r#"{"id":"p"}"#)
+            .unwrap_err()
+            .contains("text"));
+        assert!(Item::from_json(r#"{"id":"p","type":"video","text":""}"#)
+            .unwrap_err()
+            .contains("unknown item type"));
         assert!(Item::from_json(r#"{"id":"p","text":"a","author":{"role":"king"}}"#).is_err());
         assert!(Item::from_json(r#"{"id":"","text":"a"}"#).is_err());
-        assert!(Item::from_json(r#"{"text":"a"}"#).unwrap_err().contains("`id`"));
-        assert!(Item::from_json(r#"{"id":"p","text":5}"#).unwrap_err().contains("invalid item"));
+        assert!(Item::from_json(r#"{"text":"a"}"#)
+            .unwrap_err()
+            .contains("`id`"));
+        assert!(Item::from_json(r#"{"id":"p","text":5}"#)
+            .unwrap_err()
+            .contains("invalid item"));
     }
 }

@@ -5,13 +5,13 @@
 //!
 //! Main types: [`finding::Category`], [`finding::Detection`], [`finding::Finding`].
 
+pub mod agency;
 pub mod detect;
+pub mod engine;
 pub mod eval;
 pub mod finding;
+pub mod identity;
 pub mod item;
 pub mod redact;
 pub mod rules;
 pub mod text;
-pub mod identity;
-pub mod engine;
-pub mod agency;

@@ -8,9 +8,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 const BUILTIN: [(&str, &str); 3] = [
-    ("vn-2018-draft", include_str!("../../../rules/vn-2018-draft.toml")),
-    ("vn-874-2021", include_str!("../../../rules/vn-874-2021.toml")),
-    ("vn-147-2024", include_str!("../../../rules/vn-147-2024.toml")),
+    (
+        "vn-2018-draft",
+        include_str!("../../../rules/vn-2018-draft.toml"),
+    ),
+    (
+        "vn-874-2021",
+        include_str!("../../../rules/vn-874-2021.toml"),
+    ),
+    (
+        "vn-147-2024",
+        include_str!("../../../rules/vn-147-2024.toml"),
+    ),
 ];
 
 /// The pack used when none is named: the 2018 draft this product was asked to implement.
@@ -115,19 +124,33 @@ impl RulePack {
                 return Err(RulePackError::Invalid("a rule has an empty id".into()));
             }
             if !seen.insert(r.id.as_str()) {
-                return Err(RulePackError::Invalid(format!("rule id `{}` appears twice", r.id)));
+                return Err(RulePackError::Invalid(format!(
+                    "rule id `{}` appears twice",
+                    r.id
+                )));
             }
             if r.subjects.is_empty() {
-                return Err(RulePackError::Invalid(format!("rule `{}` has no subjects", r.id)));
+                return Err(RulePackError::Invalid(format!(
+                    "rule `{}` has no subjects",
+                    r.id
+                )));
             }
-            if let Some(c) = r.severity_by_category.keys().find(|c| !r.categories.contains(c)) {
+            if let Some(c) = r
+                .severity_by_category
+                .keys()
+                .find(|c| !r.categories.contains(c))
+            {
                 return Err(RulePackError::Invalid(format!(
                     "rule `{}` sets a severity for `{c}`, which it does not check",
                     r.id
                 )));
             }
         }
-        if let Some((c, t)) = self.thresholds.iter().find(|(_, t)| !(0.0..=1.0).contains(*t)) {
+        if let Some((c, t)) = self
+            .thresholds
+            .iter()
+            .find(|(_, t)| !(0.0..=1.0).contains(*t))
+        {
             return Err(RulePackError::Invalid(format!(
                 "threshold for `{c}` is {t}, outside 0..=1"
             )));
@@ -164,17 +187,28 @@ mod tests {
             assert!(!p.rules.is_empty());
         }
         let p = RulePack::builtin(DEFAULT_PACK).unwrap();
-        let cs5 = p.rule_for(Role::CivilServant, Category::RegionalDiscrimination).unwrap();
+        let cs5 = p
+            .rule_for(Role::CivilServant, Category::RegionalDiscrimination)
+            .unwrap();
         assert_eq!(cs5.id, "CS-5");
-        assert_eq!(p.rule_for(Role::Citizen, Category::Hate).unwrap().id, "US-1");
-        for id in ["CS-1", "CS-2", "CS-3", "CS-4", "CS-5", "CS-6", "CS-7", "CS-8", "CS-9", "CS-10", "AG-1", "AG-7"] {
+        assert_eq!(
+            p.rule_for(Role::Citizen, Category::Hate).unwrap().id,
+            "US-1"
+        );
+        for id in [
+            "CS-1", "CS-2", "CS-3", "CS-4", "CS-5", "CS-6", "CS-7", "CS-8", "CS-9", "CS-10",
+            "AG-1", "AG-7",
+        ] {
             assert!(p.rule(id).is_some(), "{id} missing from the 2018 pack");
         }
     }
 
     #[test]
     fn rejects_broken_packs_with_reasons() {
-        assert!(matches!(RulePack::builtin("nope"), Err(RulePackError::UnknownPack(_))));
+        assert!(matches!(
+            RulePack::builtin("nope"),
+            Err(RulePackError::UnknownPack(_))
+        ));
         let err = RulePack::from_toml("id = 1").unwrap_err().to_string();
         assert!(err.contains("invalid rule pack"), "{err}");
         let twice = r#"id="x"
@@ -198,6 +232,9 @@ check="c"
 message_vi="m"
 message_en="m"
 "#;
-        assert!(RulePack::from_toml(twice).unwrap_err().to_string().contains("twice"));
+        assert!(RulePack::from_toml(twice)
+            .unwrap_err()
+            .to_string()
+            .contains("twice"));
     }
 }

@@ -15,7 +15,8 @@ fn engine() -> &'static Engine {
 }
 
 fn post(role: &str, text: &str) -> CheckResult {
-    let json = serde_json::json!({"id": "t", "type": "post", "text": text, "author": {"role": role}});
+    let json =
+        serde_json::json!({"id": "t", "type": "post", "text": text, "author": {"role": role}});
     engine().check(&Item::from_json(&json.to_string()).unwrap())
 }
 
@@ -23,7 +24,11 @@ fn post(role: &str, text: &str) -> CheckResult {
 /// above `info`.
 fn check(role: &str, text: &str, expect: &[&str], verdict: Verdict) {
     let r = post(role, text);
-    let mut got: Vec<String> = r.findings.iter().map(|f| format!("{}/{}", f.rule, f.category)).collect();
+    let mut got: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| format!("{}/{}", f.rule, f.category))
+        .collect();
     got.sort();
     got.dedup();
     let mut want: Vec<String> = expect.iter().map(|s| s.to_string()).collect();
@@ -32,7 +37,11 @@ fn check(role: &str, text: &str, expect: &[&str], verdict: Verdict) {
     assert_eq!(r.verdict, verdict, "verdict for {text:?}");
     for f in &r.findings {
         if let (Some(s), Some(e)) = (f.start, f.end) {
-            assert_eq!(slice_chars(text, s, e), f.evidence, "evidence is the span of the original text");
+            assert_eq!(
+                slice_chars(text, s, e),
+                f.evidence,
+                "evidence is the span of the original text"
+            );
         }
     }
 }
@@ -40,43 +49,113 @@ fn check(role: &str, text: &str, expect: &[&str], verdict: Verdict) {
 #[test]
 fn civil_servant_posts() {
     use Verdict::*;
-    check("civil_servant", "Bọn bắc kỳ toàn lũ lừa đảo", &["CS-5/regional_discrimination"], Violation);
-    check("civil_servant", "Nghị định mới về học phí thật bất hợp lý", &["CS-4/missing_disclaimer"], Review);
-    check("civil_servant", "Nghị định mới về học phí bất hợp lý (ý kiến cá nhân, không đại diện cho cơ quan)", &[], Pass);
-    check("civil_servant", "Tôi là trưởng phòng, liệu hồn đấy", &["CS-7/abuse_of_office"], Review);
-    check("civil_servant", "Nghe nói giá xăng sắp tăng", &["CS-6/unverified_claim"], Review);
-    check("civil_servant", "TUYỆT MẬT\nSố: 45/CV-BCA", &["CS-10/confidential"], Violation);
-    check("civil_servant", "Số điện thoại của chị ấy là 0912 345 678", &["CS-10/personal_data"], Review);
-    check("civil_servant", "Mời cả nhà ăn bánh mật ong, chém gió cho vui", &[], Pass);
+    check(
+        "civil_servant",
+        "Bọn bắc kỳ toàn lũ lừa đảo",
+        &["CS-5/regional_discrimination"],
+        Violation,
+    );
+    check(
+        "civil_servant",
+        "Nghị định mới về học phí thật bất hợp lý",
+        &["CS-4/missing_disclaimer"],
+        Review,
+    );
+    check(
+        "civil_servant",
+        "Nghị định mới về học phí bất hợp lý (ý kiến cá nhân, không đại diện cho cơ quan)",
+        &[],
+        Pass,
+    );
+    check(
+        "civil_servant",
+        "Tôi là trưởng phòng, liệu hồn đấy",
+        &["CS-7/abuse_of_office"],
+        Review,
+    );
+    check(
+        "civil_servant",
+        "Nghe nói giá xăng sắp tăng",
+        &["CS-6/unverified_claim"],
+        Review,
+    );
+    check(
+        "civil_servant",
+        "TUYỆT MẬT\nSố: 45/CV-BCA",
+        &["CS-10/confidential"],
+        Violation,
+    );
+    check(
+        "civil_servant",
+        "Số điện thoại của chị ấy là 0912 345 678",
+        &["CS-10/personal_data"],
+        Review,
+    );
+    check(
+        "civil_servant",
+        "Mời cả nhà ăn bánh mật ong, chém gió cho vui",
+        &[],
+        Pass,
+    );
 }
 
 #[test]
 fn citizen_posts_follow_the_citizen_rules() {
     use Verdict::*;
-    check("citizen", "Bọn bắc kỳ toàn lũ lừa đảo", &["US-1/regional_discrimination"], Violation);
-    check("citizen", "Nghị định mới về học phí thật bất hợp lý", &[], Pass);
+    check(
+        "citizen",
+        "Bọn bắc kỳ toàn lũ lừa đảo",
+        &["US-1/regional_discrimination"],
+        Violation,
+    );
+    check(
+        "citizen",
+        "Nghị định mới về học phí thật bất hợp lý",
+        &[],
+        Pass,
+    );
     check("citizen", "Tôi là trưởng phòng, liệu hồn đấy", &[], Pass);
     check("citizen", "Hôm nay trời đẹp quá", &[], Pass);
 }
 
 #[test]
 fn labels_follow_the_categories() {
-    assert_eq!(post("citizen", "Hôm nay trời đẹp quá").label, Some(Label::Clean));
-    assert_eq!(post("citizen", "đm thằng ngu").label, Some(Label::Offensive));
-    assert_eq!(post("citizen", "Bọn bắc kỳ toàn lũ lừa đảo").label, Some(Label::Hate));
+    assert_eq!(
+        post("citizen", "Hôm nay trời đẹp quá").label,
+        Some(Label::Clean)
+    );
+    assert_eq!(
+        post("citizen", "đm thằng ngu").label,
+        Some(Label::Offensive)
+    );
+    assert_eq!(
+        post("citizen", "Bọn bắc kỳ toàn lũ lừa đảo").label,
+        Some(Label::Hate)
+    );
 }
 
 #[test]
 fn profiles_get_name_photo_and_workplace_checks() {
     let e = engine();
     let p = |json: &str| e.check(&Item::from_json(json).unwrap());
-    let ok = p(r#"{"id":"u1","type":"profile","role":"civil_servant","display_name":"Nguyen Van An","legal_name":"Nguyễn Văn An","photo":"a.jpg","workplace":"Sở Thông tin và Truyền thông Hà Nội","vouched_by":"so-tt-hn"}"#);
+    let ok = p(
+        r#"{"id":"u1","type":"profile","role":"civil_servant","display_name":"Nguyen Van An","legal_name":"Nguyễn Văn An","photo":"a.jpg","workplace":"Sở Thông tin và Truyền thông Hà Nội","vouched_by":"so-tt-hn"}"#,
+    );
     assert_eq!(ok.verdict, Verdict::Pass, "{ok:?}");
-    let bad = p(r#"{"id":"u2","type":"profile","role":"civil_servant","display_name":"Bé Heo 2k3","legal_name":"Trần Thị Hoa","workplace":"Sở Y tế"}"#);
+    let bad = p(
+        r#"{"id":"u2","type":"profile","role":"civil_servant","display_name":"Bé Heo 2k3","legal_name":"Trần Thị Hoa","workplace":"Sở Y tế"}"#,
+    );
     let rules: Vec<&str> = bad.findings.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, vec!["CS-1", "CS-2", "CS-3"]);
-    assert!(bad.findings[0].message_en.contains("\"2\""), "{}", bad.findings[0].message_en);
-    assert!(bad.findings.iter().all(|f| f.start.is_none() && f.end.is_none()));
+    assert!(
+        bad.findings[0].message_en.contains("\"2\""),
+        "{}",
+        bad.findings[0].message_en
+    );
+    assert!(bad
+        .findings
+        .iter()
+        .all(|f| f.start.is_none() && f.end.is_none()));
     // Citizens are not held to the civil servants' identity rules in the 2018 pack.
     let citizen = p(r#"{"id":"u3","type":"profile","role":"citizen","display_name":"Bé Heo 2k3"}"#);
     assert_eq!(citizen.verdict, Verdict::Pass);
@@ -102,15 +181,33 @@ fn endorsing_harmful_content_is_cs8() {
             r.verdict
         })
         .collect();
-    assert_eq!(verdicts, vec![Verdict::Review, Verdict::Violation, Verdict::Pass, Verdict::Pass, Verdict::Pass]);
+    assert_eq!(
+        verdicts,
+        vec![
+            Verdict::Review,
+            Verdict::Violation,
+            Verdict::Pass,
+            Verdict::Pass,
+            Verdict::Pass
+        ]
+    );
 }
 
 #[test]
 fn the_other_packs_apply_their_own_rules() {
     let e = Engine::new(RulePack::builtin("vn-874-2021").unwrap());
-    let r = e.check(&Item::from_json(r#"{"id":"u","type":"profile","role":"civil_servant","display_name":"Mèo Mun"}"#).unwrap());
+    let r = e.check(
+        &Item::from_json(
+            r#"{"id":"u","type":"profile","role":"civil_servant","display_name":"Mèo Mun"}"#,
+        )
+        .unwrap(),
+    );
     assert!(r.findings.iter().any(|f| f.rule == "CS-1"));
-    assert_eq!(r.verdict, Verdict::Pass, "CS-1 is advice (info) under Decision 874");
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "CS-1 is advice (info) under Decision 874"
+    );
     let e = Engine::new(RulePack::builtin("vn-147-2024").unwrap());
     let r = e.check(&Item::from_json(r#"{"id":"p","text":"Bọn bắc kỳ toàn lũ lừa đảo"}"#).unwrap());
     assert_eq!(r.findings[0].rule, "ND-3");

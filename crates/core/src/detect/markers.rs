@@ -3,7 +3,9 @@
 //! personal-capacity disclaimer (CS-4), and approval in comments (CS-8).
 
 use crate::finding::{Category, Detection};
-use crate::text::{slice_chars, CharOffsets, Normalized, PhraseMatch, PhraseMatcher, PlainMatching};
+use crate::text::{
+    slice_chars, CharOffsets, Normalized, PhraseMatch, PhraseMatcher, PlainMatching,
+};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -100,7 +102,9 @@ pub struct MarkerHits<'a> {
 
 impl MarkerHits<'_> {
     fn of(&self, g: Group) -> impl Iterator<Item = &PhraseMatch> + '_ {
-        self.matches.iter().filter(move |m| self.groups[m.phrase()] == g)
+        self.matches
+            .iter()
+            .filter(move |m| self.groups[m.phrase()] == g)
     }
 
     fn has(&self, g: Group) -> bool {
@@ -134,8 +138,8 @@ impl Default for MarkerDetector {
 
 impl MarkerDetector {
     pub fn new() -> Self {
-        let f: MarkerFile =
-            toml::from_str(MARKERS_TOML).expect("lexicons/markers.toml is valid (checked by tests)");
+        let f: MarkerFile = toml::from_str(MARKERS_TOML)
+            .expect("lexicons/markers.toml is valid (checked by tests)");
         let prefixes = f
             .unverified_claim
             .headline_prefixes
@@ -147,8 +151,21 @@ impl MarkerDetector {
             .expect("headline regex compiles");
         // "mật" in everyday compounds is not a stamp, whatever its case.
         let false_friends = [
-            "bí mật", "mật khẩu", "mật ong", "mật mã", "mật thiết", "mật độ", "mật vụ", "mật thám",
-            "mật ngọt", "mật báo", "thân mật", "mật đàm", "khẩn cấp", "khẩn trương", "khẩn thiết",
+            "bí mật",
+            "mật khẩu",
+            "mật ong",
+            "mật mã",
+            "mật thiết",
+            "mật độ",
+            "mật vụ",
+            "mật thám",
+            "mật ngọt",
+            "mật báo",
+            "thân mật",
+            "mật đàm",
+            "khẩn cấp",
+            "khẩn trương",
+            "khẩn thiết",
             "khẩn cầu",
         ]
         .map(String::from);
@@ -220,13 +237,20 @@ impl MarkerDetector {
                 end: m.end(),
                 score: self.claim_score,
                 kind: None,
-                reason: format!("rumour marker \"{}\"", slice_chars(text, m.start(), m.end())),
+                reason: format!(
+                    "rumour marker \"{}\"",
+                    slice_chars(text, m.start(), m.end())
+                ),
             });
         }
         if let Some(h) = self.headline.find(text) {
             let off = CharOffsets::new(text);
             let (s, e) = off.span(h.start(), h.end());
-            let lead = h.as_str().chars().take_while(|c| !c.is_alphanumeric()).count();
+            let lead = h
+                .as_str()
+                .chars()
+                .take_while(|c| !c.is_alphanumeric())
+                .count();
             out.push(Detection {
                 category: Category::UnverifiedClaim,
                 start: s + lead,
@@ -246,7 +270,9 @@ impl MarkerDetector {
         }
         let off = CharOffsets::new(text);
         for m in self.url.find_iter(text) {
-            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', '"', '\'']);
+            let url = m
+                .as_str()
+                .trim_end_matches(['.', ',', ';', ':', '!', '?', '"', '\'']);
             if !self.is_official(url) {
                 let (s, _) = off.span(m.start(), m.end());
                 out.push(UnofficialLink {
@@ -318,8 +344,11 @@ impl MarkerDetector {
         let mut urgency_only: Vec<(usize, usize)> = Vec::new();
         for m in hits.of(Group::Stamp) {
             let orig = slice_chars(text, m.start(), m.end());
-            let upper = orig.chars().any(|c| c.is_uppercase()) && !orig.chars().any(|c| c.is_lowercase());
-            let inside_friend = friends.iter().any(|f| f.start() <= m.start() && m.end() <= f.end());
+            let upper =
+                orig.chars().any(|c| c.is_uppercase()) && !orig.chars().any(|c| c.is_lowercase());
+            let inside_friend = friends
+                .iter()
+                .any(|f| f.start() <= m.start() && m.end() <= f.end());
             if !upper || inside_friend {
                 continue;
             }
@@ -346,7 +375,10 @@ impl MarkerDetector {
                 end: m.end(),
                 score: cfg.phrase_score,
                 kind: None,
-                reason: format!("internal-document marker \"{}\"", slice_chars(text, m.start(), m.end())),
+                reason: format!(
+                    "internal-document marker \"{}\"",
+                    slice_chars(text, m.start(), m.end())
+                ),
             });
         }
         if anchors.is_empty() && urgency_only.is_empty() {
@@ -371,7 +403,10 @@ impl MarkerDetector {
                     end: u.1,
                     score: cfg.phrase_score,
                     kind: None,
-                    reason: format!("urgency stamp \"{}\" on a document", slice_chars(text, u.0, u.1)),
+                    reason: format!(
+                        "urgency stamp \"{}\" on a document",
+                        slice_chars(text, u.0, u.1)
+                    ),
                 });
             }
         }
@@ -419,7 +454,10 @@ impl MarkerDetector {
 mod tests {
     use super::*;
 
-    fn run(f: impl Fn(&MarkerDetector, &str, &MarkerHits, &mut Vec<Detection>), text: &str) -> Vec<String> {
+    fn run(
+        f: impl Fn(&MarkerDetector, &str, &MarkerHits, &mut Vec<Detection>),
+        text: &str,
+    ) -> Vec<String> {
         let d = MarkerDetector::new();
         let mut out = Vec::new();
         let norm = Normalized::new(text);
@@ -432,7 +470,9 @@ mod tests {
 
     #[test]
     fn finds_rumour_markers_and_headlines() {
-        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| d.unverified_claims(t, n, o);
+        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| {
+            d.unverified_claims(t, n, o)
+        };
         assert_eq!(run(f, "Nghe nói sắp tăng giá xăng"), vec!["Nghe nói"]);
         assert_eq!(run(f, "🔥 NÓNG: cháy lớn ở quận 1"), vec!["NÓNG:"]);
         assert_eq!(run(f, "nghe noi sap tang gia"), vec!["nghe noi"]);
@@ -444,20 +484,32 @@ mod tests {
     fn flags_links_outside_the_allow_list() {
         let d = MarkerDetector::new();
         let text = "Xem https://chinhphu.vn/a và https://tinhot24h.xyz/b.";
-        let got = d.unofficial_links(text, &["https://moh.gov.vn/x".into(), "http://abc.com".into()]);
+        let got = d.unofficial_links(
+            text,
+            &["https://moh.gov.vn/x".into(), "http://abc.com".into()],
+        );
         let urls: Vec<_> = got.iter().map(|u| u.url.as_str()).collect();
         assert_eq!(urls, vec!["https://tinhot24h.xyz/b", "http://abc.com"]);
         let (s, e) = got[0].span.unwrap();
         assert_eq!(slice_chars(text, s, e), "https://tinhot24h.xyz/b");
-        assert!(d.unofficial_links("", &["https://evilgov.vn.example.com".into()]).len() == 1);
+        assert!(
+            d.unofficial_links("", &["https://evilgov.vn.example.com".into()])
+                .len()
+                == 1
+        );
     }
 
     #[test]
     fn abuse_of_office_needs_power_and_pressure() {
-        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| d.abuse_of_office(t, n, o);
+        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| {
+            d.abuse_of_office(t, n, o)
+        };
         let got = run(f, "Tôi là trưởng phòng, liệu hồn mà dọn quán đi");
         assert_eq!(got, vec!["Tôi là trưởng phòng", "liệu hồn"]);
-        let got = run(f, "Mày có biết tao là ai không? Tao sẽ cho thanh tra quán mày");
+        let got = run(
+            f,
+            "Mày có biết tao là ai không? Tao sẽ cho thanh tra quán mày",
+        );
         assert!(got.iter().any(|g| g == "cho thanh tra"), "{got:?}");
         assert!(got.iter().any(|g| g.contains("tao là ai")), "{got:?}");
         assert!(run(f, "Tôi là trưởng phòng kế toán của công ty").is_empty());
@@ -465,15 +517,23 @@ mod tests {
 
     #[test]
     fn confidential_stamps_are_capitals_beside_numbers() {
-        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| d.confidential(t, n, o);
+        let f = |d: &MarkerDetector, t: &str, n: &MarkerHits, o: &mut Vec<Detection>| {
+            d.confidential(t, n, o)
+        };
         let got = run(f, "MẬT\nSố: 12/QĐ-UBND về việc điều động cán bộ");
         assert_eq!(got, vec!["MẬT", "Số: 12/QĐ-UBND"]);
-        assert_eq!(run(f, "Tài liệu này lưu hành nội bộ"), vec!["lưu hành nội bộ"]);
+        assert_eq!(
+            run(f, "Tài liệu này lưu hành nội bộ"),
+            vec!["lưu hành nội bộ"]
+        );
         assert!(run(f, "Mua mật ong rừng, mật khẩu wifi là 123").is_empty());
         assert!(run(f, "ĐÂY LÀ BÍ MẬT CỦA CHÚNG TA").is_empty());
         assert!(run(f, "Theo Quyết định số 874/QĐ-BTTTT ngày 17/6/2021").is_empty());
         assert!(run(f, "KHẨN CẤP: cần máu nhóm O").is_empty());
-        assert_eq!(run(f, "HỎA TỐC\nSố 45/CV-UBND"), vec!["HỎA TỐC", "Số 45/CV-UBND"]);
+        assert_eq!(
+            run(f, "HỎA TỐC\nSố 45/CV-UBND"),
+            vec!["HỎA TỐC", "Số 45/CV-UBND"]
+        );
     }
 
     fn policy(d: &MarkerDetector, n: &Normalized) -> PolicyAssessment {
@@ -487,12 +547,24 @@ mod tests {
     #[test]
     fn policy_posts_and_disclaimers() {
         let d = MarkerDetector::new();
-        let a = policy(&d, &Normalized::new("Nghị định mới về học phí thật bất hợp lý"));
+        let a = policy(
+            &d,
+            &Normalized::new("Nghị định mới về học phí thật bất hợp lý"),
+        );
         assert!(!a.topics.is_empty() && a.disclaimer.is_none());
-        let a = policy(&d, &Normalized::new("Chính sách thuế mới — đây là ý kiến cá nhân, không đại diện cho cơ quan"));
+        let a = policy(
+            &d,
+            &Normalized::new(
+                "Chính sách thuế mới — đây là ý kiến cá nhân, không đại diện cho cơ quan",
+            ),
+        );
         assert!(!a.topics.is_empty() && a.disclaimer.is_some());
-        assert!(policy(&d, &Normalized::new("Hôm nay trời đẹp, đi ăn phở")).topics.is_empty());
-        assert!(policy(&d, &Normalized::new("Quy định của chung cư")).topics.is_empty());
+        assert!(policy(&d, &Normalized::new("Hôm nay trời đẹp, đi ăn phở"))
+            .topics
+            .is_empty());
+        assert!(policy(&d, &Normalized::new("Quy định của chung cư"))
+            .topics
+            .is_empty());
     }
 
     #[test]

@@ -17,17 +17,29 @@ pub enum NameProblem {
     /// A title or role word instead of a name ("Thầy giáo làng", "Cán bộ xã").
     TitleOnly(String),
     /// Differs from the legal name: the message names the difference.
-    DiffersFromLegal { display: String, legal: String, detail: String },
+    DiffersFromLegal {
+        display: String,
+        legal: String,
+        detail: String,
+    },
 }
 
 impl NameProblem {
     pub fn describe(&self) -> String {
         match self {
             NameProblem::Missing => "no display name".into(),
-            NameProblem::NotALetterName(c) => format!("the display name contains \"{c}\", which names do not"),
-            NameProblem::NoSurname => "the display name does not start with a Vietnamese surname".into(),
+            NameProblem::NotALetterName(c) => {
+                format!("the display name contains \"{c}\", which names do not")
+            }
+            NameProblem::NoSurname => {
+                "the display name does not start with a Vietnamese surname".into()
+            }
             NameProblem::TitleOnly(t) => format!("\"{t}\" is a title or role, not a name"),
-            NameProblem::DiffersFromLegal { display, legal, detail } => {
+            NameProblem::DiffersFromLegal {
+                display,
+                legal,
+                detail,
+            } => {
                 format!("display name \"{display}\" differs from legal name \"{legal}\": {detail}")
             }
         }
@@ -76,9 +88,37 @@ fn surnames() -> &'static Vec<Vec<String>> {
 
 /// Words that are titles, roles or kinship terms, not names.
 const TITLE_WORDS: &[&str] = &[
-    "thay", "co", "giao", "thay giao", "co giao", "can bo", "chu", "bac", "anh", "chi", "em", "ong",
-    "ba", "sep", "giam doc", "truong phong", "chu tich", "bi thu", "bac si", "ky su", "luat su",
-    "admin", "official", "page", "shop", "team", "lang", "xa", "phuong", "quan", "huyen",
+    "thay",
+    "co",
+    "giao",
+    "thay giao",
+    "co giao",
+    "can bo",
+    "chu",
+    "bac",
+    "anh",
+    "chi",
+    "em",
+    "ong",
+    "ba",
+    "sep",
+    "giam doc",
+    "truong phong",
+    "chu tich",
+    "bi thu",
+    "bac si",
+    "ky su",
+    "luat su",
+    "admin",
+    "official",
+    "page",
+    "shop",
+    "team",
+    "lang",
+    "xa",
+    "phuong",
+    "quan",
+    "huyen",
 ];
 
 /// Checks a display name on its own: letters only, a surname, not a title.
@@ -87,15 +127,17 @@ pub fn check_display_name(display: &str) -> Option<NameProblem> {
     if display.is_empty() {
         return Some(NameProblem::Missing);
     }
-    if let Some(bad) = display
-        .chars()
-        .find(|c| !(c.is_alphabetic() || c.is_whitespace() || matches!(c, '\'' | '’' | '-' | '.')) || c.is_ascii_digit())
-    {
+    if let Some(bad) = display.chars().find(|c| {
+        !(c.is_alphabetic() || c.is_whitespace() || matches!(c, '\'' | '’' | '-' | '.'))
+            || c.is_ascii_digit()
+    }) {
         return Some(NameProblem::NotALetterName(bad.to_string()));
     }
     let folded = fold_name(display);
     let words: Vec<&str> = folded.split(' ').collect();
-    if words.iter().all(|w| TITLE_WORDS.contains(w)) || TITLE_WORDS.contains(&words[0]) && !has_surname(&words) {
+    if words.iter().all(|w| TITLE_WORDS.contains(w))
+        || TITLE_WORDS.contains(&words[0]) && !has_surname(&words)
+    {
         return Some(NameProblem::TitleOnly(display.to_string()));
     }
     if words.len() < 2 || !has_surname(&words) {
@@ -134,7 +176,11 @@ pub fn compare_with_legal(display: &str, legal: &str) -> Option<NameProblem> {
         match (missing.is_empty(), extra.is_empty()) {
             (false, true) => format!("leaves out \"{}\"", missing.join(" ")),
             (true, false) => format!("adds \"{}\"", extra.join(" ")),
-            _ => format!("has \"{}\" where the legal name has \"{}\"", extra.join(" "), missing.join(" ")),
+            _ => format!(
+                "has \"{}\" where the legal name has \"{}\"",
+                extra.join(" "),
+                missing.join(" ")
+            ),
         }
     };
     Some(NameProblem::DiffersFromLegal {
@@ -157,23 +203,54 @@ mod tests {
 
     #[test]
     fn differences_are_named() {
-        let p = compare_with_legal("An Nguyễn", "Nguyễn Văn An").unwrap().describe();
+        let p = compare_with_legal("An Nguyễn", "Nguyễn Văn An")
+            .unwrap()
+            .describe();
         assert!(p.contains("leaves out \"van\""), "{p}");
-        let p = compare_with_legal("Văn An Nguyễn", "Nguyễn Văn An").unwrap().describe();
+        let p = compare_with_legal("Văn An Nguyễn", "Nguyễn Văn An")
+            .unwrap()
+            .describe();
         assert!(p.contains("another order"), "{p}");
-        let p = compare_with_legal("Nguyễn Văn Bình", "Nguyễn Văn An").unwrap().describe();
-        assert!(p.contains("\"binh\" where the legal name has \"an\""), "{p}");
+        let p = compare_with_legal("Nguyễn Văn Bình", "Nguyễn Văn An")
+            .unwrap()
+            .describe();
+        assert!(
+            p.contains("\"binh\" where the legal name has \"an\""),
+            "{p}"
+        );
     }
 
     #[test]
     fn display_names_alone() {
-        for ok in ["Nguyễn Văn An", "Y Moan Niê", "Hầu A Lềnh", "Rơ Châm Ly", "Tôn Nữ Thị Ninh", "Hoàng Phủ Ngọc Tường"] {
+        for ok in [
+            "Nguyễn Văn An",
+            "Y Moan Niê",
+            "Hầu A Lềnh",
+            "Rơ Châm Ly",
+            "Tôn Nữ Thị Ninh",
+            "Hoàng Phủ Ngọc Tường",
+        ] {
             assert_eq!(check_display_name(ok), None, "{ok}");
         }
-        assert!(matches!(check_display_name("Bé Heo 2k3"), Some(NameProblem::NotALetterName(_))));
-        assert!(matches!(check_display_name("Hoa 🌸"), Some(NameProblem::NotALetterName(_))));
-        assert!(matches!(check_display_name("Thầy giáo làng"), Some(NameProblem::TitleOnly(_))));
-        assert!(matches!(check_display_name("Mèo Mun"), Some(NameProblem::NoSurname)));
-        assert!(matches!(check_display_name("  "), Some(NameProblem::Missing)));
+        assert!(matches!(
+            check_display_name("Bé Heo 2k3"),
+            Some(NameProblem::NotALetterName(_))
+        ));
+        assert!(matches!(
+            check_display_name("Hoa 🌸"),
+            Some(NameProblem::NotALetterName(_))
+        ));
+        assert!(matches!(
+            check_display_name("Thầy giáo làng"),
+            Some(NameProblem::TitleOnly(_))
+        ));
+        assert!(matches!(
+            check_display_name("Mèo Mun"),
+            Some(NameProblem::NoSurname)
+        ));
+        assert!(matches!(
+            check_display_name("  "),
+            Some(NameProblem::Missing)
+        ));
     }
 }

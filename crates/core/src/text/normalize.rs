@@ -77,11 +77,15 @@ impl Key {
         if r.is_empty() {
             return None;
         }
-        Some((self.tokens[r.start].orig.start, self.tokens[r.end - 1].orig.end))
+        Some((
+            self.tokens[r.start].orig.start,
+            self.tokens[r.end - 1].orig.end,
+        ))
     }
 
     fn push(&mut self, token: &str, orig: Range<usize>, had_marks: bool) {
-        self.text.push_str(if self.tokens.is_empty() { " " } else { "  " });
+        self.text
+            .push_str(if self.tokens.is_empty() { " " } else { "  " });
         let start = self.text.len();
         self.text.push_str(token);
         self.tokens.push(KeyToken {
@@ -122,7 +126,11 @@ impl Normalized {
 /// The normal form of a text: its marked key without the outer padding. Normalising a normal
 /// form gives it back unchanged.
 pub fn normal_form(text: &str) -> String {
-    Normalized::new(text).marked.text.trim_matches(' ').to_string()
+    Normalized::new(text)
+        .marked
+        .text
+        .trim_matches(' ')
+        .to_string()
 }
 
 /// The marked and plain patterns of a lexicon phrase, in key form (`" a  b "`), ready for an
@@ -245,7 +253,9 @@ fn fold_chars(text: &str, out: &mut Vec<Folded>) {
     while let Some(c) = chars.next() {
         let start = i;
         i += 1;
-        let marks_follow = chars.peek().is_some_and(|&n| !n.is_ascii() && is_combining_mark(n));
+        let marks_follow = chars
+            .peek()
+            .is_some_and(|&n| !n.is_ascii() && is_combining_mark(n));
         if !marks_follow && c.is_ascii() {
             out.push(Folded {
                 c: c.to_ascii_lowercase(),
@@ -256,7 +266,11 @@ fn fold_chars(text: &str, out: &mut Vec<Folded>) {
         }
         if !marks_follow && vietnamese::is_vietnamese_letter(c) {
             for l in c.to_lowercase() {
-                out.push(Folded { c: l, start, end: i });
+                out.push(Folded {
+                    c: l,
+                    start,
+                    end: i,
+                });
             }
             continue;
         }
@@ -525,7 +539,9 @@ fn normalize_with(text: &str, teencode: Option<&Teencode>, scratch: &mut Scratch
             buf.extend(folded[t.clone()].iter().map(|x| x.c));
         }
         // `@` and `$` inside a word are letters; then digits fold only in real words.
-        let has_symbols = buf.iter().any(|c| c.is_ascii_digit() || matches!(c, '@' | '$'));
+        let has_symbols = buf
+            .iter()
+            .any(|c| c.is_ascii_digit() || matches!(c, '@' | '$'));
         if has_symbols {
             for c in buf.iter_mut() {
                 if matches!(*c, '@' | '$') {

@@ -48,7 +48,10 @@ impl<'a> CharOffsets<'a> {
 
 /// The substring of `text` between char offsets `start..end` (clamped to the text).
 pub fn slice_chars(text: &str, start: usize, end: usize) -> &str {
-    let mut it = text.char_indices().map(|(b, _)| b).chain(std::iter::once(text.len()));
+    let mut it = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()));
     let b0 = it.by_ref().nth(start).unwrap_or(text.len());
     let b1 = if end > start {
         it.nth(end - start - 1).unwrap_or(text.len())

@@ -418,7 +418,13 @@ mod tests {
         let mut out = Vec::new();
         m.find_all(&Normalized::new(text), &mut out);
         out.into_iter()
-            .map(|x| (x.phrase(), crate::text::slice_chars(text, x.start(), x.end()).to_string(), x.plain))
+            .map(|x| {
+                (
+                    x.phrase(),
+                    crate::text::slice_chars(text, x.start(), x.end()).to_string(),
+                    x.plain,
+                )
+            })
             .collect()
     }
 
@@ -431,9 +437,15 @@ mod tests {
 
     #[test]
     fn plain_matches_need_unaccented_writing() {
-        let p = [("ngu", PlainMatching::Allowed), ("đĩ", PlainMatching::Forbidden)];
+        let p = [
+            ("ngu", PlainMatching::Allowed),
+            ("đĩ", PlainMatching::Forbidden),
+        ];
         assert!(find(&p, "đi ngủ thôi").is_empty());
-        assert_eq!(find(&p, "thang nay ngu qua"), vec![(0, "ngu".into(), false)]);
+        assert_eq!(
+            find(&p, "thang nay ngu qua"),
+            vec![(0, "ngu".into(), false)]
+        );
         assert!(find(&p, "di choi").is_empty());
         assert_eq!(find(&p, "con đĩ"), vec![(1, "đĩ".into(), false)]);
         let p = [("địt mẹ", PlainMatching::Allowed)];
@@ -443,7 +455,10 @@ mod tests {
 
     #[test]
     fn reports_overlapping_phrases() {
-        let p = [("chém", PlainMatching::Allowed), ("chém gió", PlainMatching::Allowed)];
+        let p = [
+            ("chém", PlainMatching::Allowed),
+            ("chém gió", PlainMatching::Allowed),
+        ];
         let got = find(&p, "Chém gió thôi");
         assert!(got.contains(&(0, "Chém".into(), false)));
         assert!(got.contains(&(1, "Chém gió".into(), false)));

@@ -242,7 +242,10 @@ mod tests {
     fn lookup_table_agrees_with_the_vowel_rows() {
         for (row, tones) in VOWELS.iter().enumerate() {
             for (tone, &c) in tones.iter().enumerate() {
-                let want = Some(Vowel { row: row as u8, tone: tone as u8 });
+                let want = Some(Vowel {
+                    row: row as u8,
+                    tone: tone as u8,
+                });
                 assert_eq!(vowel(c), want, "{c}");
                 for u in c.to_uppercase() {
                     assert_eq!(vowel(u), want, "{u}");
