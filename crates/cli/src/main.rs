@@ -1,10 +1,12 @@
 //! The `quytac` command: argument parsing and glue around `quytac-core`.
 
+mod admin;
 mod check;
 mod eval;
 mod input;
 mod report;
 mod rules_cmd;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,6 +33,10 @@ enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Measure the engine on labelled data (ViHSD, ViHOS, the personal-data test set).
     Eval(eval::EvalArgs),
+    /// Run the service: HTTP API (CONTRACT.md §3) and web console.
+    Serve(serve::ServeArgs),
+    /// Administer the service: create API tokens.
+    Admin(admin::AdminArgs),
 }
 
 /// Exit status for usage errors and unreadable input (CONTRACT.md, section 1).
@@ -50,6 +56,8 @@ fn main() -> ExitCode {
         Command::Redact(a) => check::run_redact(a),
         Command::Rules(a) => rules_cmd::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Admin(a) => admin::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -243,7 +243,13 @@ impl MarkerDetector {
                 ),
             });
         }
-        if let Some(h) = self.headline.find(text) {
+        // A headline prefix ends in ':' or '!': most texts have neither, and skip the regex.
+        let headline = if text.contains([':', '!']) {
+            self.headline.find(text)
+        } else {
+            None
+        };
+        if let Some(h) = headline {
             let off = CharOffsets::new(text);
             let (s, e) = off.span(h.start(), h.end());
             let lead = h

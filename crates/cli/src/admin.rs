@@ -1,0 +1,42 @@
+//! `quytac admin`: administration of the service's store.
+
+use quytac_server::auth::{create_token, Role};
+use quytac_store::Store;
+
+#[derive(clap::Args)]
+pub struct AdminArgs {
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum AdminCommand {
+    /// Create an API token with a role and print it (it is stored only as a hash).
+    CreateToken {
+        /// admin, moderator, reviewer, agency_officer or citizen.
+        #[arg(long)]
+        role: Role,
+        /// What the token is for (kept in the audit log).
+        #[arg(long, default_value = "")]
+        label: String,
+        #[arg(long, default_value = "sqlite://quytac.db")]
+        db: String,
+    },
+}
+
+pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match &args.command {
+            AdminCommand::CreateToken { role, label, db } => {
+                let store = Store::connect(db).await?;
+                let token = create_token(&store, *role, label, "cli:admin").await?;
+                store.close().await;
+                println!("{token}");
+                Ok(0)
+            }
+        }
+    })
+}

@@ -1,0 +1,50 @@
+//! `quytac serve`: runs the service (CONTRACT.md, section 3).
+
+use quytac_server::{Application, Config};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Database: sqlite://FILE (created when missing) or postgres://…
+    #[arg(long, default_value = "sqlite://quytac.db")]
+    pub db: String,
+    /// Load example posts, cases and tokens (printed) for trying the console.
+    #[arg(long)]
+    pub demo: bool,
+    /// File with the Ed25519 key that signs audit checkpoints (created when missing).
+    #[arg(long, default_value = "quytac-audit.key")]
+    pub audit_key: PathBuf,
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut config = Config::new(args.addr, args.db.clone());
+        config.audit_key = Some(args.audit_key.clone());
+        // The webhook secret stays out of the process list.
+        config.mastodon_secret = std::env::var("QUYTAC_MASTODON_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty());
+        let app = Application::build(config).await?;
+        if args.demo {
+            for (role, token) in quytac_server::demo::load(app.state()).await? {
+                eprintln!("demo token ({role}): {token}");
+            }
+        }
+        eprintln!(
+            "quytac: serving on http://{}:{} (database {})",
+            args.addr.ip(),
+            app.port(),
+            args.db
+        );
+        app.run_until_stopped().await?;
+        eprintln!("quytac: stopped");
+        Ok(0)
+    })
+}

@@ -1,0 +1,35 @@
+//! How the service is configured.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// `sqlite://FILE`, a bare file path, or `postgres://…`.
+    pub database_url: String,
+    /// File holding the Ed25519 key that signs audit checkpoints; created when missing. `None`
+    /// uses a fresh key for this process only (tests).
+    pub audit_key: Option<PathBuf>,
+    /// Shared secret of the Mastodon webhook; the endpoint answers 503 without one.
+    pub mastodon_secret: Option<String>,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    /// A signed checkpoint every this many audit events.
+    pub checkpoint_every: i64,
+}
+
+impl Config {
+    pub fn new(addr: SocketAddr, database_url: impl Into<String>) -> Self {
+        Config {
+            addr,
+            database_url: database_url.into(),
+            audit_key: None,
+            mastodon_secret: None,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            checkpoint_every: 100,
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Errors of the HTTP API: one stable snake_case code per kind of failure, and one table that
+//! maps each code to its HTTP status (as meilisearch does). The body is always
+//! `{"error":{"code":"…","message":"…"}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use quytac_store::{ErrorKind, StoreError};
+
+/// Every error code the API can answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Code {
+    MissingToken,
+    InvalidToken,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    MalformedJson,
+    InvalidField,
+    InvalidItem,
+    InvalidQuery,
+    InvalidPath,
+    PayloadTooLarge,
+    UnreadableBody,
+    UnknownRule,
+    Conflict,
+    SameModerator,
+    BadSignature,
+    UnknownEvent,
+    IntegrationNotConfigured,
+    Timeout,
+    DatabaseUnavailable,
+    Internal,
+}
+
+/// The table: code → (name, status).
+const TABLE: &[(Code, &str, StatusCode)] = &[
+    (
+        Code::MissingToken,
+        "missing_token",
+        StatusCode::UNAUTHORIZED,
+    ),
+    (
+        Code::InvalidToken,
+        "invalid_token",
+        StatusCode::UNAUTHORIZED,
+    ),
+    (Code::Forbidden, "forbidden", StatusCode::FORBIDDEN),
+    (Code::NotFound, "not_found", StatusCode::NOT_FOUND),
+    (
+        Code::MethodNotAllowed,
+        "method_not_allowed",
+        StatusCode::METHOD_NOT_ALLOWED,
+    ),
+    (
+        Code::MalformedJson,
+        "malformed_json",
+        StatusCode::BAD_REQUEST,
+    ),
+    (
+        Code::InvalidField,
+        "invalid_field",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::InvalidItem,
+        "invalid_item",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (Code::InvalidQuery, "invalid_query", StatusCode::BAD_REQUEST),
+    (Code::InvalidPath, "invalid_path", StatusCode::BAD_REQUEST),
+    (
+        Code::PayloadTooLarge,
+        "payload_too_large",
+        StatusCode::PAYLOAD_TOO_LARGE,
+    ),
+    (
+        Code::UnreadableBody,
+        "unreadable_body",
+        StatusCode::BAD_REQUEST,
+    ),
+    (
+        Code::UnknownRule,
+        "unknown_rule",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (Code::Conflict, "conflict", StatusCode::CONFLICT),
+    (
+        Code::SameModerator,
+        "appeal_needs_another_reviewer",
+        StatusCode::FORBIDDEN,
+    ),
+    (
+        Code::BadSignature,
+        "bad_signature",
+        StatusCode::UNAUTHORIZED,
+    ),
+    (
+        Code::UnknownEvent,
+        "unknown_event",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::IntegrationNotConfigured,
+        "integration_not_configured",
+        StatusCode::SERVICE_UNAVAILABLE,
+    ),
+    (Code::Timeout, "timeout", StatusCode::SERVICE_UNAVAILABLE),
+    (
+        Code::DatabaseUnavailable,
+        "database_unavailable",
+        StatusCode::SERVICE_UNAVAILABLE,
+    ),
+    (
+        Code::Internal,
+        "internal",
+        StatusCode::INTERNAL_SERVER_ERROR,
+    ),
+];
+
+impl Code {
+    fn entry(self) -> (&'static str, StatusCode) {
+        TABLE
+            .iter()
+            .find(|(c, _, _)| *c == self)
+            .map(|(_, n, s)| (*n, *s))
+            .unwrap_or(("internal", StatusCode::INTERNAL_SERVER_ERROR))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.entry().0
+    }
+
+    pub fn status(self) -> StatusCode {
+        self.entry().1
+    }
+
+    /// All codes with their status, for the OpenAPI document.
+    pub fn all() -> impl Iterator<Item = (&'static str, StatusCode)> {
+        TABLE.iter().map(|(_, n, s)| (*n, *s))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+    pub fn invalid_field(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidField, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(Code::Forbidden, message)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let code = match e.kind {
+            ErrorKind::NotFound => Code::NotFound,
+            ErrorKind::Conflict => Code::Conflict,
+            ErrorKind::Database | ErrorKind::Config => Code::DatabaseUnavailable,
+            _ => Code::Internal,
+        };
+        ApiError::new(code, e.message)
+    }
+}
+
+/// The error body as JSON text.
+pub fn body(code: Code, message: &str) -> String {
+    serde_json::json!({"error": {"code": code.as_str(), "message": message}}).to_string()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.code.status(),
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body(self.code, &self.message),
+        )
+            .into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,32 @@
+//! # quytac-server
+//!
+//! The quytac service (`quytac serve`): the HTTP API of CONTRACT.md section 3 and a
+//! server-rendered web console, around the pure engine of `quytac-core` and the persistence of
+//! `quytac-store`. The only crate that knows HTTP.
+//!
+//! - [`app::Application`]: `build(config)` → `run_until_stopped()`.
+//! - [`routes`]: every endpoint with its access rule; router, authorisation and OpenAPI come
+//!   from that one table.
+//! - [`error`]: stable error codes and their HTTP status.
+//! - [`api`]: JSON handlers; [`web`]: HTML pages; [`moderation`]: the rules of the workflow
+//!   (actions, lock recommendations) as plain functions.
+//! - [`auth`]: argon2-hashed bearer tokens with roles; [`signing`]: Ed25519 audit checkpoints.
+//!
+//! **Invariant:** every state change goes through `quytac-store`, which appends its audit
+//! events in the same transaction.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod moderation;
+pub mod routes;
+pub mod signing;
+pub mod state;
+pub mod web;
+
+pub use app::Application;
+pub use config::Config;

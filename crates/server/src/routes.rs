@@ -1,0 +1,260 @@
+//! Every endpoint in one table: method, path, who may call it and what it does. The router,
+//! the authorisation middleware and the OpenAPI document are all built from this table, so an
+//! endpoint cannot exist without an access rule.
+//!
+//! Identity (agencies, accounts, badges, verification), inquiries and consultations get their
+//! own sections here when their issues land.
+
+use crate::api;
+use crate::auth::Role::{self, *};
+use crate::state::AppState;
+use crate::web;
+use axum::routing::{get, post, MethodRouter};
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, no token.
+    Public,
+    /// A bearer token with one of these roles.
+    Api(&'static [Role]),
+    /// A web console page: the token from the login cookie, with one of these roles.
+    Console(&'static [Role]),
+    /// Authenticated by a signature over the body (webhooks).
+    Signed,
+}
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    pub handler: MethodRouter<AppState>,
+}
+
+const ALL: &[Role] = &[Admin, Moderator, Reviewer, AgencyOfficer, Citizen];
+const STAFF: &[Role] = &[Admin, Moderator, Reviewer];
+
+fn r(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        summary,
+        handler,
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    use Access::*;
+    vec![
+        // Service.
+        r(
+            "GET",
+            "/healthz",
+            Public,
+            "Liveness and database check",
+            get(api::meta::healthz),
+        ),
+        r(
+            "GET",
+            "/openapi.json",
+            Public,
+            "This API's OpenAPI document",
+            get(api::meta::openapi),
+        ),
+        // Checking and ingest.
+        r(
+            "POST",
+            "/v1/check",
+            Public,
+            "Check one item or an array of items; nothing is stored",
+            post(api::check::check),
+        ),
+        r(
+            "POST",
+            "/v1/posts",
+            Api(&[Admin, Moderator]),
+            "Ingest a post: check, store, open a case when it needs review",
+            post(api::posts::ingest),
+        ),
+        r(
+            "GET",
+            "/v1/posts/{id}",
+            Api(STAFF),
+            "A stored post with its check result (by the post's own id)",
+            get(api::posts::show),
+        ),
+        // Moderation.
+        r(
+            "POST",
+            "/v1/reports",
+            Api(ALL),
+            "Report a stored post; the reporter is told the outcome",
+            post(api::moderation::create_report),
+        ),
+        r(
+            "GET",
+            "/v1/reports/{id}",
+            Api(ALL),
+            "A report and its outcome (reporters see only their own)",
+            get(api::moderation::show_report),
+        ),
+        r(
+            "GET",
+            "/v1/cases",
+            Api(STAFF),
+            "The moderation queue (`?status=open|decided|appealed`)",
+            get(api::moderation::list_cases),
+        ),
+        r(
+            "GET",
+            "/v1/cases/{id}",
+            Api(STAFF),
+            "A case: post, findings, reports, decisions, appeals, takedowns",
+            get(api::moderation::show_case),
+        ),
+        r(
+            "POST",
+            "/v1/cases/{id}/decision",
+            Api(STAFF),
+            "Decide a case with a statement of reasons",
+            post(api::moderation::decide),
+        ),
+        r(
+            "POST",
+            "/v1/cases/{id}/appeal",
+            Api(&[Admin, Moderator, Citizen]),
+            "Appeal the latest decision on a case",
+            post(api::moderation::appeal),
+        ),
+        r(
+            "POST",
+            "/v1/takedowns",
+            Api(&[Admin, AgencyOfficer]),
+            "An authority's removal request, due within 24 hours (ND-2)",
+            post(api::takedowns::create),
+        ),
+        r(
+            "GET",
+            "/v1/takedowns",
+            Api(&[Admin, Moderator, AgencyOfficer]),
+            "Takedown requests (`?overdue=true` for the overdue ones)",
+            get(api::takedowns::list),
+        ),
+        r(
+            "GET",
+            "/v1/accounts/{handle}/violations",
+            Api(STAFF),
+            "Violation counters and the lock recommendation (ND-3)",
+            get(api::moderation::violations),
+        ),
+        // Audit and transparency.
+        r(
+            "GET",
+            "/v1/audit",
+            Api(&[Admin, Reviewer]),
+            "Audit events after `?after=N`",
+            get(api::audit::list),
+        ),
+        r(
+            "GET",
+            "/v1/audit/verify",
+            Api(&[Admin, Reviewer]),
+            "Recompute the hash chain and check the signed checkpoints",
+            get(api::audit::verify),
+        ),
+        r(
+            "POST",
+            "/v1/audit/checkpoints",
+            Api(&[Admin]),
+            "Sign a checkpoint of the chain's head now",
+            post(api::audit::checkpoint),
+        ),
+        r(
+            "GET",
+            "/v1/transparency",
+            Api(ALL),
+            "Decisions per rule, action and week; takedown timeliness (`?from=YYYY-MM-DD&to=…`)",
+            get(api::transparency::report),
+        ),
+        // Integrations.
+        r(
+            "POST",
+            "/v1/integrations/mastodon",
+            Signed,
+            "Mastodon webhook deliveries, HMAC-signed (X-Hub-Signature)",
+            post(api::mastodon::webhook),
+        ),
+        // Web console.
+        r(
+            "GET",
+            "/",
+            Public,
+            "Web: the public checker",
+            get(web::checker_page),
+        ),
+        r(
+            "POST",
+            "/",
+            Public,
+            "Web: check the pasted text",
+            post(web::checker_submit),
+        ),
+        r(
+            "GET",
+            "/transparency",
+            Public,
+            "Web: the transparency report with a chart",
+            get(web::transparency_page),
+        ),
+        r(
+            "GET",
+            "/login",
+            Public,
+            "Web: the sign-in form",
+            get(web::login_page),
+        ),
+        r(
+            "POST",
+            "/login",
+            Public,
+            "Web: sign in with a token",
+            post(web::login_submit),
+        ),
+        r(
+            "POST",
+            "/logout",
+            Public,
+            "Web: sign out",
+            post(web::logout),
+        ),
+        r(
+            "GET",
+            "/console/cases",
+            Console(STAFF),
+            "Web: the moderation queue",
+            get(web::queue_page),
+        ),
+        r(
+            "GET",
+            "/console/cases/{id}",
+            Console(STAFF),
+            "Web: a case with the decision form",
+            get(web::case_page),
+        ),
+        r(
+            "POST",
+            "/console/cases/{id}",
+            Console(STAFF),
+            "Web: record a decision from the form",
+            post(web::case_decide),
+        ),
+    ]
+}

@@ -1,0 +1,606 @@
+//! The web console, rendered on the server (askama) with no JavaScript: the public checker,
+//! the moderation queue, a case page with the decision form, and the transparency report with
+//! an inline-SVG chart. Console pages sign in with a token kept in an HttpOnly, SameSite=Strict
+//! cookie.
+
+use crate::api::moderation::{record_decision, DecisionBody};
+use crate::api::transparency::{self, Period};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::moderation::Action;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use quytac_core::finding::Category;
+use quytac_core::item::{Author, Item, Post, Role};
+use serde::Deserialize;
+use serde_json::Value;
+
+const COOKIE: &str = "quytac_token";
+
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the page could not be rendered",
+        )
+            .into_response(),
+    }
+}
+
+fn bad_form(e: FormRejection) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(format!(
+            "<p>Biểu mẫu không hợp lệ / invalid form: {}</p>",
+            escape(&e.body_text())
+        )),
+    )
+        .into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A run of the original text, highlighted when a finding covers it.
+pub struct Segment {
+    pub text: String,
+    pub mark: Option<String>,
+}
+
+pub struct FindingView {
+    pub rule: String,
+    pub category: String,
+    pub severity: String,
+    pub evidence: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+/// Splits `text` at the findings' char offsets; overlapping findings keep the first.
+pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) {
+    let findings: Vec<&Value> = result["findings"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let views = findings
+        .iter()
+        .map(|f| FindingView {
+            rule: f["rule"].as_str().unwrap_or("").into(),
+            category: f["category"].as_str().unwrap_or("").into(),
+            severity: f["severity"].as_str().unwrap_or("").into(),
+            evidence: f["evidence"].as_str().unwrap_or("").into(),
+            message_vi: f["message_vi"].as_str().unwrap_or("").into(),
+            message_en: f["message_en"].as_str().unwrap_or("").into(),
+        })
+        .collect();
+    let mut spans: Vec<(usize, usize, String)> = findings
+        .iter()
+        .filter_map(|f| {
+            let (s, e) = (f["start"].as_u64()? as usize, f["end"].as_u64()? as usize);
+            Some((
+                s,
+                e,
+                format!(
+                    "{} · {}",
+                    f["rule"].as_str().unwrap_or(""),
+                    f["message_vi"].as_str().unwrap_or("")
+                ),
+            ))
+        })
+        .collect();
+    spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (s, e, title) in spans {
+        if s < at || e > chars.len() || s >= e {
+            continue;
+        }
+        if s > at {
+            out.push(Segment {
+                text: chars[at..s].iter().collect(),
+                mark: None,
+            });
+        }
+        out.push(Segment {
+            text: chars[s..e].iter().collect(),
+            mark: Some(title),
+        });
+        at = e;
+    }
+    if at < chars.len() {
+        out.push(Segment {
+            text: chars[at..].iter().collect(),
+            mark: None,
+        });
+    }
+    (out, views)
+}
+
+// ---- public checker ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "checker.html")]
+struct CheckerPage {
+    text: String,
+    role: String,
+    roles: Vec<&'static str>,
+    checked: bool,
+    verdict: String,
+    label: String,
+    segments: Vec<Segment>,
+    findings: Vec<FindingView>,
+}
+
+pub async fn checker_page() -> Response {
+    render(&CheckerPage {
+        text: String::new(),
+        role: "citizen".into(),
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        checked: false,
+        verdict: String::new(),
+        label: String::new(),
+        segments: Vec::new(),
+        findings: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CheckForm {
+    text: String,
+    #[serde(default)]
+    role: Option<Role>,
+}
+
+pub async fn checker_submit(
+    State(state): State<AppState>,
+    form: Result<Form<CheckForm>, FormRejection>,
+) -> Response {
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(e),
+    };
+    let role = f.role.unwrap_or_default();
+    let item = Item::Post(Post {
+        id: "web".into(),
+        text: f.text.clone(),
+        author: Author {
+            role,
+            ..Author::default()
+        },
+        engages: None,
+        links: Vec::new(),
+    });
+    let result = serde_json::to_value(state.engine.check(&item)).unwrap_or(Value::Null);
+    let (segments, findings) = segments(&f.text, &result);
+    render(&CheckerPage {
+        text: f.text,
+        role: role.as_str().into(),
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        checked: true,
+        verdict: result["verdict"].as_str().unwrap_or("").into(),
+        label: result["label"].as_str().unwrap_or("").into(),
+        segments,
+        findings,
+    })
+}
+
+// ---- sign in -------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    next: String,
+    error: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/console/cases".into())
+}
+
+pub async fn login_page(q: Result<Query<NextQuery>, QueryRejection>) -> Response {
+    render(&LoginPage {
+        next: safe_next(q.ok().and_then(|q| q.0.next)),
+        error: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    token: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(e),
+    };
+    let next = safe_next(f.next);
+    let token = f.token.trim().to_string();
+    match state.auth.authenticate(&state.store, &token).await {
+        Ok(_)
+            if token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+        }
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            render(&LoginPage {
+                next,
+                error: "Mã truy cập không hợp lệ / invalid token".into(),
+            }),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn logout() -> Response {
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+        )],
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+// ---- moderation console --------------------------------------------------------------------
+
+pub struct QueueRow {
+    pub id: i64,
+    pub post: String,
+    pub author: String,
+    pub status: String,
+    pub source: String,
+    pub verdict: String,
+    pub snippet: String,
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    actor: String,
+    status: String,
+    rows: Vec<QueueRow>,
+}
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+pub async fn queue_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    q: Result<Query<QueueQuery>, QueryRejection>,
+) -> Response {
+    let status = q
+        .ok()
+        .and_then(|q| q.0.status)
+        .filter(|s| ["open", "decided", "appealed"].contains(&s.as_str()))
+        .unwrap_or_else(|| "open".into());
+    let cases = match state.store.list_cases(Some(&status), 500).await {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let rows = cases
+        .into_iter()
+        .map(|c| QueueRow {
+            id: c.case.id,
+            post: c.external_id,
+            author: c.author_id.unwrap_or_default(),
+            status: c.case.status,
+            source: c.case.source,
+            verdict: c.case.verdict,
+            snippet: c.text.chars().take(120).collect(),
+        })
+        .collect();
+    render(&QueuePage {
+        actor: caller.actor(),
+        status,
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    actor: String,
+    id: i64,
+    status: String,
+    source: String,
+    post: String,
+    author: String,
+    verdict: String,
+    segments: Vec<Segment>,
+    findings: Vec<FindingView>,
+    history: Vec<String>,
+    can_decide: bool,
+    rules: Vec<(String, String)>,
+    categories: Vec<&'static str>,
+    actions: Vec<(&'static str, &'static str)>,
+    suggested_rule: String,
+    suggested_category: String,
+    error: String,
+}
+
+async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String) -> Response {
+    let detail = match state.store.case_detail(id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html("<p>Không có hồ sơ này / no such case</p>".to_string()),
+            )
+                .into_response()
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let (segments, findings) = segments(&detail.post.text, &detail.post.result);
+    let mut history = Vec::new();
+    for r in &detail.reports {
+        history.push(format!(
+            "Báo cáo #{} bởi {}: {} — kết quả: {}",
+            r.id,
+            r.reporter,
+            r.note,
+            r.outcome.as_deref().unwrap_or("đang chờ")
+        ));
+    }
+    for t in &detail.takedowns {
+        history.push(format!(
+            "Yêu cầu gỡ #{} từ {} ({}), hạn {} — {}",
+            t.id,
+            t.authority,
+            t.legal_basis,
+            transparency::format_date(t.deadline),
+            t.status
+        ));
+    }
+    for d in &detail.decisions {
+        history.push(format!(
+            "Quyết định #{}: {} / {} → {} bởi {}{}: {}",
+            d.id,
+            d.rule_id,
+            d.category,
+            d.action,
+            d.moderator,
+            if d.on_appeal { " (phúc thẩm)" } else { "" },
+            d.statement
+        ));
+    }
+    for a in &detail.appeals {
+        history.push(format!(
+            "Khiếu nại #{} bởi {}: {} — {}",
+            a.id, a.appellant, a.reason, a.status
+        ));
+    }
+    let suggested = findings.first();
+    render(&CasePage {
+        actor: caller.actor(),
+        id,
+        status: detail.case.status.clone(),
+        source: detail.case.source.clone(),
+        post: detail.post.external_id.clone(),
+        author: detail.post.author_id.clone().unwrap_or_default(),
+        verdict: detail.case.verdict.clone(),
+        can_decide: detail.case.status == "open" || detail.case.status == "appealed",
+        suggested_rule: suggested.map(|f| f.rule.clone()).unwrap_or_default(),
+        suggested_category: suggested.map(|f| f.category.clone()).unwrap_or_default(),
+        segments,
+        findings,
+        history,
+        rules: state
+            .engine
+            .pack()
+            .rules
+            .iter()
+            .map(|r| (r.id.clone(), r.message_vi.chars().take(60).collect()))
+            .collect(),
+        categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
+        actions: Action::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.name_vi()))
+            .collect(),
+        error,
+    })
+}
+
+pub async fn case_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Response {
+    case_response(&state, &caller, id, String::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    rule: String,
+    category: String,
+    action: String,
+    statement: String,
+}
+
+pub async fn case_decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    form: Result<Form<DecisionForm>, FormRejection>,
+) -> Response {
+    let Form(f) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(e),
+    };
+    let (Ok(category), Some(action)) = (f.category.parse::<Category>(), Action::parse(&f.action))
+    else {
+        return case_response(
+            &state,
+            &caller,
+            id,
+            "Danh mục hoặc biện pháp không hợp lệ / invalid category or action".into(),
+        )
+        .await;
+    };
+    let body = DecisionBody {
+        rule: f.rule,
+        category,
+        action,
+        statement: f.statement,
+        automated_decision: false,
+    };
+    match record_decision(&state, &caller, id, body).await {
+        Ok(_) => Redirect::to(&format!("/console/cases/{id}")).into_response(),
+        Err(e) => case_response(&state, &caller, id, e.message).await,
+    }
+}
+
+// ---- transparency --------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "transparency.html")]
+struct TransparencyPage {
+    report: transparency::Report,
+    chart: String,
+    takedowns: Vec<(String, String)>,
+}
+
+const PALETTE: [&str; 8] = [
+    "#b3261e", "#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#0a7b83", "#6e7781",
+];
+
+/// A stacked bar chart of decisions per week, one colour per rule.
+pub fn chart_svg(report: &transparency::Report) -> String {
+    let rules: Vec<&String> = report.by_rule.keys().collect();
+    let colour =
+        |rule: &str| PALETTE[rules.iter().position(|r| *r == rule).unwrap_or(0) % PALETTE.len()];
+    let (w, h, left, bottom, top) = (640.0_f64, 260.0_f64, 40.0, 40.0, 10.0);
+    let max = report
+        .weeks
+        .iter()
+        .map(|w| w.total)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let n = report.weeks.len().max(1) as f64;
+    let slot = (w - left - 10.0) / n;
+    let bar = (slot * 0.7).min(60.0);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Quyết định theo quy tắc và tuần / decisions per rule and week">"#
+    );
+    svg.push_str(&format!(
+        r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#888"/>"##,
+        h - bottom,
+        w - 10.0,
+        h - bottom
+    ));
+    svg.push_str(&format!(
+        r#"<text x="4" y="{}" font-size="11">{}</text>"#,
+        top + 10.0,
+        max as i64
+    ));
+    for (i, week) in report.weeks.iter().enumerate() {
+        let x = left + slot * i as f64 + (slot - bar) / 2.0;
+        let mut y = h - bottom;
+        for (rule, count) in &week.by_rule {
+            let bh = (*count as f64 / max) * (h - bottom - top);
+            y -= bh;
+            svg.push_str(&format!(
+                r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}" fill="{}"><title>{} · {}: {}</title></rect>"#,
+                colour(rule),
+                escape(&week.week_start),
+                escape(rule),
+                count
+            ));
+        }
+        svg.push_str(&format!(
+            r#"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
+            x + bar / 2.0,
+            h - bottom + 14.0,
+            escape(&week.week_start[5..])
+        ));
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        let x = left + 90.0 * i as f64;
+        svg.push_str(&format!(r#"<rect x="{x}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{}</text>"#, h - 14.0, colour(rule), x + 14.0, h - 5.0, escape(rule)));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub async fn transparency_page(
+    State(state): State<AppState>,
+    q: Result<Query<Period>, QueryRejection>,
+) -> Response {
+    let p = q.map(|q| q.0).unwrap_or(Period {
+        from: None,
+        to: None,
+    });
+    let report = match transparency::period(&p) {
+        Ok((from, to)) => match transparency::build(&state, from, to).await {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        },
+        Err(e) => return e.into_response(),
+    };
+    let takedowns = report
+        .takedowns
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
+        .unwrap_or_default();
+    let chart = chart_svg(&report);
+    render(&TransparencyPage {
+        report,
+        chart,
+        takedowns,
+    })
+}
