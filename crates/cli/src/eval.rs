@@ -9,7 +9,10 @@
 //!
 //! The task is guessed from the file when not given.
 
+use crate::eval_classify::{self, ClassifyEvalArgs};
+use crate::train::LabelKind;
 use anyhow::{bail, Context, Result};
+use quytac_core::classifier::Confusion;
 use quytac_core::detect::personal_data::{PersonalDataDetector, PersonalDataScores};
 use quytac_core::engine::Engine;
 use quytac_core::eval::span_scores;
@@ -22,9 +25,14 @@ use std::time::Instant;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Task {
+    /// The product's label (classifier combined with detector findings) against ViHSD labels.
     Labels,
+    /// Offensive/hate character spans against ViHOS `index_spans`.
     Spans,
+    /// Personal-data recognisers against the JSON Lines test set.
     PersonalData,
+    /// The text classifier alone (any labelled CSV; `--evasion` for rewritten comments).
+    Model,
 }
 
 #[derive(clap::Args, Debug)]
@@ -42,6 +50,27 @@ pub struct EvalArgs {
     /// Label column of a labels CSV.
     #[arg(long, default_value = "label_id")]
     pub label_col: String,
+    /// With --task model: how the label column is read.
+    #[arg(long, value_enum, default_value_t = LabelKind::Vihsd)]
+    pub labels: LabelKind,
+    /// With --task model: a model file [default: the shipped model].
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// With --task model: threshold on P(offensive) + P(hate) [default: the model's].
+    #[arg(long)]
+    pub offensive_threshold: Option<f32>,
+    /// With --task model: threshold on P(hate) [default: the model's].
+    #[arg(long)]
+    pub hate_threshold: Option<f32>,
+    /// With --task model: take the most probable label, ignoring thresholds.
+    #[arg(long)]
+    pub argmax: bool,
+    /// With --task model: also score toxic comments rewritten to evade filters.
+    #[arg(long)]
+    pub evasion: bool,
+    /// With --task model --evasion: teencode table (TSV) for the rewrites.
+    #[arg(long, value_name = "FILE")]
+    pub teencode: Option<PathBuf>,
 }
 
 pub fn run(args: &EvalArgs) -> Result<u8> {
@@ -53,6 +82,21 @@ pub fn run(args: &EvalArgs) -> Result<u8> {
         Task::Labels => eval_labels(args),
         Task::Spans => eval_spans(args),
         Task::PersonalData => eval_personal_data(&args.data),
+        Task::Model => {
+            eval_classify::run(&ClassifyEvalArgs {
+                data: args.data.clone(),
+                text_col: args.text_col.clone().unwrap_or_else(|| "free_text".into()),
+                label_col: args.label_col.clone(),
+                labels: args.labels,
+                model: args.model.clone(),
+                offensive_threshold: args.offensive_threshold,
+                hate_threshold: args.hate_threshold,
+                argmax: args.argmax,
+                evasion: args.evasion,
+                teencode: args.teencode.clone(),
+            })?;
+            Ok(0)
+        }
     }
 }
 
@@ -117,7 +161,7 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
             .trim()
             .parse()
             .with_context(|| format!("row {}: label `{}` is not 0, 1 or 2", i + 2, &rec[li]))?;
-        let gold = Label::from_id(id)
+        let gold = Label::from_index(id as usize)
             .with_context(|| format!("row {}: label {id} is not 0, 1 or 2", i + 2))?;
         rows.push((post(rec[ti].to_string()), gold));
     }
@@ -139,56 +183,43 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
         })
         .sum();
 
-    let mut confusion = [[0usize; 3]; 3];
+    let mut confusion = Confusion::new(3);
     for ((_, gold), pred) in rows.iter().zip(&predicted) {
-        confusion[gold.id() as usize][pred.id() as usize] += 1;
+        confusion.add(gold.index(), pred.index());
     }
     println!("data: {} ({} items)", args.data.display(), rows.len());
+    println!(
+        "label: the text classifier combined with the detectors' findings (as `quytac check`)"
+    );
     println!(
         "{:<10} {:>9} {:>9} {:>9} {:>8}",
         "class", "precision", "recall", "f1", "support"
     );
-    let mut f1s = Vec::new();
     for l in Label::ALL {
-        let c = l.id() as usize;
-        let tp = confusion[c][c] as f64;
-        let pred: usize = (0..3).map(|g| confusion[g][c]).sum();
-        let support: usize = confusion[c].iter().sum();
-        let p = if pred == 0 { 0.0 } else { tp / pred as f64 };
-        let rc = if support == 0 {
-            0.0
-        } else {
-            tp / support as f64
-        };
-        let f1 = if p + rc == 0.0 {
-            0.0
-        } else {
-            2.0 * p * rc / (p + rc)
-        };
-        f1s.push(f1);
+        let c = confusion.class(l.index());
         println!(
             "{:<10} {:>9.4} {:>9.4} {:>9.4} {:>8}",
             l.as_str(),
-            p,
-            rc,
-            f1,
-            support
+            c.precision,
+            c.recall,
+            c.f1,
+            c.support
         );
     }
-    let correct: usize = (0..3).map(|c| confusion[c][c]).sum();
     println!(
         "macro-F1 {:.4}   accuracy {:.4}",
-        f1s.iter().sum::<f64>() / 3.0,
-        correct as f64 / rows.len() as f64
+        confusion.macro_f1(),
+        confusion.accuracy()
     );
     println!("confusion (rows gold, columns predicted: clean offensive hate)");
-    for (l, row) in Label::ALL.iter().zip(confusion) {
+    for l in Label::ALL {
+        let g = l.index();
         println!(
             "  {:<10} {:>7} {:>7} {:>7}",
             l.as_str(),
-            row[0],
-            row[1],
-            row[2]
+            confusion.cell(g, 0),
+            confusion.cell(g, 1),
+            confusion.cell(g, 2)
         );
     }
     println!(

@@ -3,10 +3,12 @@
 mod admin;
 mod check;
 mod eval;
+mod eval_classify;
 mod input;
 mod report;
 mod rules_cmd;
 mod serve;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +35,8 @@ enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Measure the engine on labelled data (ViHSD, ViHOS, the personal-data test set).
     Eval(eval::EvalArgs),
+    /// Train the text classifier on a labelled CSV and write a model file.
+    Train(train::TrainArgs),
     /// Run the service: HTTP API (CONTRACT.md §3) and web console.
     Serve(serve::ServeArgs),
     /// Administer the service: create API tokens.
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Redact(a) => check::run_redact(a),
         Command::Rules(a) => rules_cmd::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Train(a) => train::run(a).map(|()| 0),
         Command::Serve(a) => serve::run(a),
         Command::Admin(a) => admin::run(a),
     };

@@ -5,6 +5,7 @@
 //! relate an item to earlier ones (CS-8: endorsing harmful content) are applied afterwards, in
 //! input order, by [`EngagementLog::resolve`].
 
+use crate::classifier::{Classifier, Prediction};
 use crate::detect::lexicon::LexiconDetector;
 use crate::detect::markers::MarkerDetector;
 use crate::detect::personal_data::PersonalDataDetector;
@@ -45,6 +46,7 @@ impl CheckResult {
 pub struct Engine {
     pack: RulePack,
     lexicon: &'static LexiconDetector,
+    classifier: &'static Classifier,
     personal: PersonalDataDetector,
     markers: MarkerDetector,
 }
@@ -61,6 +63,7 @@ impl Engine {
         Engine {
             pack,
             lexicon: LexiconDetector::builtin(),
+            classifier: Classifier::builtin(),
             personal: PersonalDataDetector::new(),
             markers: MarkerDetector::new(),
         }
@@ -142,11 +145,16 @@ impl Engine {
             dets.retain(|d| d.category != Category::MissingDisclaimer);
         }
         let dets = merge_overlapping(dets);
-        let dets: Vec<Detection> = dets
+        let mut dets: Vec<Detection> = dets
             .into_iter()
             .filter(|d| d.score >= self.pack.threshold(d.category))
             .collect();
-        let label = label_of(&dets);
+        let prediction = self.classifier.predict(&norm);
+        let thresholds = self.pack.classifier.unwrap_or(prediction.thresholds);
+        let label = prediction.label_with(&thresholds).max(label_of(&dets));
+        if let Some(d) = self.classifier_detection(&p.text, &norm, &prediction, label, &dets) {
+            dets.push(d);
+        }
         let mut findings: Vec<Finding> = dets
             .iter()
             .filter_map(|d| {
@@ -183,6 +191,48 @@ impl Engine {
         }
         findings.sort_by_key(|f| (f.start.unwrap_or(usize::MAX), f.end));
         (findings, label)
+    }
+
+    /// When the classifier labels a post offensive or hate and no detector already found that
+    /// category, a finding of its own: the stretch of text that drove the score (token
+    /// attributions), not the whole post. Its score is the class's calibrated probability; the
+    /// decision was made with the pack's classifier thresholds, not the detector thresholds.
+    fn classifier_detection(
+        &self,
+        text: &str,
+        norm: &Normalized,
+        prediction: &Prediction,
+        label: Label,
+        dets: &[Detection],
+    ) -> Option<Detection> {
+        let (category, score) = match label {
+            Label::Clean => return None,
+            Label::Offensive => (
+                Category::Offensive,
+                prediction.probs[1] + prediction.probs[2],
+            ),
+            Label::Hate => (Category::Hate, prediction.probs[2]),
+        };
+        let already = dets.iter().any(|d| match label {
+            Label::Hate => d.category.is_hateful(),
+            _ => d.category == Category::Offensive || d.category.is_hateful(),
+        });
+        if already {
+            return None;
+        }
+        let best = self.classifier.attribute(norm, label).into_iter().next()?;
+        Some(Detection {
+            category,
+            start: best.start,
+            end: best.end,
+            score,
+            kind: None,
+            reason: format!(
+                "the text classifier rates the post {} with probability {score:.2}; \"{}\" drove the score most",
+                label.as_str(),
+                slice_chars(text, best.start, best.end)
+            ),
+        })
     }
 
     fn check_profile(&self, p: &Profile) -> Vec<Finding> {

@@ -256,6 +256,15 @@ pub enum Label {
 impl Label {
     pub const ALL: [Label; 3] = [Label::Clean, Label::Offensive, Label::Hate];
 
+    /// Index into [`Prediction::probs`]: the ViHSD `label_id` (0 clean, 1 offensive, 2 hate).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_index(i: usize) -> Option<Label> {
+        Label::ALL.get(i).copied()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Label::Clean => "clean",
@@ -263,14 +272,27 @@ impl Label {
             Label::Hate => "hate",
         }
     }
+}
 
-    /// The ViHSD `label_id` (0 clean, 1 offensive, 2 hate).
-    pub fn from_id(id: u8) -> Option<Label> {
-        Label::ALL.get(id as usize).copied()
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
+}
 
-    pub fn id(self) -> u8 {
-        self as u8
+impl FromStr for Label {
+    type Err = String;
+
+    /// Accepts the names and the ViHSD ids: `clean`/`0`, `offensive`/`1`, `hate`/`2`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "clean" | "0" => Ok(Label::Clean),
+            "offensive" | "1" => Ok(Label::Offensive),
+            "hate" | "2" => Ok(Label::Hate),
+            other => Err(format!(
+                "unknown label {other:?} (expected clean, offensive, hate or 0, 1, 2)"
+            )),
+        }
     }
 }
 

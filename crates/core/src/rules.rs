@@ -1,6 +1,7 @@
 //! Rule packs as data (`rules/*.toml`): which rule applies to which subject and category, at
 //! what severity, with which message. Three packs ship embedded; users may load their own.
 
+use crate::classifier::Thresholds;
 use crate::finding::{Category, Severity};
 use crate::item::Role;
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,11 @@ pub struct RulePack {
     /// trades recall for precision.
     #[serde(default)]
     pub thresholds: BTreeMap<Category, f32>,
+    /// Decision thresholds of the text classifier (`[classifier] offensive = …, hate = …`):
+    /// a post is hate when P(hate) reaches `hate`, else offensive when P(offensive) + P(hate)
+    /// reaches `offensive`. Absent: the shipped model's own thresholds.
+    #[serde(default)]
+    pub classifier: Option<Thresholds>,
     #[serde(rename = "rule")]
     pub rules: Vec<Rule>,
 }

@@ -124,10 +124,13 @@ fn labels_follow_the_categories() {
         post("citizen", "Hôm nay trời đẹp quá").label,
         Some(Label::Clean)
     );
-    assert_eq!(
+    // An insult at a person is offensive or hate (ViHSD counts insults at a target as hate);
+    // the classifier decides which, the lexicon guarantees it is not clean.
+    assert!(matches!(
         post("citizen", "đm thằng ngu").label,
-        Some(Label::Offensive)
-    );
+        Some(Label::Offensive | Label::Hate)
+    ));
+    assert_eq!(post("citizen", "vãi cả lồn").label, Some(Label::Offensive));
     assert_eq!(
         post("citizen", "Bọn bắc kỳ toàn lũ lừa đảo").label,
         Some(Label::Hate)

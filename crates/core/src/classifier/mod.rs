@@ -1,0 +1,251 @@
+//! The learned whole-text classifier: clean / offensive / hate, in the ViHSD three-way scheme.
+//!
+//! A linear softmax model over hashed word and character n-grams of the normalisation keys
+//! ([`features`]), trained in Rust ([`train`]), with calibrated probabilities and per-category
+//! decision thresholds. Scoring a text is a few hundred table look-ups: no allocation, no
+//! threads, no I/O.
+//!
+//! - [`Classifier::builtin`] is the model shipped with quytac (see `models/README.md`).
+//! - [`Classifier::from_bytes`] / [`Classifier::to_bytes`] read and write a model file.
+//! - [`Classifier::predict`] gives a [`Prediction`]: calibrated probabilities, and a label under
+//!   the model's thresholds or the caller's ([`Prediction::label_with`]).
+//! - [`Classifier::attribute`] gives the stretches of the original text that drove a class's
+//!   score ([`Attribution`]), best first: the evidence span of a classifier finding.
+
+mod attribution;
+pub mod features;
+pub mod metrics;
+mod model;
+pub mod train;
+
+pub use features::{FeatureSpec, NgramRange};
+pub use metrics::Confusion;
+pub use model::ModelError;
+pub use train::{
+    train, train_examples, tune_thresholds_on, ClassWeights, Example, Target, TrainConfig, Trainer,
+};
+
+pub use crate::finding::Label;
+use crate::text::Normalized;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// The model file shipped with quytac, trained by the command in `models/README.md`.
+const BUILTIN_MODEL: &[u8] = include_bytes!("../../../../models/classifier-vi.qtc");
+
+/// Decision thresholds on calibrated probabilities. A text is `hate` when P(hate) reaches
+/// `hate`; otherwise `offensive` when P(offensive) + P(hate) — the chance it is toxic at all —
+/// reaches `offensive`; otherwise `clean`. Lower thresholds trade precision for recall.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub offensive: f32,
+    pub hate: f32,
+}
+
+impl Default for Thresholds {
+    /// Plain majority: toxic when more likely than not.
+    fn default() -> Self {
+        Thresholds {
+            offensive: 0.5,
+            hate: 0.5,
+        }
+    }
+}
+
+/// What the classifier says about one text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// Calibrated probabilities of clean, offensive and hate (they sum to 1).
+    pub probs: [f32; 3],
+    /// The model's own thresholds, used by [`Prediction::label`].
+    pub thresholds: Thresholds,
+}
+
+impl Prediction {
+    /// The label under the model's thresholds (chosen when it was trained, on held-out folds of
+    /// its training data, to maximise macro-F1).
+    pub fn label(&self) -> Label {
+        self.label_with(&self.thresholds)
+    }
+
+    /// The label under the given thresholds (for example a rule pack's).
+    pub fn label_with(&self, t: &Thresholds) -> Label {
+        let [_, off, hate] = self.probs;
+        if hate >= t.hate {
+            Label::Hate
+        } else if off + hate >= t.offensive {
+            Label::Offensive
+        } else {
+            Label::Clean
+        }
+    }
+
+    /// The most probable label, ignoring thresholds.
+    pub fn argmax(&self) -> Label {
+        let mut best = 0;
+        for i in 1..3 {
+            if self.probs[i] > self.probs[best] {
+                best = i;
+            }
+        }
+        Label::ALL[best]
+    }
+
+    /// P(offensive) + P(hate).
+    pub fn toxic(&self) -> f32 {
+        self.probs[1] + self.probs[2]
+    }
+
+    pub fn prob(&self, label: Label) -> f32 {
+        self.probs[label.index()]
+    }
+}
+
+/// A stretch of the original text that pushed the score of a class up.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// Char offsets (Unicode scalar values) into the original text, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    /// The stretch's contribution to the log-odds of the class against `clean`.
+    pub weight: f32,
+}
+
+/// How a calibrated probability is made from raw scores: `softmax(z / temperature + bias)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub temperature: f32,
+    pub bias: [f32; 3],
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Calibration {
+            temperature: 1.0,
+            bias: [0.0; 3],
+        }
+    }
+}
+
+impl Calibration {
+    pub fn apply(&self, z: [f32; 3]) -> [f32; 3] {
+        let t = self.temperature;
+        softmax(std::array::from_fn(|c| z[c] / t + self.bias[c]))
+    }
+}
+
+pub(crate) fn softmax(z: [f32; 3]) -> [f32; 3] {
+    let m = z[0].max(z[1]).max(z[2]);
+    let e = z.map(|v| (v - m).exp());
+    let s = e[0] + e[1] + e[2];
+    e.map(|v| v / s)
+}
+
+/// A trained model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classifier {
+    pub(crate) spec: FeatureSpec,
+    /// Per bucket, the quantised weights of the three classes (and a pad byte for alignment).
+    pub(crate) weights: Vec<[i8; 4]>,
+    /// Per class, the value of one quantisation step.
+    pub(crate) scale: [f32; 3],
+    pub(crate) bias: [f32; 3],
+    pub(crate) calibration: Calibration,
+    pub(crate) thresholds: Thresholds,
+    /// Free text: what the model was trained on, with which settings.
+    pub(crate) description: String,
+}
+
+impl Classifier {
+    /// The model shipped with quytac, parsed once on first use.
+    pub fn builtin() -> &'static Classifier {
+        static MODEL: OnceLock<Classifier> = OnceLock::new();
+        MODEL.get_or_init(|| {
+            Classifier::from_bytes(BUILTIN_MODEL).expect("the shipped model file is valid")
+        })
+    }
+
+    pub fn spec(&self) -> &FeatureSpec {
+        &self.spec
+    }
+
+    pub fn calibration(&self) -> Calibration {
+        self.calibration
+    }
+
+    /// The thresholds chosen when the model was trained.
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    pub fn set_thresholds(&mut self, t: Thresholds) {
+        self.thresholds = t;
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Bytes of memory the weight table takes.
+    pub fn memory_bytes(&self) -> usize {
+        self.weights.len() * std::mem::size_of::<[i8; 4]>() + self.description.len()
+    }
+
+    /// Raw (uncalibrated) class scores.
+    #[inline]
+    pub fn scores(&self, norm: &Normalized) -> [f32; 3] {
+        let mut sums = [[0i32; 3]; features::GROUPS];
+        let mut counts = [0u32; features::GROUPS];
+        let w = &self.weights[..];
+        self.spec.visit::<false>(norm, |g, b, _| {
+            // `visit` yields buckets below 2^hash_bits == weights.len().
+            let q = w[b as usize];
+            counts[g] += 1;
+            let s = &mut sums[g];
+            s[0] += q[0] as i32;
+            s[1] += q[1] as i32;
+            s[2] += q[2] as i32;
+        });
+        let gw = self.spec.group_weights();
+        let mut z = self.bias;
+        for g in 0..features::GROUPS {
+            let k = features::group_scale(gw[g], counts[g]);
+            for c in 0..3 {
+                z[c] += sums[g][c] as f32 * k * self.scale[c];
+            }
+        }
+        z
+    }
+
+    /// Calibrated probabilities and the model's thresholds.
+    pub fn predict(&self, norm: &Normalized) -> Prediction {
+        Prediction {
+            probs: self.calibration.apply(self.scores(norm)),
+            thresholds: self.thresholds,
+        }
+    }
+
+    /// Shorthand for `predict(&Normalized::new(text))`.
+    pub fn predict_text(&self, text: &str) -> Prediction {
+        self.predict(&Normalized::new(text))
+    }
+
+    /// The stretches of the original text whose n-grams pushed `class` up against `clean`
+    /// (for `Clean`: against the stronger of the two others), best first. Only stretches whose
+    /// tokens carry a real share of the evidence are returned, so a long post yields the
+    /// insult, not the whole post.
+    pub fn attribute(&self, norm: &Normalized, class: Label) -> Vec<Attribution> {
+        attribution::attribute(self, norm, class)
+    }
+
+    /// [`Classifier::attribute`] with an explicit cut: a token joins a stretch when its score
+    /// reaches `min_share` of the best token's (the default is 0.3).
+    pub fn attribute_with(
+        &self,
+        norm: &Normalized,
+        class: Label,
+        min_share: f32,
+    ) -> Vec<Attribution> {
+        attribution::attribute_with(self, norm, class, min_share)
+    }
+}
