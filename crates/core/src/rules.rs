@@ -193,6 +193,10 @@ mod tests {
             assert!(!p.rules.is_empty());
         }
         let p = RulePack::builtin(DEFAULT_PACK).unwrap();
+        assert!(
+            p.classifier.is_some(),
+            "the default pack sets the classifier thresholds"
+        );
         let cs5 = p
             .rule_for(Role::CivilServant, Category::RegionalDiscrimination)
             .unwrap();

@@ -248,3 +248,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_pack_sets_the_classifier_thresholds() {
+    let strict = RulePack::builtin(DEFAULT_PACK).unwrap();
+    let src = include_str!("../../../rules/vn-2018-draft.toml").replace(
+        "offensive = 0.38\nhate = 0.47",
+        "offensive = 1.0\nhate = 1.0",
+    );
+    let lenient = RulePack::from_toml(&src).unwrap();
+    assert_eq!(lenient.classifier.unwrap().hate, 1.0);
+    let text = r#"{"id":"t","text":"đm thằng ngu"}"#;
+    let item = Item::from_json(text).unwrap();
+    // With thresholds no probability reaches, the label comes from the lexicon alone.
+    assert_eq!(
+        Engine::new(lenient).check(&item).label,
+        Some(Label::Offensive)
+    );
+    assert_ne!(Engine::new(strict).check(&item).label, Some(Label::Clean));
+}
