@@ -365,7 +365,7 @@ fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<R
                 j += 1;
             }
             if j > i {
-                groups.push(i..j + 1);
+                push_syllables(f, toks, i..j + 1, &mut groups);
                 i = j + 1;
                 continue;
             }
@@ -378,7 +378,7 @@ fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<R
                 k += 1;
             }
             if k >= i + 2 {
-                groups.push(i..k + 1);
+                push_syllables(f, toks, i..k + 1, &mut groups);
                 i = k + 1;
                 continue;
             }
@@ -387,6 +387,75 @@ fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<R
         i += 1;
     }
     groups
+}
+
+/// Pushes a run of spelled-out letters as the syllables it spells: "c á i đ ị t m ẹ" is three
+/// words, not one. The run is cut where every piece is a well-formed Vietnamese syllable, with
+/// as few pieces as possible; a run that cannot be cut so ("t p h c m") stays one token.
+fn push_syllables(
+    f: &[Folded],
+    toks: &[Range<usize>],
+    run: Range<usize>,
+    groups: &mut Vec<Range<usize>>,
+) {
+    // Letters without diacritics: the shape of a syllable does not depend on them.
+    let letters: Vec<char> = toks[run.clone()]
+        .iter()
+        .map(|t| vietnamese::strip(f[t.start].c))
+        .collect();
+    let n = letters.len();
+    // best[i]: fewest syllables covering letters[..i], and where the last one starts.
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    best[0] = Some((0, 0));
+    for end in 1..=n {
+        for start in end.saturating_sub(MAX_SYLLABLE_LETTERS)..end {
+            if let Some((count, _)) = best[start] {
+                if is_syllable(&letters[start..end]) && best[end].is_none_or(|(c, _)| count + 1 < c)
+                {
+                    best[end] = Some((count + 1, start));
+                }
+            }
+        }
+    }
+    if best[n].is_none() {
+        groups.push(run);
+        return;
+    }
+    let mut cuts = Vec::new();
+    let mut end = n;
+    while end > 0 {
+        let (_, start) = best[end].expect("every cut point on the path is reachable");
+        cuts.push(run.start + start..run.start + end);
+        end = start;
+    }
+    groups.extend(cuts.into_iter().rev());
+}
+
+/// The longest Vietnamese syllable has seven letters ("nghiêng").
+const MAX_SYLLABLE_LETTERS: usize = 7;
+
+/// Whether letters (lowercase, without diacritics) form a Vietnamese syllable: an optional
+/// initial consonant, one to three vowels, an optional final consonant.
+fn is_syllable(letters: &[char]) -> bool {
+    const ONSETS: [&str; 27] = [
+        "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d", "g", "h",
+        "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "",
+    ];
+    const CODAS: [&str; 9] = ["ng", "nh", "ch", "c", "m", "n", "p", "t", ""];
+    let word: String = letters.iter().collect();
+    ONSETS.iter().any(|onset| {
+        let Some(rest) = word.strip_prefix(onset) else {
+            return false;
+        };
+        CODAS.iter().any(|coda| {
+            rest.strip_suffix(coda).is_some_and(|nucleus| {
+                (1..=3).contains(&nucleus.len())
+                    && nucleus
+                        .chars()
+                        .all(|c| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
+            })
+        })
+    })
 }
 
 /// Expansion of one teencode entry, already in key form.
@@ -657,7 +726,11 @@ mod tests {
         assert_eq!(nf("đ.ị.t"), "địt");
         assert_eq!(nf("n-g-u"), "ngu");
         assert_eq!(nf("d i t"), "dit");
-        assert_eq!(nf("d i t m e"), "ditme");
+        assert_eq!(nf("d i t m e"), "dit  me");
+        assert_eq!(nf("c á i đ ị t m ẹ"), "cái  địt  mẹ");
+        assert_eq!(nf("n.g.ư.ờ.i"), "người");
+        // Letters that spell no syllable stay one token.
+        assert_eq!(nf("t p h c m"), "tphcm");
         assert_eq!(nf("đ.ị.t m.ẹ"), "địt  mẹ");
         // Two single letters with a space are not a spelled-out word.
         assert_eq!(nf("a b"), "anh  b");
