@@ -373,16 +373,41 @@ describe('quytac web console in headless Chromium', () => {
     });
   });
 
-  test('a citizen token may sign in but not open the moderation console', { timeout: STEP_TIMEOUT }, async () => {
-    await withPage(async (page) => {
-      await page.goto(`${server.base}/login`);
+  test('a citizen token is refused at sign-in and meets an HTML page in the console', { timeout: STEP_TIMEOUT }, async () => {
+    await withPage(async (page, context) => {
+      // Asking for a filtered queue keeps the query through the sign-in form.
+      await page.goto(`${server.base}/console/cases?status=decided`);
+      assert.equal(new URL(page.url()).pathname, '/login');
+      assert.equal(await page.inputValue('input[name=next]'), '/console/cases?status=decided');
+
+      // A valid citizen token is refused on the form, with a message, and sets no cookie.
       await page.fill('#token', server.tokens.citizen);
-      const landed = page.waitForResponse((r) => new URL(r.url()).pathname === '/console/cases');
+      const refused = page.waitForResponse((r) => r.url() === `${server.base}/login` && r.request().method() === 'POST');
       await page.click('#login');
-      assert.equal((await landed).status(), 403);
-      const denied = await page.request.get(`${server.base}/console/cases/1`);
+      assert.equal((await refused).status(), 403);
+      await page.waitForSelector('p.error');
+      const message = await page.textContent('p.error');
+      assert.match(message, /không được dùng bảng điều khiển/);
+      assert.match(message, /the role `citizen` may not use the moderation console/);
+      assert.equal(new URL(page.url()).pathname, '/login');
+      assert.equal(await page.inputValue('input[name=next]'), '/console/cases?status=decided');
+      assert.equal((await context.cookies()).length, 0, 'no cookie for a refused role');
+
+      // A citizen cookie set some other way gets a readable 403 page, not JSON and no form.
+      await context.addCookies([{ name: 'quytac_token', value: server.tokens.citizen, url: server.base }]);
+      const denied = await page.goto(`${server.base}/console/cases/1`);
       assert.equal(denied.status(), 403);
-      assert.doesNotMatch(await denied.text(), /form|decision/i);
+      assert.match(denied.headers()['content-type'], /^text\/html/);
+      assert.match(await page.textContent('h1'), /Không có quyền truy cập \/ Access denied/);
+      assert.match(await page.textContent('#message-en'), /`citizen` may not use the moderation console/);
+      assert.equal(await page.locator('form#decision').count(), 0);
+
+      // A moderator signing in from here lands on the filtered queue asked for.
+      await context.clearCookies();
+      await page.goto(`${server.base}/console/cases?status=decided`);
+      await page.fill('#token', server.tokens.moderator);
+      await Promise.all([page.waitForURL(`${server.base}/console/cases?status=decided`), page.click('#login')]);
+      assert.match(await page.textContent('h1'), /Hàng đợi kiểm duyệt \(decided\)/);
     });
   });
 

@@ -4,12 +4,12 @@
 
 use crate::auth::Caller;
 use crate::config::Config;
-use crate::error::{self, ApiError, Code};
+use crate::error::{ApiError, Code};
 use crate::routes::{self, Access};
 use crate::signing::AuditSigner;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Router;
@@ -164,26 +164,21 @@ async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         Access::Console(roles) => {
             let token = crate::web::cookie_token(req.headers());
-            let login = Redirect::to(&format!(
-                "/login?next={}",
-                crate::web::url_encode(req.uri().path())
-            ))
-            .into_response();
+            // Back to the page asked for after signing in, query string included.
+            let here = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let login = Redirect::to(&format!("/login?next={}", crate::web::url_encode(here)))
+                .into_response();
             let Some(token) = token else { return login };
             match state.auth.authenticate(&state.store, &token).await {
                 Ok(caller) if roles.contains(&caller.role) => {
                     req.extensions_mut().insert(caller);
                     next.run(req).await
                 }
-                Ok(caller) => (
-                    StatusCode::FORBIDDEN,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    error::body(
-                        Code::Forbidden,
-                        &format!("the role `{}` may not open this page", caller.role),
-                    ),
-                )
-                    .into_response(),
+                Ok(caller) => crate::web::role_denied_page(caller.role, here),
                 Err(_) => login,
             }
         }

@@ -23,6 +23,7 @@ pub enum Code {
     PayloadTooLarge,
     UnreadableBody,
     UnknownRule,
+    RuleNotApplicable,
     Conflict,
     SameModerator,
     BadSignature,
@@ -82,6 +83,11 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
     (
         Code::UnknownRule,
         "unknown_rule",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::RuleNotApplicable,
+        "rule_not_applicable",
         StatusCode::UNPROCESSABLE_ENTITY,
     ),
     (Code::Conflict, "conflict", StatusCode::CONFLICT),

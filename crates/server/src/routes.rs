@@ -34,6 +34,8 @@ pub struct Route {
 
 const ALL: &[Role] = &[Admin, Moderator, Reviewer, AgencyOfficer, Citizen];
 const STAFF: &[Role] = &[Admin, Moderator, Reviewer];
+/// The roles that may sign in to the web console and open its pages.
+pub const CONSOLE_ROLES: &[Role] = STAFF;
 
 fn r(
     method: &'static str,
@@ -238,21 +240,21 @@ pub fn routes() -> Vec<Route> {
         r(
             "GET",
             "/console/cases",
-            Console(STAFF),
+            Console(CONSOLE_ROLES),
             "Web: the moderation queue",
             get(web::queue_page),
         ),
         r(
             "GET",
             "/console/cases/{id}",
-            Console(STAFF),
+            Console(CONSOLE_ROLES),
             "Web: a case with the decision form",
             get(web::case_page),
         ),
         r(
             "POST",
             "/console/cases/{id}",
-            Console(STAFF),
+            Console(CONSOLE_ROLES),
             "Web: record a decision from the form",
             post(web::case_decide),
         ),

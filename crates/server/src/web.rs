@@ -5,9 +5,10 @@
 
 use crate::api::moderation::{record_decision, DecisionBody};
 use crate::api::transparency::{self, Period};
-use crate::auth::Caller;
+use crate::auth::{Caller, Role as TokenRole};
 use crate::error::ApiError;
 use crate::moderation::Action;
+use crate::routes::CONSOLE_ROLES;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -53,6 +54,55 @@ fn render(t: &impl Template) -> Response {
         )
             .into_response(),
     }
+}
+
+#[derive(Template)]
+#[template(path = "denied.html")]
+struct DeniedPage {
+    status: u16,
+    title_vi: &'static str,
+    title_en: &'static str,
+    message_vi: String,
+    message_en: String,
+    next: String,
+}
+
+/// A console page refused to the caller (401 or 403), as HTML for the browser, in Vietnamese
+/// and English. `next` is the page asked for, to sign in again with another token.
+pub fn denied_page(status: StatusCode, message_vi: &str, message_en: &str, next: &str) -> Response {
+    let (title_vi, title_en) = if status == StatusCode::UNAUTHORIZED {
+        ("Cần đăng nhập", "Sign-in required")
+    } else {
+        ("Không có quyền truy cập", "Access denied")
+    };
+    (
+        status,
+        render(&DeniedPage {
+            status: status.as_u16(),
+            title_vi,
+            title_en,
+            message_vi: message_vi.into(),
+            message_en: message_en.into(),
+            next: url_encode(next),
+        }),
+    )
+        .into_response()
+}
+
+/// The 403 page for a signed-in role that may not open the console.
+pub fn role_denied_page(role: TokenRole, next: &str) -> Response {
+    denied_page(
+        StatusCode::FORBIDDEN,
+        &format!(
+            "Vai trò {role} không được dùng bảng điều khiển kiểm duyệt; chỉ quản trị viên, \
+             kiểm duyệt viên và người phúc thẩm được vào."
+        ),
+        &format!(
+            "The role `{role}` may not use the moderation console; only admins, moderators \
+             and reviewers may."
+        ),
+        next,
+    )
 }
 
 fn bad_form(e: FormRejection) -> Response {
@@ -232,9 +282,17 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/console/cases".into())
+/// Where to go after signing in: a local path (with its query) only, never another site.
+/// `//host` and `/\host` are refused because browsers read both as a host; so are bytes that
+/// cannot go into a `Location` header.
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && n.bytes().all(|b| b.is_ascii_graphic())
+    })
+    .unwrap_or_else(|| "/console/cases".into())
 }
 
 pub async fn login_page(q: Result<Query<NextQuery>, QueryRejection>) -> Response {
@@ -262,6 +320,15 @@ pub async fn login_submit(
     let next = safe_next(f.next);
     let token = f.token.trim().to_string();
     match state.auth.authenticate(&state.store, &token).await {
+        // A valid token whose role may not use the console: say so, and set no cookie.
+        Ok(caller) if !CONSOLE_ROLES.contains(&caller.role) => (
+            StatusCode::FORBIDDEN,
+            render(&LoginPage {
+                next,
+                error: login_refused(caller.role),
+            }),
+        )
+            .into_response(),
         Ok(_)
             if token
                 .bytes()
@@ -279,6 +346,13 @@ pub async fn login_submit(
         )
             .into_response(),
     }
+}
+
+fn login_refused(role: TokenRole) -> String {
+    format!(
+        "Vai trò {role} không được dùng bảng điều khiển kiểm duyệt / the role `{role}` may not \
+         use the moderation console (admin, moderator and reviewer only)"
+    )
 }
 
 pub async fn logout() -> Response {
@@ -500,7 +574,15 @@ pub async fn case_decide(
     };
     match record_decision(&state, &caller, id, body).await {
         Ok(_) => Redirect::to(&format!("/console/cases/{id}")).into_response(),
-        Err(e) => case_response(&state, &caller, id, e.message).await,
+        // The form again, with the reason it was refused, under the error's own status.
+        Err(e) => {
+            let page = case_response(&state, &caller, id, e.message).await;
+            if page.status().is_success() {
+                (e.code.status(), page).into_response()
+            } else {
+                page
+            }
+        }
     }
 }
 

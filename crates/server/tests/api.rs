@@ -368,12 +368,12 @@ async fn moderation_workflow_from_ingest_to_appeal() {
             "POST",
             &format!("/v1/cases/{case_id}/decision"),
             Some(&moderator),
-            Some(json!({"rule": "CS-5", "category": "regional_discrimination", "action": "remove", "statement": "Bài viết phân biệt vùng miền nên bị gỡ."})),
+            Some(json!({"rule": "US-1", "category": "regional_discrimination", "action": "remove", "statement": "Bài viết phân biệt vùng miền nên bị gỡ."})),
         )
         .await;
     assert_eq!(d.status, 201, "{}", d.body);
     let d = d.json();
-    assert_eq!(d["decision"]["rule_id"], "CS-5");
+    assert_eq!(d["decision"]["rule_id"], "US-1");
     assert_eq!(d["decision"]["automated_detection"], true);
     assert_eq!(d["decision"]["automated_decision"], false);
     assert_eq!(
@@ -412,7 +412,7 @@ async fn moderation_workflow_from_ingest_to_appeal() {
             "POST",
             &format!("/v1/cases/{case_id}/decision"),
             Some(&moderator),
-            Some(json!({"rule": "CS-5", "category": "hate", "action": "label", "statement": "x"})),
+            Some(json!({"rule": "US-1", "category": "hate", "action": "label", "statement": "x"})),
         )
         .await;
     assert_eq!((again.status, again.code().as_str()), (409, "conflict"));
@@ -443,7 +443,7 @@ async fn moderation_workflow_from_ingest_to_appeal() {
                 "POST",
                 &format!("/v1/cases/{case_id}/decision"),
                 Some(&token),
-                Some(json!({"rule": "CS-5", "category": "regional_discrimination", "action": action, "statement": "Giữ nguyên quyết định."})),
+                Some(json!({"rule": "US-1", "category": "regional_discrimination", "action": action, "statement": "Giữ nguyên quyết định."})),
             )
             .await
         }
@@ -486,7 +486,7 @@ async fn repeated_violations_recommend_a_lock_nd3() {
             .await;
         let case_id = v["case"]["id"].as_i64().unwrap();
         let d = app
-            .call("POST", &format!("/v1/cases/{case_id}/decision"), Some(&moderator), Some(json!({"rule": "CS-5", "category": "hate", "action": "hide", "statement": "Vi phạm CS-5."})))
+            .call("POST", &format!("/v1/cases/{case_id}/decision"), Some(&moderator), Some(json!({"rule": "US-1", "category": "hate", "action": "hide", "statement": "Vi phạm US-1."})))
             .await;
         assert_eq!(d.status, 201);
         let v = app
@@ -561,7 +561,7 @@ async fn takedowns_have_a_24_hour_deadline_and_an_overdue_list() {
     // Removing the post satisfies the request.
     let case_id = old["takedown"]["case_id"].as_i64().unwrap();
     let d = app
-        .call("POST", &format!("/v1/cases/{case_id}/decision"), Some(&moderator), Some(json!({"rule": "CS-6", "category": "unverified_claim", "action": "remove", "statement": "Gỡ theo yêu cầu."})))
+        .call("POST", &format!("/v1/cases/{case_id}/decision"), Some(&moderator), Some(json!({"rule": "US-2", "category": "unverified_claim", "action": "remove", "statement": "Gỡ theo yêu cầu."})))
         .await;
     assert_eq!(d.status, 201, "{}", d.body);
     let overdue = app
@@ -916,9 +916,9 @@ async fn transparency_counts_decisions_per_rule_and_week_and_draws_them() {
     let moderator = app.token(Role::Moderator).await;
     let citizen = app.token(Role::Citizen).await;
     for (i, (rule, category)) in [
-        ("CS-5", "hate"),
-        ("CS-5", "hate"),
-        ("CS-10", "personal_data"),
+        ("US-1", "hate"),
+        ("US-1", "hate"),
+        ("US-2", "personal_data"),
     ]
     .iter()
     .enumerate()
@@ -935,8 +935,8 @@ async fn transparency_counts_decisions_per_rule_and_week_and_draws_them() {
         .await
         .json();
     assert_eq!(t["decisions"], 3);
-    assert_eq!(t["by_rule"]["CS-5"], 2);
-    assert_eq!(t["by_rule"]["CS-10"], 1);
+    assert_eq!(t["by_rule"]["US-1"], 2);
+    assert_eq!(t["by_rule"]["US-2"], 1);
     assert_eq!(t["by_action"]["label"], 3);
     assert_eq!(t["weeks"].as_array().unwrap().len(), 1);
     assert_eq!(t["weeks"][0]["total"], 3);
@@ -1029,7 +1029,7 @@ async fn web_console_checks_text_and_decides_cases() {
         .await;
     assert!(case.body.contains("id=\"decision\""));
     let form =
-        "rule=CS-5&category=regional_discrimination&action=remove&statement=G%E1%BB%A1+b%C3%A0i";
+        "rule=US-1&category=regional_discrimination&action=remove&statement=G%E1%BB%A1+b%C3%A0i";
     let r = app
         .raw(
             "POST",
@@ -1227,4 +1227,242 @@ async fn the_database_file_survives_a_restart() {
         .await
         .unwrap()
         .is_some());
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+#[tokio::test]
+async fn console_refuses_other_roles_at_sign_in_and_in_html() {
+    let app = spawn_app().await;
+    for role in [Role::Citizen, Role::AgencyOfficer] {
+        let token = app.token(role).await;
+        // Sign-in is refused on the form itself, with a message and no cookie.
+        let login = app
+            .raw(
+                "POST",
+                "/login",
+                &[FORM],
+                format!("token={token}&next=%2Fconsole%2Fcases").as_bytes(),
+            )
+            .await;
+        assert_eq!(login.status, 403, "{role}: {}", login.body);
+        assert!(login.header("set-cookie").is_none(), "{role}: no cookie");
+        assert!(login.header("location").is_none(), "{role}: no redirect");
+        assert!(login
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html"));
+        assert!(login.body.contains("class=\"error\""), "{}", login.body);
+        assert!(login.body.contains("không được dùng bảng điều khiển"));
+        assert!(login.body.contains("may not use the moderation console"));
+        assert!(
+            login.body.contains("id=\"token\""),
+            "the form is shown again"
+        );
+
+        // A cookie obtained some other way still meets an HTML page, not JSON.
+        let cookie = format!("quytac_token={token}");
+        for path in ["/console/cases", "/console/cases/1"] {
+            let r = app.raw("GET", path, &[("cookie", &cookie)], b"").await;
+            assert_eq!(r.status, 403, "{role} {path}");
+            assert!(
+                r.header("content-type").unwrap().starts_with("text/html"),
+                "{role} {path}: {:?}",
+                r.header("content-type")
+            );
+            assert!(r.body.contains("Không có quyền truy cập"), "{}", r.body);
+            assert!(r.body.contains("Access denied"));
+            assert!(r
+                .body
+                .contains(&format!("`{role}` may not use the moderation console")));
+            assert!(!r.body.contains("id=\"decision\""));
+        }
+    }
+    for role in [Role::Admin, Role::Moderator, Role::Reviewer] {
+        let token = app.token(role).await;
+        let login = app
+            .raw(
+                "POST",
+                "/login",
+                &[FORM],
+                format!("token={token}").as_bytes(),
+            )
+            .await;
+        assert_eq!(login.status, 303, "{role}: {}", login.body);
+        assert!(login
+            .header("set-cookie")
+            .unwrap()
+            .starts_with("quytac_token="));
+    }
+}
+
+#[tokio::test]
+async fn console_sign_in_keeps_the_query_and_only_goes_to_local_paths() {
+    let app = spawn_app().await;
+    let moderator = app.token(Role::Moderator).await;
+    let r = app
+        .raw("GET", "/console/cases?status=decided", &[], b"")
+        .await;
+    assert_eq!(r.status, 303);
+    let location = r.header("location").unwrap().to_string();
+    assert_eq!(location, "/login?next=/console/cases%3Fstatus%3Ddecided");
+    let page = app.raw("GET", &location, &[], b"").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("name=\"next\" value=\"/console/cases?status=decided\""),
+        "{}",
+        page.body
+    );
+    let login = |next: &'static str| {
+        let app = &app;
+        let body = format!("token={moderator}&next={next}");
+        async move {
+            let r = app.raw("POST", "/login", &[FORM], body.as_bytes()).await;
+            assert_eq!(r.status, 303, "{next}: {}", r.body);
+            r.header("location").unwrap().to_string()
+        }
+    };
+    assert_eq!(
+        login("%2Fconsole%2Fcases%3Fstatus%3Ddecided").await,
+        "/console/cases?status=decided"
+    );
+    assert_eq!(login("%2Fconsole%2Fcases%2F7").await, "/console/cases/7");
+    // Anything that a browser could read as another site falls back to the queue.
+    for evil in [
+        "%2F%2Fevil.example%2F",
+        "%2F%5Cevil.example",
+        "%2F%5C%5Cevil.example",
+        "https%3A%2F%2Fevil.example",
+        "evil.example",
+        "%2F%09%2Fevil.example",
+        "%2F%0D%0ALocation%3A+https%3A%2F%2Fevil.example",
+        "javascript%3Aalert(1)",
+    ] {
+        assert_eq!(login(evil).await, "/console/cases", "next={evil}");
+        let path = format!("/login?next={evil}");
+        let page = app.raw("GET", &path, &[], b"").await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.body.contains("name=\"next\" value=\"/console/cases\""),
+            "{path}: {}",
+            page.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_decision_must_cite_a_rule_for_the_author_and_the_category() {
+    let app = spawn_app().await;
+    let moderator = app.token(Role::Moderator).await;
+    // A citizen's post (no role given) and a civil servant's, with the same text.
+    let citizen_case = app.ingest(&moderator, "by-citizen", HATE, "u1").await["case"]["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .call(
+            "POST",
+            "/v1/posts",
+            Some(&moderator),
+            Some(json!({"id": "by-servant", "text": HATE, "author": {"id": "u2", "role": "civil_servant"}})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let servant_case = r.json()["case"]["id"].as_i64().unwrap();
+    let decide = |case_id: i64,
+                  rule: &'static str,
+                  category: &'static str,
+                  action: &'static str| {
+        let app = &app;
+        let moderator = moderator.clone();
+        async move {
+            app.call(
+                "POST",
+                &format!("/v1/cases/{case_id}/decision"),
+                Some(&moderator),
+                Some(json!({"rule": rule, "category": category, "action": action, "statement": "Lý do."})),
+            )
+            .await
+        }
+    };
+
+    // CS-5 binds civil servants and agencies, not a citizen.
+    let r = decide(citizen_case, "CS-5", "regional_discrimination", "remove").await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (422, "rule_not_applicable"),
+        "{}",
+        r.body
+    );
+    let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("CS-5") && message.contains("citizen"),
+        "{message}"
+    );
+    // US-1 binds citizens but does not judge personal data.
+    let r = decide(citizen_case, "US-1", "personal_data", "remove").await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (422, "rule_not_applicable"),
+        "{}",
+        r.body
+    );
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("personal_data"));
+    // Nor does a "no breach" decision escape the subject check.
+    let r = decide(citizen_case, "CS-5", "regional_discrimination", "none").await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (422, "rule_not_applicable"),
+        "{}",
+        r.body
+    );
+    let r = decide(servant_case, "US-1", "regional_discrimination", "remove").await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (422, "rule_not_applicable"),
+        "{}",
+        r.body
+    );
+
+    // The console form shows the same refusal, and the case stays open.
+    let cookie = format!("quytac_token={moderator}");
+    let page = app
+        .raw(
+            "POST",
+            &format!("/console/cases/{citizen_case}"),
+            &[("cookie", &cookie), FORM],
+            b"rule=CS-5&category=regional_discrimination&action=remove&statement=G%E1%BB%A1",
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("id=\"error\""), "{}", page.body);
+    assert!(
+        page.body.contains("không áp dụng cho tác giả là citizen"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"decision\""),
+        "the form is still there"
+    );
+    let detail = app
+        .call(
+            "GET",
+            &format!("/v1/cases/{citizen_case}"),
+            Some(&moderator),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(detail["status"], "open");
+    assert!(detail["decisions"].as_array().unwrap().is_empty());
+
+    // The rules that do apply are accepted; `none` may name any category of a rule that binds.
+    let r = decide(servant_case, "CS-5", "regional_discrimination", "remove").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = decide(citizen_case, "US-1", "personal_data", "none").await;
+    assert_eq!(r.status, 201, "{}", r.body);
 }

@@ -10,6 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use quytac_core::finding::Category;
+use quytac_core::item::{Item, Role as AuthorRole};
+use quytac_core::rules::Rule;
 use quytac_store::model::{NewDecision, NewReport};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -150,16 +152,13 @@ pub(crate) async fn record_decision(
     id: i64,
     b: DecisionBody,
 ) -> ApiResult<Value> {
-    if !state.engine.pack().rules.iter().any(|r| r.id == b.rule) {
+    let pack = state.engine.pack();
+    let Some(rule) = pack.rule(&b.rule) else {
         return Err(ApiError::new(
             Code::UnknownRule,
-            format!(
-                "rule `{}` is not in pack {}",
-                b.rule,
-                state.engine.pack().id
-            ),
+            format!("rule `{}` is not in pack {}", b.rule, pack.id),
         ));
-    }
+    };
     let statement = b.statement.trim();
     if statement.is_empty() || statement.chars().count() > 5000 {
         return Err(ApiError::invalid_field(
@@ -188,6 +187,8 @@ pub(crate) async fn record_decision(
             ));
         }
     }
+    let author = author_role(state, &detail.post.external_id).await?;
+    check_rule_applies(rule, author, b.category, b.action)?;
     // Detection was automated when the engine itself found this category in the post.
     let automated_detection = detail.post.result["findings"]
         .as_array()
@@ -224,6 +225,59 @@ pub(crate) async fn record_decision(
         },
         "reporters_notified": detail.reports.len(),
     }))
+}
+
+/// The role of a stored post's author, from the item as it was ingested (citizen when the
+/// post did not say).
+async fn author_role(state: &AppState, external_id: &str) -> ApiResult<AuthorRole> {
+    let item = state.store.post_item_json(external_id).await?;
+    Ok(item
+        .and_then(|json| serde_json::from_str::<Item>(&json).ok())
+        .and_then(|item| match item {
+            Item::Post(p) => Some(p.author.role),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+/// A decision may only cite a rule that binds the post's author and, unless it finds no
+/// breach (`none`), judges the category cited.
+pub fn check_rule_applies(
+    rule: &Rule,
+    author: AuthorRole,
+    category: Category,
+    action: Action,
+) -> ApiResult<()> {
+    let list = |items: Vec<&str>| items.join(", ");
+    if !rule.subjects.contains(&author) {
+        return Err(ApiError::new(
+            Code::RuleNotApplicable,
+            format!(
+                "Quy tắc {id} không áp dụng cho tác giả là {author} / rule `{id}` applies to {}, \
+                 not to this post's author ({author})",
+                list(rule.subjects.iter().map(|r| r.as_str()).collect()),
+                id = rule.id,
+                author = author.as_str(),
+            ),
+        ));
+    }
+    if action != Action::None && !rule.categories.contains(&category) {
+        let judged = if rule.categories.is_empty() {
+            "no category (it is checked outside the text engine)".to_string()
+        } else {
+            list(rule.categories.iter().map(|c| c.as_str()).collect())
+        };
+        return Err(ApiError::new(
+            Code::RuleNotApplicable,
+            format!(
+                "Quy tắc {id} không xét danh mục {category} / rule `{id}` does not judge \
+                 `{category}`; it judges {judged}",
+                id = rule.id,
+                category = category.as_str(),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
