@@ -16,7 +16,7 @@ use quytac_core::classifier::Confusion;
 use quytac_core::detect::personal_data::{PersonalDataDetector, PersonalDataScores};
 use quytac_core::engine::Engine;
 use quytac_core::eval::span_scores;
-use quytac_core::finding::{Category, Label, PersonalDataKind};
+use quytac_core::finding::{Label, PersonalDataKind};
 use quytac_core::item::{Item, Post};
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
 use std::io::{BufRead, BufReader};
@@ -249,7 +249,9 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         let pred: Vec<(usize, usize)> = engine
             .detect(text)
             .into_iter()
-            .filter(|d| is_abusive(d.category) && d.score >= engine.pack().threshold(d.category))
+            .filter(|d| {
+                d.category.is_abusive_language() && d.score >= engine.pack().threshold(d.category)
+            })
             .map(|d| (d.start, d.end))
             .collect();
         triples.push((gold, pred, text.chars().count()));
@@ -268,11 +270,6 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         n as f64 / secs
     );
     Ok(0)
-}
-
-/// The categories that ViHOS annotates as hateful or offensive spans.
-fn is_abusive(c: Category) -> bool {
-    c == Category::Offensive || c.is_hateful()
 }
 
 fn eval_personal_data(path: &Path) -> Result<u8> {

@@ -215,7 +215,7 @@ impl Engine {
         };
         let already = dets.iter().any(|d| match label {
             Label::Hate => d.category.is_hateful(),
-            _ => d.category == Category::Offensive || d.category.is_hateful(),
+            _ => d.category.is_abusive_language(),
         });
         if already {
             return None;

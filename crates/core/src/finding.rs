@@ -102,6 +102,12 @@ impl Category {
         }
     }
 
+    /// Abusive language: vulgarity and the hateful categories. The categories the lexicons
+    /// assign and ViHOS annotates as spans.
+    pub fn is_abusive_language(self) -> bool {
+        self == Category::Offensive || self.is_hateful()
+    }
+
     /// Categories that make a post's ViHSD label `hate` rather than `offensive`.
     pub fn is_hateful(self) -> bool {
         matches!(

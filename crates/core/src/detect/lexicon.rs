@@ -42,16 +42,6 @@ pub const BUILTIN_SOURCES: [&str; 8] = [
     include_str!("../../../../lexicons/false_friends.txt"),
 ];
 
-/// The categories a lexicon may assign; the others belong to other detectors.
-const LEXICON_CATEGORIES: [Category; 6] = [
-    Category::Offensive,
-    Category::Hate,
-    Category::Violence,
-    Category::RegionalDiscrimination,
-    Category::GenderDiscrimination,
-    Category::ReligiousDiscrimination,
-];
-
 /// A hit found only on the plain key (text written without diacritics) is a little less sure:
 /// "lon" may be "lồn" or a can of beer.
 const PLAIN_FACTOR: f32 = 0.9;
@@ -646,7 +636,7 @@ impl Parser {
                         let c: Category = arg
                             .parse()
                             .map_err(|_| err(LexiconErrorKind::UnknownCategory(arg.into())))?;
-                        if !LEXICON_CATEGORIES.contains(&c) {
+                        if !c.is_abusive_language() {
                             return Err(err(LexiconErrorKind::NotALexiconCategory(arg.into())));
                         }
                         section = Section::Category(c);
