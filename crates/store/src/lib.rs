@@ -397,42 +397,18 @@ impl Store {
             .post(case.post_id)
             .await?
             .ok_or_else(|| StoreError::not_found("post of case"))?;
-        let decisions = sqlx::query(&format!(
-            "SELECT {DECISION_COLS} FROM decisions WHERE case_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(decision_from)
-        .collect::<Result<Vec<_>>>()?;
-        let reports = sqlx::query(&format!(
-            "SELECT {REPORT_COLS} FROM reports WHERE case_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(report_from)
-        .collect::<Result<Vec<_>>>()?;
-        let appeals = sqlx::query(&format!(
-            "SELECT {APPEAL_COLS} FROM appeals WHERE case_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(appeal_from)
-        .collect::<Result<Vec<_>>>()?;
-        let takedowns = sqlx::query(&format!(
-            "SELECT {TAKEDOWN_COLS} FROM takedowns WHERE case_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(takedown_from)
-        .collect::<Result<Vec<_>>>()?;
+        let decisions = self
+            .rows_of_case("decisions", DECISION_COLS, id, decision_from)
+            .await?;
+        let reports = self
+            .rows_of_case("reports", REPORT_COLS, id, report_from)
+            .await?;
+        let appeals = self
+            .rows_of_case("appeals", APPEAL_COLS, id, appeal_from)
+            .await?;
+        let takedowns = self
+            .rows_of_case("takedowns", TAKEDOWN_COLS, id, takedown_from)
+            .await?;
         Ok(Some(CaseDetail {
             case,
             post,
@@ -960,6 +936,28 @@ fn case_from(r: &AnyRow) -> Result<Case> {
         opened_at: r.try_get("opened_at")?,
         updated_at: r.try_get("updated_at")?,
     })
+}
+
+/// The rows of `table` that belong to case `id`, oldest first. `table` and `cols` are
+/// constants of this crate, never user input.
+impl Store {
+    async fn rows_of_case<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        id: i64,
+        from: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        sqlx::query(&format!(
+            "SELECT {cols} FROM {table} WHERE case_id = $1 ORDER BY id"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from)
+        .collect()
+    }
 }
 
 fn decision_from(r: &AnyRow) -> Result<Decision> {
