@@ -701,12 +701,12 @@ fn lbfgs(
         let k = s_hist.len();
         let mut alpha = vec![0.0; k];
         for i in (0..k).rev() {
-            alpha[i] = rho[i] * dot32(&s_hist[i], &d);
+            alpha[i] = rho[i] * dot(&s_hist[i], &d);
             axpy32(-alpha[i], &y_hist[i], &mut d);
         }
         if k > 0 {
             let sy = 1.0 / rho[k - 1];
-            let yy = dot3232(&y_hist[k - 1], &y_hist[k - 1]);
+            let yy = dot(&y_hist[k - 1], &y_hist[k - 1]);
             let gamma = sy / yy;
             d.iter_mut().for_each(|v| *v *= gamma);
         } else {
@@ -714,7 +714,7 @@ fn lbfgs(
             d.iter_mut().for_each(|v| *v *= s);
         }
         for i in 0..k {
-            let beta = rho[i] * dot32(&y_hist[i], &d);
+            let beta = rho[i] * dot(&y_hist[i], &d);
             axpy32(alpha[i] - beta, &s_hist[i], &mut d);
         }
         d.iter_mut().for_each(|v| *v = -*v);
@@ -785,52 +785,18 @@ fn lbfgs(
 
 // Dot products with eight independent partial sums, so that the compiler can vectorise them
 // (a single running sum fixes the order of additions and cannot be).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+fn dot<A: Copy + Into<f64>, B: Copy + Into<f64>>(a: &[A], b: &[B]) -> f64 {
     let mut acc = [0f64; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f64 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(&x, &y)| x.into() * y.into())
         .sum();
     for (x, y) in ca.zip(cb) {
         for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
-}
-
-fn dot32(a: &[f32], b: &[f64]) -> f64 {
-    let mut acc = [0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(&x, y)| x as f64 * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] as f64 * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
-}
-
-fn dot3232(a: &[f32], b: &[f32]) -> f64 {
-    let mut acc = [0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(&x, &y)| x as f64 * y as f64)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] as f64 * y[k] as f64;
+            acc[k] += x[k].into() * y[k].into();
         }
     }
     acc.iter().sum::<f64>() + tail
