@@ -1,6 +1,6 @@
 //! `quytac admin`: administration of the service's store.
 
-use quytac_server::auth::{create_token, Role};
+use quytac_server::auth::{create_token_for_agency, Role};
 use quytac_store::Store;
 
 #[derive(clap::Args)]
@@ -19,6 +19,9 @@ pub enum AdminCommand {
         /// What the token is for (kept in the audit log).
         #[arg(long, default_value = "")]
         label: String,
+        /// The agency an agency_officer token acts for (vouching, domain challenges).
+        #[arg(long)]
+        agency: Option<String>,
         #[arg(long, default_value = "sqlite://quytac.db")]
         db: String,
     },
@@ -30,9 +33,16 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
         .build()?;
     runtime.block_on(async {
         match &args.command {
-            AdminCommand::CreateToken { role, label, db } => {
+            AdminCommand::CreateToken {
+                role,
+                label,
+                agency,
+                db,
+            } => {
                 let store = Store::connect(db).await?;
-                let token = create_token(&store, *role, label, "cli:admin").await?;
+                let token =
+                    create_token_for_agency(&store, *role, label, agency.as_deref(), "cli:admin")
+                        .await?;
                 store.close().await;
                 println!("{token}");
                 Ok(0)

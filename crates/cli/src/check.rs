@@ -2,12 +2,12 @@
 //! in constant memory, checking each chunk of lines in parallel.
 
 use crate::input::{Line, LineReader, PackArgs};
+use crate::photo::PhotoReader;
 use crate::report;
 use anyhow::Result;
 use quytac_core::engine::{CheckResult, EngagementLog, Engine};
-use quytac_core::finding::{Category, Verdict};
+use quytac_core::finding::Verdict;
 use quytac_core::item::{Item, Post};
-use quytac_core::redact::redact;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -112,6 +112,7 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
         emit(Outcome::Checked(result), text, &mut out)?;
     } else {
         let mut reader = LineReader::open(args.path.as_deref())?;
+        let photos = PhotoReader::for_input(args.path.as_deref());
         let mut log = EngagementLog::default();
         let mut chunk: Vec<(usize, Line)> = Vec::with_capacity(CHUNK_LINES);
         loop {
@@ -133,7 +134,7 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
             }
             let checked: Vec<(Option<Item>, Outcome)> = chunk
                 .par_iter()
-                .map(|(no, line)| check_line(&engine, *no, line))
+                .map(|(no, line)| check_line(&engine, &photos, *no, line))
                 .collect();
             for (item, mut outcome) in checked {
                 if let (Some(item), Outcome::Checked(result)) = (&item, &mut outcome) {
@@ -157,7 +158,12 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
     )
 }
 
-fn check_line(engine: &Engine, no: usize, line: &Line) -> (Option<Item>, Outcome) {
+fn check_line(
+    engine: &Engine,
+    photos: &PhotoReader,
+    no: usize,
+    line: &Line,
+) -> (Option<Item>, Outcome) {
     let text = match line {
         Line::Error(e) => {
             return (
@@ -181,7 +187,16 @@ fn check_line(engine: &Engine, no: usize, line: &Line) -> (Option<Item>, Outcome
     }
     match Item::from_json(text) {
         Ok(item) => {
-            let result = engine.check(&item);
+            // A profile's photo is read and checked here, beside the input file.
+            let photo = match &item {
+                Item::Profile(p) => p
+                    .photo
+                    .as_deref()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| photos.check(s)),
+                Item::Post(_) => None,
+            };
+            let result = engine.check_with(&item, photo.as_ref());
             (Some(item), Outcome::Checked(result))
         }
         Err(e) => (None, Outcome::Error { line: no, error: e }),
@@ -194,17 +209,7 @@ pub fn run_redact(args: &RedactArgs) -> Result<u8> {
     )?);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let masked = |text: &str| {
-        let dets: Vec<_> = engine
-            .detect(text)
-            .into_iter()
-            .filter(|d| {
-                d.category == Category::PersonalData
-                    && d.score >= engine.pack().threshold(d.category)
-            })
-            .collect();
-        redact(text, &dets)
-    };
+    let masked = |text: &str| engine.mask_personal_data(text);
     if let Some(text) = &args.text {
         writeln!(out, "{}", masked(text))?;
         out.flush()?;

@@ -6,10 +6,18 @@
 //!   precision/recall/F1 of the offensive/hate spans.
 //! - `personal-data`: the JSON Lines test set of `eval/personal_data.jsonl`: precision and
 //!   recall per kind.
+//! - `names`: the (legal name, display name) pairs of `eval/names.jsonl`: precision, recall and
+//!   F1 of the `real_name` finding (CS-1).
+//! - `photos`: a folder of images with a `labels.csv` (`scripts/photo-set.py` builds one):
+//!   accuracy of the one-real-face decision (CS-2), each image's decision and the median time.
+//! - `portal`: the post/article pairs of `eval/portal_pairs.jsonl`: precision and recall of
+//!   the `portal_inconsistency` mismatch (AG-4), each post against its article and against a
+//!   whole feed.
 //!
 //! The task is guessed from the file when not given.
 
 use crate::eval_classify::{self, ClassifyEvalArgs};
+use crate::eval_identity;
 use crate::train::LabelKind;
 use anyhow::{bail, Context, Result};
 use quytac_core::classifier::Confusion;
@@ -33,15 +41,23 @@ pub enum Task {
     PersonalData,
     /// The text classifier alone (any labelled CSV; `--evasion` for rewritten comments).
     Model,
+    /// Real names (CS-1) against the JSON Lines test set of name pairs.
+    Names,
+    /// Profile photos (CS-2) against a folder of labelled images.
+    Photos,
+    /// AG-4 portal consistency on labelled post/article pairs (`eval/portal_pairs.jsonl`):
+    /// precision and recall of the mismatch finding, per pair and against a whole feed.
+    Portal,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
-    /// Labelled data: a CSV (ViHSD, ViHOS) or the personal-data JSON Lines test set.
-    #[arg(long, value_name = "FILE")]
+    /// Labelled data: a CSV (ViHSD, ViHOS), a JSON Lines test set (personal data, names), or a
+    /// folder of labelled photos.
+    #[arg(long, value_name = "PATH")]
     pub data: PathBuf,
-    /// What to measure [default: from the file: `index_spans` column → spans, .jsonl →
-    /// personal-data, else labels].
+    /// What to measure [default: from the data: a folder → photos, .jsonl of name pairs →
+    /// names, other .jsonl → personal-data, `index_spans` column → spans, else labels].
     #[arg(long, value_enum)]
     pub task: Option<Task>,
     /// Text column of a CSV [default: free_text, or content for spans].
@@ -82,6 +98,9 @@ pub fn run(args: &EvalArgs) -> Result<u8> {
         Task::Labels => eval_labels(args),
         Task::Spans => eval_spans(args),
         Task::PersonalData => eval_personal_data(&args.data),
+        Task::Names => eval_identity::names(&args.data),
+        Task::Photos => eval_identity::photos(&args.data),
+        Task::Portal => eval_portal(&args.data),
         Task::Model => {
             eval_classify::run(&ClassifyEvalArgs {
                 data: args.data.clone(),
@@ -101,8 +120,24 @@ pub fn run(args: &EvalArgs) -> Result<u8> {
 }
 
 fn guess_task(path: &Path) -> Result<Task> {
+    if path.is_dir() {
+        return Ok(Task::Photos);
+    }
     if path.extension().is_some_and(|e| e == "jsonl") {
-        return Ok(Task::PersonalData);
+        let f =
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let first = BufReader::new(f)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        return Ok(if first.contains("\"legal_name\"") {
+            Task::Names
+        } else if first.contains("\"expected_mismatches\"") {
+            Task::Portal
+        } else {
+            Task::PersonalData
+        });
     }
     let mut r = csv_reader(path)?;
     let headers = r.headers()?;
@@ -307,5 +342,28 @@ fn eval_personal_data(path: &Path) -> Result<u8> {
     }
     println!("data: {} ({n} sentences)", path.display());
     print!("{}", scores.table());
+    Ok(0)
+}
+
+fn eval_portal(path: &Path) -> Result<u8> {
+    use quytac_core::agency::portal_eval::{evaluate, parse_pairs, Mode};
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let pairs = parse_pairs(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    println!("data: {} ({} pairs)", path.display(), pairs.len());
+    for (mode, what) in [
+        (Mode::Pairs, "each post against its article"),
+        (
+            Mode::Feed,
+            "each post against a feed of its article and every other subject's",
+        ),
+    ] {
+        let scores = evaluate(&pairs, mode).map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("\n{what}:");
+        print!("{}", scores.table());
+        for e in &scores.errors {
+            println!("  {e}");
+        }
+    }
     Ok(0)
 }

@@ -1,10 +1,13 @@
 //! The `quytac` command: argument parsing and glue around `quytac-core`.
 
 mod admin;
+mod badge;
 mod check;
 mod eval;
 mod eval_classify;
+mod eval_identity;
 mod input;
+mod photo;
 mod report;
 mod rules_cmd;
 mod serve;
@@ -41,6 +44,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Administer the service: create API tokens.
     Admin(admin::AdminArgs),
+    /// Verify a verified-page badge (or staff attestation) offline with the published keys.
+    Badge(badge::BadgeArgs),
 }
 
 /// Exit status for usage errors and unreadable input (CONTRACT.md, section 1).
@@ -63,6 +68,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train::run(a).map(|()| 0),
         Command::Serve(a) => serve::run(a),
         Command::Admin(a) => admin::run(a),
+        Command::Badge(a) => badge::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -225,3 +225,317 @@ fn rules_lists_every_pack() {
         assert!(String::from_utf8(out.stdout).unwrap().starts_with(pack));
     }
 }
+
+// ---- quytac badge verify (issue 5) ----------------------------------------------------------
+
+mod badge_verify {
+    use super::quytac;
+    use quytac_core::identity::badge::{format_time, key_id, sign, Badge, KeySet, SigningKey};
+    use std::path::PathBuf;
+
+    const NOW: i64 = 1_750_000_000;
+
+    struct Files {
+        dir: PathBuf,
+    }
+
+    impl Files {
+        fn new(name: &str) -> Files {
+            let dir =
+                std::env::temp_dir().join(format!("quytac-badge-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Files { dir }
+        }
+        fn write(&self, name: &str, text: &str) -> String {
+            let p = self.dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.display().to_string()
+        }
+    }
+
+    impl Drop for Files {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn issued() -> (String, String) {
+        let k = SigningKey::from_bytes(&[5; 32]);
+        let b = Badge::new(
+            "b-cli",
+            "so-tt-hn",
+            "Sở Thông tin và Truyền thông Hà Nội",
+            "sotttt.hanoi",
+            "hanoi.gov.vn",
+            NOW - 86_400,
+            NOW + 86_400,
+            &key_id(&k.verifying_key()),
+        );
+        let keys = serde_json::to_string(&KeySet::of(&[k.verifying_key()])).unwrap();
+        (sign(&b, &k).unwrap(), keys)
+    }
+
+    fn stdout(out: &std::process::Output) -> String {
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn valid_expired_revoked_tampered_and_usage_errors() {
+        let f = Files::new("verify");
+        let (signed, keys) = issued();
+        let badge = f.write("badge.json", &format!("{signed}\n"));
+        let keys = f.write("keys.json", &keys);
+        let now = format_time(NOW);
+        let out = quytac(
+            &["badge", "verify", &badge, "--keys", &keys, "--now", &now],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        assert!(stdout(&out).starts_with("valid: badge b-cli: page @sotttt.hanoi"));
+
+        // An offset time is read as RFC 3339: a day and a second later it has expired.
+        let later = "2025-06-17T22:06:41+07:00";
+        let out = quytac(
+            &["badge", "verify", &badge, "--keys", &keys, "--now", later],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stdout(&out).starts_with("expired at "), "{}", stdout(&out));
+
+        let revoked = f.write(
+            "revoked.json",
+            r#"{"revoked":[{"serial":"b-cli","at":"2025-06-15T00:00:00Z","reason":"domain lost"}]}"#,
+        );
+        let out = quytac(
+            &[
+                "badge",
+                "verify",
+                &badge,
+                "--keys",
+                &keys,
+                "--revocations",
+                &revoked,
+                "--now",
+                &now,
+            ],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stdout(&out).starts_with("revoked at 2025-06-15T00:00:00Z: domain lost"));
+
+        let tampered = f.write(
+            "tampered.json",
+            &signed.replace("hanoi.gov.vn", "hanoi.gov.vm"),
+        );
+        let out = quytac(
+            &["badge", "verify", &tampered, "--keys", &keys, "--now", &now],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stdout(&out).starts_with("bad signature"),
+            "{}",
+            stdout(&out)
+        );
+
+        let other = f.write(
+            "other-keys.json",
+            &serde_json::to_string(&KeySet::of(&[
+                SigningKey::from_bytes(&[6; 32]).verifying_key()
+            ]))
+            .unwrap(),
+        );
+        let out = quytac(
+            &["badge", "verify", &badge, "--keys", &other, "--now", &now],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stdout(&out).starts_with("unknown key"));
+
+        for args in [
+            vec![
+                "badge",
+                "verify",
+                "/nonexistent/badge.json",
+                "--keys",
+                keys.as_str(),
+            ],
+            vec![
+                "badge",
+                "verify",
+                badge.as_str(),
+                "--keys",
+                "/nonexistent/keys.json",
+            ],
+            vec!["badge", "verify", badge.as_str(), "--keys", badge.as_str()],
+            vec![
+                "badge",
+                "verify",
+                badge.as_str(),
+                "--keys",
+                keys.as_str(),
+                "--now",
+                "yesterday",
+            ],
+            vec!["badge", "verify", badge.as_str()],
+        ] {
+            let out = quytac(&args, b"");
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout(&out));
+        }
+    }
+}
+
+// ---- profile photos in quytac check (CS-2) ---------------------------------------------------
+
+mod profile_photos {
+    use super::{json_lines, quytac};
+    use std::path::PathBuf;
+
+    struct Dir(PathBuf);
+
+    impl Dir {
+        fn new(name: &str) -> Dir {
+            let d =
+                std::env::temp_dir().join(format!("quytac-photo-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&d).unwrap();
+            Dir(d)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn flat_png(path: &std::path::Path) {
+        image::RgbImage::from_pixel(240, 240, image::Rgb([30, 90, 160]))
+            .save(path)
+            .unwrap();
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG whose header announces 20000×20000 grey pixels, followed by a little zlib data of
+    /// zeros: decoding it would need 400 MB.
+    fn bomb_png() -> Vec<u8> {
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8; 4], data: &[u8]| {
+            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let start = out.len();
+            out.extend_from_slice(kind);
+            out.extend_from_slice(data);
+            let crc = crc32(&out[start..]);
+            out.extend_from_slice(&crc.to_be_bytes());
+        };
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&20_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&20_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        chunk(b"IHDR", &ihdr);
+        chunk(b"IDAT", &[0x78, 0x01, 0x63, 0x60, 0x00, 0x00]);
+        chunk(b"IEND", &[]);
+        out
+    }
+
+    fn profile(id: &str, photo: &str) -> String {
+        serde_json::json!({"id": id, "type": "profile", "role": "civil_servant",
+            "display_name": "Nguyễn Văn An", "legal_name": "Nguyễn Văn An", "photo": photo,
+            "workplace": "Sở Tư pháp Hà Nội", "vouched_by": "stp-hn"})
+        .to_string()
+    }
+
+    fn photo_messages(result: &serde_json::Value) -> Vec<String> {
+        result["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["category"] == "real_photo")
+            .map(|f| {
+                assert_eq!(f["rule"], "CS-2");
+                assert!(f["start"].is_null() && f["end"].is_null());
+                f["message_en"].as_str().unwrap().to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn photos_are_read_beside_the_input_and_problems_become_findings() {
+        let d = Dir::new("batch");
+        std::fs::create_dir_all(d.0.join("photos")).unwrap();
+        flat_png(&d.0.join("photos/flat.png"));
+        std::fs::write(d.0.join("bomb.png"), bomb_png()).unwrap();
+        std::fs::write(d.0.join("notes.txt"), "not an image").unwrap();
+        let input = [
+            profile("u1", "photos/flat.png"),
+            profile("u2", "photos/missing.jpg"),
+            profile("u3", "bomb.png"),
+            profile("u4", "notes.txt"),
+            profile("u5", "photos"),
+            profile("u6", d.0.join("photos/flat.png").to_str().unwrap()),
+            r#"{"id":"p1","text":"Chào buổi sáng"}"#.to_string(),
+        ]
+        .join("\n");
+        let path = d.0.join("profiles.jsonl");
+        std::fs::write(&path, input + "\n").unwrap();
+        let out = quytac(&["check", path.to_str().unwrap()], b"");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 7, "one result per line, the batch goes on");
+        let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["u1", "u2", "u3", "u4", "u5", "u6", "p1"]);
+
+        let flat = photo_messages(&lines[0]);
+        assert_eq!(flat.len(), 1, "{flat:?}");
+        assert!(
+            flat[0].contains("blank") && flat[0].contains("[blank]"),
+            "{flat:?}"
+        );
+        assert_eq!(lines[0]["verdict"], "violation");
+        let missing = photo_messages(&lines[1]);
+        assert!(
+            missing[0].contains("cannot be checked") && missing[0].contains("missing.jpg"),
+            "{missing:?}"
+        );
+        let bomb = photo_messages(&lines[2]);
+        assert!(bomb[0].contains("decompression bomb"), "{bomb:?}");
+        assert!(photo_messages(&lines[3])[0].contains("not a JPEG, PNG or WebP"));
+        assert!(photo_messages(&lines[4])[0].contains("folder"));
+        assert!(
+            photo_messages(&lines[5])[0].contains("[blank]"),
+            "an absolute path"
+        );
+        assert_eq!(lines[6]["verdict"], "pass");
+    }
+
+    #[test]
+    fn photos_of_standard_input_are_relative_to_the_current_folder() {
+        // The test runs the binary in the repository root.
+        let out = quytac(
+            &["check", "-"],
+            format!("{}\n", profile("u1", "no/such/photo.png")).as_bytes(),
+        );
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1);
+        let m = photo_messages(&lines[0]);
+        assert!(m[0].contains("./no/such/photo.png"), "{m:?}");
+    }
+}

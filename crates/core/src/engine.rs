@@ -10,7 +10,7 @@ use crate::detect::lexicon::LexiconDetector;
 use crate::detect::markers::MarkerDetector;
 use crate::detect::personal_data::PersonalDataDetector;
 use crate::finding::{Category, Detection, Finding, Label, Severity, Verdict};
-use crate::identity::name::{self, NameProblem};
+use crate::identity::name;
 use crate::identity::workplace;
 use crate::item::{EngagementKind, Item, Post, Profile};
 use crate::rules::{Rule, RulePack};
@@ -75,6 +75,13 @@ impl Engine {
 
     /// Checks one item on its own.
     pub fn check(&self, item: &Item) -> CheckResult {
+        self.check_with(item, None)
+    }
+
+    /// Checks one item, with what the caller found about a profile's photo (ignored for
+    /// posts). The core reads no files: the CLI and the service decode and check the photo
+    /// (`quytac-photo`) and pass the outcome here, and the pack decides what it means.
+    pub fn check_with(&self, item: &Item, photo: Option<&PhotoCheck>) -> CheckResult {
         match item {
             Item::Post(p) => {
                 let (findings, label) = self.check_post(p);
@@ -87,7 +94,7 @@ impl Engine {
                 }
             }
             Item::Profile(p) => {
-                let findings = self.check_profile(p);
+                let findings = self.check_profile(p, photo);
                 CheckResult {
                     id: p.id.clone(),
                     item_type: "profile",
@@ -101,6 +108,16 @@ impl Engine {
 
     /// Every detector's raw output on a text, before thresholds and rules: what `quytac eval`
     /// measures and `quytac redact` masks.
+    /// `text` with the personal data found (at the pack's threshold) masked: what `quytac
+    /// redact` prints and what the service publishes of citizens' texts (AG-5).
+    pub fn mask_personal_data(&self, text: &str) -> String {
+        let mut found = Vec::new();
+        self.personal.detect(text, &mut found);
+        let threshold = self.pack.threshold(Category::PersonalData);
+        found.retain(|d| d.category == Category::PersonalData && d.score >= threshold);
+        crate::redact::redact(text, &found)
+    }
+
     pub fn detect(&self, text: &str) -> Vec<Detection> {
         let norm = Normalized::new(text);
         let mut dets = Vec::new();
@@ -235,23 +252,13 @@ impl Engine {
         })
     }
 
-    fn check_profile(&self, p: &Profile) -> Vec<Finding> {
+    fn check_profile(&self, p: &Profile, photo: Option<&PhotoCheck>) -> Vec<Finding> {
         let mut out = Vec::new();
         let role = p.role;
         if let Some(rule) = self.pack.rule_for(role, Category::RealName) {
             let display = p.display_name.as_deref().unwrap_or("");
-            // A name that cannot be a name (digits, emoji, a title) is reported as such even
-            // when a legal name is known; otherwise the legal name is the reference.
-            let shape = name::check_display_name(display);
-            let problem = match (
-                shape,
-                p.legal_name.as_deref().filter(|l| !l.trim().is_empty()),
-            ) {
-                (Some(NameProblem::NoSurname), Some(legal)) | (None, Some(legal)) => {
-                    name::compare_with_legal(display, legal)
-                }
-                (shape, _) => shape,
-            };
+            // Against the legal name when it is known, else the display name on its own.
+            let problem = name::check_name(display, p.legal_name.as_deref());
             if let Some(problem) = problem {
                 out.push(field_finding(
                     rule,
@@ -263,14 +270,29 @@ impl Engine {
             }
         }
         if let Some(rule) = self.pack.rule_for(role, Category::RealPhoto) {
-            if p.photo.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                out.push(field_finding(
-                    rule,
-                    Category::RealPhoto,
-                    rule.severity,
-                    "",
-                    "no profile photo",
-                ));
+            let path = p.photo.as_deref().unwrap_or("").trim();
+            // Photo problems carry their reason in both languages.
+            let mut photo_finding = |reason_en: &str, reason_vi: &str| {
+                let mut f =
+                    field_finding(rule, Category::RealPhoto, rule.severity, path, reason_en);
+                f.message_vi = format!("{} ({reason_vi}: «{path}»)", rule.message_vi);
+                out.push(f)
+            };
+            match photo {
+                _ if path.is_empty() => photo_finding("no profile photo", "chưa có ảnh đại diện"),
+                None => {}
+                Some(PhotoCheck::Unreadable(why)) => photo_finding(
+                    &format!("the profile photo cannot be checked: {why}"),
+                    "không kiểm tra được ảnh đại diện",
+                ),
+                Some(PhotoCheck::Checked(problems)) => {
+                    for problem in problems {
+                        photo_finding(
+                            &format!("{} [{}]", problem.message_en, problem.code),
+                            &problem.message_vi,
+                        );
+                    }
+                }
             }
         }
         if let Some(rule) = self.pack.rule_for(role, Category::Workplace) {
@@ -304,6 +326,26 @@ impl Engine {
         }
         out
     }
+}
+
+/// What the caller found about a profile's photo (CS-2), for [`Engine::check_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoCheck {
+    /// The photo was decoded and checked: the problems found, none when it shows one real face
+    /// of a reasonable size.
+    Checked(Vec<PhotoProblem>),
+    /// The photo could not be checked (a missing or unreadable file, an oversize image, a
+    /// decompression bomb, not an image): why, in English.
+    Unreadable(String),
+}
+
+/// One problem of a profile photo: a stable code (`no_face`, `logo`, `several_faces`, …) and
+/// its explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoProblem {
+    pub code: String,
+    pub message_vi: String,
+    pub message_en: String,
 }
 
 /// The ViHSD label from detections: hate when any hateful category fired, offensive when

@@ -6,6 +6,7 @@
 //! Main types: [`finding::Category`], [`finding::Detection`], [`finding::Finding`].
 
 pub mod agency;
+pub mod canonical;
 pub mod classifier;
 pub mod detect;
 pub mod engine;

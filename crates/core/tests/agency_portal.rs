@@ -1,83 +1,81 @@
-//! AG-4 portal consistency measured on `eval/portal_pairs.jsonl`, plus robustness properties
-//! of the feed reader and the fact extractor.
+//! AG-4 portal consistency measured on `eval/portal_pairs.jsonl` (and the held-out
+//! `eval/portal_pairs_holdout.jsonl`), each post against its article and against a whole feed,
+//! plus robustness properties of the feed reader and the fact extractor.
 
 use proptest::prelude::*;
+use quytac_core::agency::portal_eval::{evaluate, parse_pairs, Mode};
 use quytac_core::agency::{compare, facts, feed, mismatches_to_detections, parse_feed, Article};
 use quytac_core::text::slice_chars;
-use serde_json::Value;
 
 const PAIRS: &str = include_str!("../../../eval/portal_pairs.jsonl");
+const HOLDOUT: &str = include_str!("../../../eval/portal_pairs_holdout.jsonl");
 
-/// Char range of the first occurrence of `needle` in `hay`.
-fn char_range(hay: &str, needle: &str) -> Option<(usize, usize)> {
-    let b = hay.find(needle)?;
-    let s = hay[..b].chars().count();
-    Some((s, s + needle.chars().count()))
-}
-
-#[test]
-fn portal_mismatch_precision_and_recall() {
-    let (mut reported, mut correct, mut expected, mut found) = (0usize, 0usize, 0usize, 0usize);
-    let mut errors = Vec::new();
-    let mut pairs = 0;
-    for line in PAIRS.lines().filter(|l| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line).expect("valid JSONL");
-        pairs += 1;
-        let post = v["post"].as_str().unwrap();
-        let a = &v["article"];
-        let article = Article {
-            title: a["title"].as_str().unwrap().into(),
-            url: a["url"].as_str().unwrap().into(),
-            published: None,
-            text: a["text"].as_str().unwrap().into(),
-        };
-        let want: Vec<(usize, usize)> = v["expected_mismatches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| char_range(post, m["post_text"].as_str().unwrap()).expect("span in post"))
-            .collect();
-        let got = compare(post, std::slice::from_ref(&article));
-        let overlaps = |a: (usize, usize), b: (usize, usize)| a.0 < b.1 && b.0 < a.1;
-        expected += want.len();
-        for w in &want {
-            if got.iter().any(|m| overlaps(m.post_span, *w)) {
-                found += 1;
-            } else {
-                errors.push(format!(
-                    "{} missed: {}",
-                    v["id"],
-                    slice_chars(post, w.0, w.1)
-                ));
-            }
-        }
-        for m in &got {
-            reported += 1;
-            if want.iter().any(|w| overlaps(m.post_span, *w)) {
-                correct += 1;
-            } else {
-                errors.push(format!(
-                    "{} false: {} ≠ {} ({})",
-                    v["id"], m.post_text, m.article_text, v["case"]
-                ));
-            }
-        }
-        // Every detection carries both values and the link.
-        for d in mismatches_to_detections(&got) {
-            assert!(d.reason.contains(&article.url));
-        }
-    }
-    let precision = correct as f64 / reported.max(1) as f64;
-    let recall = found as f64 / expected.max(1) as f64;
-    println!(
-        "portal consistency on {pairs} pairs: precision {precision:.3} ({correct}/{reported}), recall {recall:.3} ({found}/{expected})"
-    );
-    for e in &errors {
+fn measure(mode: Mode) -> (usize, f64, f64) {
+    let pairs = parse_pairs(PAIRS).expect("valid JSONL");
+    let scores = evaluate(&pairs, mode).expect("consistent data set");
+    println!("portal consistency, {mode:?} mode, {} pairs:", pairs.len());
+    print!("{}", scores.table());
+    for e in &scores.errors {
         println!("  {e}");
     }
+    (pairs.len(), scores.total.precision(), scores.total.recall())
+}
+
+/// Each post against its own article.
+#[test]
+fn portal_mismatch_precision_and_recall() {
+    let (pairs, precision, recall) = measure(Mode::Pairs);
     assert!(pairs >= 100);
     assert!(precision >= 0.9, "precision {precision:.3}");
     assert!(recall >= 0.85, "recall {recall:.3}");
+}
+
+/// Each post against a feed of its article and every article on another subject: the
+/// subject matching must find the right one.
+#[test]
+fn portal_mismatch_precision_and_recall_against_a_whole_feed() {
+    let (_, precision, recall) = measure(Mode::Feed);
+    assert!(precision >= 0.9, "precision {precision:.3}");
+    assert!(recall >= 0.85, "recall {recall:.3}");
+}
+
+/// A set written after the method was settled: what to expect of unseen posts. Below the
+/// issue's recall target (a measure word the fact extractor does not align, and a one-fact
+/// post whose words alone do not reach `portal::STRONG_SUBJECT`); the bounds guard against
+/// regressions.
+#[test]
+fn portal_mismatch_on_the_held_out_pairs() {
+    let pairs = parse_pairs(HOLDOUT).expect("valid JSONL");
+    for mode in [Mode::Pairs, Mode::Feed] {
+        let scores = evaluate(&pairs, mode).expect("consistent data set");
+        println!(
+            "held-out portal pairs, {mode:?} mode, {} pairs:",
+            pairs.len()
+        );
+        print!("{}", scores.table());
+        for e in &scores.errors {
+            println!("  {e}");
+        }
+        assert!(scores.total.precision() >= 0.9);
+        assert!(scores.total.recall() >= 0.7);
+    }
+}
+
+#[test]
+fn every_detection_shows_both_values_and_the_link() {
+    for p in parse_pairs(PAIRS).unwrap() {
+        let article = Article {
+            title: p.article.title.clone(),
+            url: p.article.url.clone(),
+            published: None,
+            text: p.article.text.clone(),
+        };
+        let got = compare(&p.post, std::slice::from_ref(&article));
+        for (m, d) in got.iter().zip(mismatches_to_detections(&got)) {
+            assert!(d.reason.contains(&article.url));
+            assert!(d.reason.contains(&m.post_text) && d.reason.contains(&m.article_text));
+        }
+    }
 }
 
 #[test]

@@ -151,7 +151,7 @@ fn profiles_get_name_photo_and_workplace_checks() {
     let rules: Vec<&str> = bad.findings.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, vec!["CS-1", "CS-2", "CS-3"]);
     assert!(
-        bad.findings[0].message_en.contains("\"2\""),
+        bad.findings[0].message_en.contains("digits (\"2k3\")"),
         "{}",
         bad.findings[0].message_en
     );

@@ -81,9 +81,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let store = self.state.store.clone();
-        axum::serve(self.listener, self.router)
+        // Overdue citizens' inquiries escalate while the service runs (AG-7).
+        let sweep = tokio::spawn(crate::api::inquiries::sweep_forever(self.state.clone()));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        sweep.abort();
+        served?;
         store.close().await;
         Ok(())
     }

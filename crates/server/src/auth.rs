@@ -84,6 +84,21 @@ pub async fn create_token(
     label: &str,
     actor: &str,
 ) -> anyhow::Result<String> {
+    create_token_for_agency(store, role, label, None, actor).await
+}
+
+/// Creates a token like [`create_token`]; an agency officer's token may be bound to the one
+/// agency it acts for (vouching for staff, domain challenges, page details).
+pub async fn create_token_for_agency(
+    store: &Store,
+    role: Role,
+    label: &str,
+    agency: Option<&str>,
+    actor: &str,
+) -> anyhow::Result<String> {
+    if agency.is_some() && role != Role::AgencyOfficer {
+        anyhow::bail!("only an agency_officer token is bound to an agency");
+    }
     let mut secret = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut secret);
     let secret = hex::encode(secret);
@@ -93,7 +108,7 @@ pub async fn create_token(
         .map_err(|e| anyhow::anyhow!("hashing the token failed: {e}"))?
         .to_string();
     let id = store
-        .create_token(role.as_str(), label, &hash, actor)
+        .create_token_for_agency(role.as_str(), label, &hash, agency, actor)
         .await?;
     Ok(format!("qt_{id}_{secret}"))
 }

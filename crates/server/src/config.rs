@@ -18,6 +18,15 @@ pub struct Config {
     pub request_timeout: Duration,
     /// A signed checkpoint every this many audit events.
     pub checkpoint_every: i64,
+    /// Limits of outbound fetches (domain challenges, portal feeds).
+    pub fetch: crate::fetch::FetchPolicy,
+    /// The DNS server (UDP) that resolves DNS domain challenges; `None` uses the system's
+    /// resolver configuration (tests point it at a local server).
+    pub dns_server: Option<std::net::SocketAddr>,
+    /// Days off for the deadlines of citizens' inquiries (AG-7): the statutory Vietnamese
+    /// calendar, plus any per-year schedule the Prime Minister announces
+    /// (`HolidayCalendar::with_override`, `with_working_day`).
+    pub holidays: quytac_core::agency::HolidayCalendar,
 }
 
 impl Config {
@@ -30,6 +39,9 @@ impl Config {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             checkpoint_every: 100,
+            fetch: crate::fetch::FetchPolicy::default(),
+            dns_server: None,
+            holidays: quytac_core::agency::HolidayCalendar::vietnam(),
         }
     }
 }

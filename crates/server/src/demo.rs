@@ -75,5 +75,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<Vec<(Role, String)>> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    // Identity first: it registers the agencies the other two hang their data off.
+    crate::api::identity::load_demo(state).await?;
+    crate::api::inquiries::load_demo(state).await?;
+    crate::api::consultations::load_demo(state).await?;
     Ok(tokens)
 }

@@ -29,6 +29,20 @@ pub enum Code {
     BadSignature,
     UnknownEvent,
     IntegrationNotConfigured,
+    /// A text that breaks the code of conduct, refused before it is stored.
+    ContentRejected,
+    /// A domain challenge whose token was not found where it should be published.
+    ChallengeFailed,
+    /// A badge asked for before the agency proved control of its domain.
+    DomainNotVerified,
+    /// A comment on a consultation that has closed (or not opened yet).
+    ConsultationClosed,
+    /// A portal feed that is not RSS 2.0 or Atom, not UTF-8, or too large.
+    InvalidFeed,
+    /// The portal feed could not be fetched (timeout, size limit, HTTP error, redirect).
+    FeedFetchFailed,
+    /// A portal refresh for an agency without a feed address.
+    NoPortalFeed,
     Timeout,
     DatabaseUnavailable,
     Internal,
@@ -111,6 +125,37 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
         "integration_not_configured",
         StatusCode::SERVICE_UNAVAILABLE,
     ),
+    (
+        Code::ContentRejected,
+        "content_rejected",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::ChallengeFailed,
+        "challenge_failed",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::DomainNotVerified,
+        "domain_not_verified",
+        StatusCode::CONFLICT,
+    ),
+    (
+        Code::ConsultationClosed,
+        "consultation_closed",
+        StatusCode::CONFLICT,
+    ),
+    (
+        Code::InvalidFeed,
+        "invalid_feed",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::FeedFetchFailed,
+        "feed_fetch_failed",
+        StatusCode::BAD_GATEWAY,
+    ),
+    (Code::NoPortalFeed, "no_portal_feed", StatusCode::CONFLICT),
     (Code::Timeout, "timeout", StatusCode::SERVICE_UNAVAILABLE),
     (
         Code::DatabaseUnavailable,

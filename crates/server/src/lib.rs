@@ -11,6 +11,7 @@
 //! - [`api`]: JSON handlers; [`web`]: HTML pages; [`moderation`]: the rules of the workflow
 //!   (actions, lock recommendations) as plain functions.
 //! - [`auth`]: argon2-hashed bearer tokens with roles; [`signing`]: Ed25519 audit checkpoints.
+//! - [`fetch`]: bounded outbound HTTP (domain challenges, portal feeds).
 //!
 //! **Invariant:** every state change goes through `quytac-store`, which appends its audit
 //! events in the same transaction.
@@ -22,10 +23,12 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fetch;
 pub mod moderation;
 pub mod routes;
 pub mod signing;
 pub mod state;
+pub mod vn_time;
 pub mod web;
 
 pub use app::Application;

@@ -41,6 +41,16 @@ impl AuditSigner {
         Ok(signer)
     }
 
+    /// The key itself: badges and staff attestations are signed with it too (quytac-core
+    /// `identity::badge`), under the key id derived from its public key.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
     pub fn public_key_hex(&self) -> String {
         hex::encode(self.key.verifying_key().to_bytes())
     }

@@ -50,43 +50,8 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-/// JSON with object keys sorted at every level and no insignificant whitespace, so the same
-/// event always hashes the same whatever map order serde_json was built with.
-pub fn canonical_json(v: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
-}
-
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
+/// The same event always hashes the same whatever map order serde_json was built with.
+pub use quytac_core::canonical::canonical_json;
 
 /// The hash of an event given the previous hash.
 pub fn event_hash(
@@ -271,16 +236,6 @@ pub async fn verify_chain(pool: &AnyPool) -> Result<ChainReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn canonical_json_sorts_keys_at_every_level() {
-        let v: Value =
-            serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":1,"x":"é"}],"c":null}}"#).unwrap();
-        assert_eq!(
-            canonical_json(&v),
-            r#"{"a":{"c":null,"z":[{"x":"é","y":1}]},"b":1}"#
-        );
-    }
 
     #[test]
     fn hash_depends_on_previous_hash_and_every_field() {

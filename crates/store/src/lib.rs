@@ -2,7 +2,10 @@
 //!
 //! Persistence of the quytac service: posts and their check results, moderation cases,
 //! decisions (statements of reasons), reports, appeals, takedown requests, per-account
-//! violations, API tokens and the tamper-evident audit log.
+//! violations, API tokens, agencies and the tamper-evident audit log.
+//!
+//! `impl Store` is split by subject: moderation here, agencies in `agencies.rs`; identity
+//! and accountability each get their own file.
 //!
 //! One [`Store`] serves both backends through `sqlx::AnyPool`: embedded SQLite (the default,
 //! in WAL mode) and PostgreSQL. Queries are plain SQL that both accept (`$N` placeholders,
@@ -16,7 +19,11 @@
 //!
 //! Main types: [`Store`], [`StoreError`], [`audit::AuditEvent`], [`model`].
 
+mod agencies;
 pub mod audit;
+pub mod consultations;
+mod identity;
+pub mod inquiries;
 mod migrate;
 pub mod model;
 

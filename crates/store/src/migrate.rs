@@ -4,8 +4,26 @@
 use crate::{Backend, Result};
 use sqlx::{AnyPool, Row};
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_agencies.sql")),
+    (3, include_str!("../migrations/sqlite/0003_identity.sql")),
+    (4, include_str!("../migrations/sqlite/0004_inquiries.sql")),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_consultations.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_agencies.sql")),
+    (3, include_str!("../migrations/postgres/0003_identity.sql")),
+    (4, include_str!("../migrations/postgres/0004_inquiries.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_consultations.sql"),
+    ),
+];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     let migrations = match backend {

@@ -193,3 +193,219 @@ pub struct Checkpoint {
     pub public_key: String,
     pub at: i64,
 }
+
+/// Who answers for an agency's page (AG-2, AG-3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ResponsiblePerson {
+    pub name: String,
+    pub position: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The people an agency names for its page: the head or spokesperson who answers for what it
+/// says, and the administrator who runs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Responsible {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<ResponsiblePerson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_admin: Option<ResponsiblePerson>,
+}
+
+/// An agency to register.
+#[derive(Debug, Clone)]
+pub struct NewAgency {
+    /// The agency's short code, e.g. `so-tt-hn`.
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub official_domain: Option<String>,
+    pub page_handle: Option<String>,
+    pub portal_feed_url: Option<String>,
+    /// Working days an inquiry may wait for its first answer (AG-7).
+    pub response_working_days: i64,
+    pub responsible: Responsible,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Agency {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub official_domain: Option<String>,
+    pub page_handle: Option<String>,
+    pub portal_feed_url: Option<String>,
+    pub response_working_days: i64,
+    pub responsible: Responsible,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+// ---- identity (store/src/identity.rs) ------------------------------------------------------
+
+/// Changes to an agency's page details; `None` leaves a field as it is. Changing the domain or
+/// the page handle revokes the badge in force, which named them.
+#[derive(Debug, Clone, Default)]
+pub struct AgencyChanges {
+    pub name: Option<String>,
+    /// `Some(None)` clears the domain.
+    pub official_domain: Option<Option<String>>,
+    /// `Some(None)` clears the page handle.
+    pub page_handle: Option<Option<String>>,
+    pub responsible: Option<Responsible>,
+}
+
+/// A domain challenge (AG-1). `method` is `well_known` or `dns`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainChallenge {
+    pub id: i64,
+    pub agency_id: String,
+    pub domain: String,
+    pub method: String,
+    pub token: String,
+    pub created_by: String,
+    pub created_at: i64,
+    /// A challenge not verified by then is void.
+    pub expires_at: i64,
+    pub verified_at: Option<i64>,
+    pub attempts: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+/// A badge to record: the signed document and what the store checks it against.
+#[derive(Debug, Clone)]
+pub struct NewBadge {
+    pub serial: String,
+    pub agency_id: String,
+    pub challenge_id: i64,
+    pub page_handle: String,
+    pub domain: String,
+    /// The signed document, canonical JSON.
+    pub signed: String,
+    pub kid: String,
+    /// Hex of the Ed25519 public key that signed it.
+    pub public_key: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub approved_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BadgeRecord {
+    pub serial: String,
+    pub agency_id: String,
+    pub challenge_id: i64,
+    pub page_handle: String,
+    pub domain: String,
+    pub signed: String,
+    pub kid: String,
+    pub public_key: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub approved_by: String,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+/// A revoked badge or attestation, for the public revocation list.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevokedSerial {
+    pub serial: String,
+    /// `badge` or `attestation`.
+    pub kind: String,
+    pub revoked_at: i64,
+    pub reason: String,
+}
+
+/// A photo as the account keeps it: the perceptual hash and the check's report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountPhoto {
+    pub hash: String,
+    pub report: serde_json::Value,
+}
+
+/// A social-network account to register.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub handle: String,
+    pub display_name: String,
+    /// A subject role of the code: `citizen`, `civil_servant`, `agency`, …
+    pub role: String,
+    /// The agency the account names as its workplace.
+    pub agency_id: Option<String>,
+    pub workplace: Option<String>,
+    pub photo: Option<AccountPhoto>,
+}
+
+/// Changes to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub agency_id: Option<Option<String>>,
+    pub workplace: Option<Option<String>>,
+    /// `Some(None)` removes the photo.
+    pub photo: Option<Option<AccountPhoto>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub handle: String,
+    pub display_name: String,
+    pub role: String,
+    pub agency_id: Option<String>,
+    pub workplace: Option<String>,
+    pub photo_hash: Option<String>,
+    pub photo_report: Option<serde_json::Value>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub display_name_changed_at: i64,
+    pub photo_changed_at: Option<i64>,
+}
+
+/// A staff attestation to record (CS-3).
+#[derive(Debug, Clone)]
+pub struct NewAttestation {
+    pub serial: String,
+    pub handle: String,
+    pub agency_id: String,
+    pub legal_name: String,
+    pub position: String,
+    /// The display name and photo hash the attestation binds; the store refuses the record
+    /// when the account no longer has them.
+    pub display_name: String,
+    pub photo_hash: Option<String>,
+    pub signed: String,
+    pub kid: String,
+    pub public_key: String,
+    /// The CS-1 comparison of display and legal name, as JSON.
+    pub name_check: serde_json::Value,
+    pub issued_at: i64,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestationRecord {
+    pub serial: String,
+    pub handle: String,
+    pub agency_id: String,
+    pub legal_name: String,
+    pub position: String,
+    pub display_name: String,
+    pub photo_hash: Option<String>,
+    pub signed: String,
+    pub kid: String,
+    pub public_key: String,
+    pub name_check: serde_json::Value,
+    pub issued_at: i64,
+    pub created_by: String,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}

@@ -2,9 +2,13 @@
 
 pub mod audit;
 pub mod check;
+pub mod consultations;
+pub mod identity;
+pub mod inquiries;
 pub mod mastodon;
 pub mod meta;
 pub mod moderation;
+pub mod portal;
 pub mod posts;
 pub mod takedowns;
 pub mod transparency;

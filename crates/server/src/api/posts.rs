@@ -41,6 +41,8 @@ pub(crate) async fn ingest_item(
     };
     let mut result = state.engine.check(&item);
     apply_engagement(state, &item, &mut result).await?;
+    // AG-4: an agency page's post is compared with its portal's articles.
+    super::portal::check_ingested(state, post, &mut result).await?;
     let needs_case = result.verdict != Verdict::Pass;
     let new = NewPost {
         external_id: post.id.clone(),

@@ -3,6 +3,10 @@
 //! an inline-SVG chart. Console pages sign in with a token kept in an HttpOnly, SameSite=Strict
 //! cookie.
 
+pub mod consultations;
+pub mod identity;
+pub mod responsiveness;
+
 use crate::api::moderation::{record_decision, DecisionBody};
 use crate::api::transparency::{self, Period};
 use crate::auth::{Caller, Role as TokenRole};
@@ -600,24 +604,38 @@ const PALETTE: [&str; 8] = [
     "#b3261e", "#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#0a7b83", "#6e7781",
 ];
 
-/// A stacked bar chart of decisions per week, one colour per rule.
-pub fn chart_svg(report: &transparency::Report) -> String {
-    let rules: Vec<&String> = report.by_rule.keys().collect();
-    let colour =
-        |rule: &str| PALETTE[rules.iter().position(|r| *r == rule).unwrap_or(0) % PALETTE.len()];
+/// One bar of a [`stacked_bar_chart`]: the label under it, the name its tooltips start with,
+/// and its parts (series name, value), drawn from the bottom up.
+pub struct Bar {
+    pub label: String,
+    pub title: String,
+    pub parts: Vec<(String, i64)>,
+}
+
+/// An inline-SVG stacked bar chart (no script, no stylesheet): one bar per entry, a rect with
+/// a tooltip (`class="bar"`) per part above zero, the largest total on the axis, and a legend
+/// of `series` (name, colour) in order.
+pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Bar]) -> String {
+    let colour = |name: &str| {
+        series
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| *c)
+            .unwrap_or(PALETTE[0])
+    };
     let (w, h, left, bottom, top) = (640.0_f64, 260.0_f64, 40.0, 40.0, 10.0);
-    let max = report
-        .weeks
+    let max = bars
         .iter()
-        .map(|w| w.total)
+        .map(|b| b.parts.iter().map(|(_, v)| *v).sum::<i64>())
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let n = report.weeks.len().max(1) as f64;
+    let n = bars.len().max(1) as f64;
     let slot = (w - left - 10.0) / n;
     let bar = (slot * 0.7).min(60.0);
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Quyết định theo quy tắc và tuần / decisions per rule and week">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}">"#,
+        escape(aria_label)
     );
     svg.push_str(&format!(
         r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#888"/>"##,
@@ -630,17 +648,17 @@ pub fn chart_svg(report: &transparency::Report) -> String {
         top + 10.0,
         max as i64
     ));
-    for (i, week) in report.weeks.iter().enumerate() {
+    for (i, b) in bars.iter().enumerate() {
         let x = left + slot * i as f64 + (slot - bar) / 2.0;
         let mut y = h - bottom;
-        for (rule, count) in &week.by_rule {
+        for (name, count) in b.parts.iter().filter(|(_, c)| *c > 0) {
             let bh = (*count as f64 / max) * (h - bottom - top);
             y -= bh;
             svg.push_str(&format!(
                 r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}" fill="{}"><title>{} · {}: {}</title></rect>"#,
-                colour(rule),
-                escape(&week.week_start),
-                escape(rule),
+                colour(name),
+                escape(&b.title),
+                escape(name),
                 count
             ));
         }
@@ -648,15 +666,43 @@ pub fn chart_svg(report: &transparency::Report) -> String {
             r#"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
             x + bar / 2.0,
             h - bottom + 14.0,
-            escape(&week.week_start[5..])
+            escape(&b.label)
         ));
     }
-    for (i, rule) in rules.iter().enumerate() {
+    for (i, (name, c)) in series.iter().enumerate() {
         let x = left + 90.0 * i as f64;
-        svg.push_str(&format!(r#"<rect x="{x}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{}</text>"#, h - 14.0, colour(rule), x + 14.0, h - 5.0, escape(rule)));
+        svg.push_str(&format!(r#"<rect x="{x}" y="{}" width="10" height="10" fill="{c}"/><text x="{}" y="{}" font-size="11">{}</text>"#, h - 14.0, x + 14.0, h - 5.0, escape(name)));
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// A stacked bar chart of decisions per week, one colour per rule.
+pub fn chart_svg(report: &transparency::Report) -> String {
+    let series: Vec<(String, &str)> = report
+        .by_rule
+        .keys()
+        .enumerate()
+        .map(|(i, rule)| (rule.clone(), PALETTE[i % PALETTE.len()]))
+        .collect();
+    let bars: Vec<Bar> = report
+        .weeks
+        .iter()
+        .map(|week| Bar {
+            label: week.week_start[5..].to_string(),
+            title: week.week_start.clone(),
+            parts: week
+                .by_rule
+                .iter()
+                .map(|(r, c)| (r.clone(), *c as i64))
+                .collect(),
+        })
+        .collect();
+    stacked_bar_chart(
+        "Quyết định theo quy tắc và tuần / decisions per rule and week",
+        &series,
+        &bars,
+    )
 }
 
 pub async fn transparency_page(

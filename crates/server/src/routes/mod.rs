@@ -2,8 +2,9 @@
 //! the authorisation middleware and the OpenAPI document are all built from this table, so an
 //! endpoint cannot exist without an access rule.
 //!
-//! Identity (agencies, accounts, badges, verification), inquiries and consultations get their
-//! own sections here when their issues land.
+//! The table is long, so its sections for identity (agencies, domains, badges, accounts,
+//! vouching: `identity.rs`) and agency accountability (inquiries, responsiveness,
+//! consultations, portal feeds: `agency.rs`) live in their own files; [`routes`] joins them.
 
 use crate::api;
 use crate::auth::Role::{self, *};
@@ -32,12 +33,12 @@ pub struct Route {
     pub handler: MethodRouter<AppState>,
 }
 
-const ALL: &[Role] = &[Admin, Moderator, Reviewer, AgencyOfficer, Citizen];
-const STAFF: &[Role] = &[Admin, Moderator, Reviewer];
+pub(crate) const ALL: &[Role] = &[Admin, Moderator, Reviewer, AgencyOfficer, Citizen];
+pub(crate) const STAFF: &[Role] = &[Admin, Moderator, Reviewer];
 /// The roles that may sign in to the web console and open its pages.
 pub const CONSOLE_ROLES: &[Role] = STAFF;
 
-fn r(
+pub(crate) fn r(
     method: &'static str,
     path: &'static str,
     access: Access,
@@ -53,7 +54,19 @@ fn r(
     }
 }
 
+mod agency;
+mod identity;
+
+/// Every endpoint of the service.
 pub fn routes() -> Vec<Route> {
+    let mut all = core_routes();
+    all.extend(identity::routes());
+    all.extend(agency::routes());
+    all
+}
+
+/// Checking, ingest, moderation, audit, integrations and the console.
+fn core_routes() -> Vec<Route> {
     use Access::*;
     vec![
         // Service.

@@ -1,0 +1,156 @@
+//! Agency accountability: citizens' inquiries with working-day deadlines (AG-7), public
+//! responsiveness, consultations (AG-6), portal consistency (AG-4), citizens' data (AG-5).
+
+#[allow(unused_imports)]
+use super::{r, Access::*, Route, ALL, STAFF};
+#[allow(unused_imports)]
+use crate::auth::Role::*;
+use crate::{api, web};
+use axum::routing::{get, post};
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        // Citizens' inquiries (AG-7, AG-5) and public responsiveness.
+        r(
+            "POST",
+            "/v1/agencies/{id}/inquiries",
+            Api(&[Admin, Citizen]),
+            "Ask an agency a question, report conflicting information or raise a doubt; due in working days",
+            post(api::inquiries::create),
+        ),
+        r(
+            "GET",
+            "/v1/agencies/{id}/inquiries",
+            Api(ALL),
+            "An agency's inquiries, personal data masked (`?overdue=true`)",
+            get(api::inquiries::list),
+        ),
+        r(
+            "GET",
+            "/v1/agencies/{id}/responsiveness",
+            Public,
+            "An agency's response times: on-time share, median and p90, open and overdue, by month",
+            get(api::inquiries::responsiveness),
+        ),
+        r(
+            "POST",
+            "/v1/inquiries/escalate",
+            Api(&[Admin]),
+            "Escalate overdue inquiries to the parent agency now (also runs periodically)",
+            post(api::inquiries::escalate),
+        ),
+        r(
+            "GET",
+            "/v1/inquiries/{id}",
+            Api(ALL),
+            "An inquiry, personal data masked; `?unmasked=true` for the assigned officer and admins (audited)",
+            get(api::inquiries::show),
+        ),
+        r(
+            "POST",
+            "/v1/inquiries/{id}/assign",
+            Api(&[Admin, AgencyOfficer]),
+            "Assign an inquiry to an officer (default: the caller)",
+            post(api::inquiries::assign),
+        ),
+        r(
+            "POST",
+            "/v1/inquiries/{id}/answer",
+            Api(&[Admin, AgencyOfficer]),
+            "Answer an inquiry; the answer is checked and its personal data masked in public",
+            post(api::inquiries::answer),
+        ),
+        r(
+            "POST",
+            "/v1/inquiries/{id}/reopen",
+            Api(&[Admin, Citizen]),
+            "Reopen an answered inquiry (the citizen who asked); a new deadline runs",
+            post(api::inquiries::reopen),
+        ),
+        r(
+            "POST",
+            "/v1/inquiries/{id}/close",
+            Api(&[Admin, Citizen]),
+            "Close an inquiry (the citizen who asked)",
+            post(api::inquiries::close),
+        ),
+        r(
+            "GET",
+            "/agencies/responsiveness",
+            Public,
+            "Web: agencies ranked by how promptly they answer citizens",
+            get(web::responsiveness::ranking_page),
+        ),
+        r(
+            "GET",
+            "/agencies/{id}/responsiveness",
+            Public,
+            "Web: an agency's response times with a monthly chart",
+            get(web::responsiveness::agency_page),
+        ),
+        // Consultations on draft policies (AG-6) and portal consistency (AG-4).
+        r(
+            "POST",
+            "/v1/agencies/{id}/consultations",
+            Api(&[Admin, AgencyOfficer]),
+            "Open a consultation on a draft policy with a closing time",
+            post(api::consultations::create),
+        ),
+        r(
+            "GET",
+            "/v1/consultations/{id}",
+            Api(ALL),
+            "A consultation and its published comments, personal data masked",
+            get(api::consultations::show),
+        ),
+        r(
+            "POST",
+            "/v1/consultations/{id}/comments",
+            Api(ALL),
+            "Comment on an open consultation (stance optional); checked, masked, withheld on a violation",
+            post(api::consultations::comment),
+        ),
+        r(
+            "GET",
+            "/v1/consultations/{id}/summary",
+            Api(&[Admin, AgencyOfficer]),
+            "Comments counted by stance (support, oppose, suggest) with the most frequent points",
+            get(api::consultations::summary),
+        ),
+        r(
+            "GET",
+            "/v1/consultations/{id}/comments.csv",
+            Api(&[Admin, AgencyOfficer]),
+            "Every comment as CSV: masked text, stance, verdict, time in Asia/Ho_Chi_Minh",
+            get(api::consultations::export_csv),
+        ),
+        r(
+            "POST",
+            "/v1/agencies/{id}/portal/feed",
+            Api(&[Admin, AgencyOfficer]),
+            "Set the portal feed's address ({\"url\"}) or upload the feed (RSS 2.0 / Atom XML)",
+            post(api::portal::set_feed),
+        ),
+        r(
+            "POST",
+            "/v1/agencies/{id}/portal/refresh",
+            Api(&[Admin, AgencyOfficer]),
+            "Read the portal feed (conditional GET; a 304 changes nothing) and keep its articles",
+            post(api::portal::refresh),
+        ),
+        r(
+            "POST",
+            "/v1/agencies/{id}/portal/check",
+            Api(&[Admin, Moderator, Reviewer, AgencyOfficer]),
+            "Compare a page post with the portal's articles on the same subject (AG-4 findings)",
+            post(api::portal::check),
+        ),
+        r(
+            "GET",
+            "/consultations/{id}",
+            Public,
+            "Web: a consultation with its published comments, personal data masked",
+            get(web::consultations::page),
+        ),
+    ]
+}

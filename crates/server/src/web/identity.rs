@@ -1,0 +1,450 @@
+//! The public directory (AG-1, CS-3): search an agency or a handle and see what is verified,
+//! by whom and since when. Agency and account pages embed the signed badge or attestations
+//! with the service's public keys, and check the Ed25519 signatures in the browser
+//! (WebCrypto) beside the server's own verdict. Times are shown in Vietnam time (UTC+7).
+
+use super::render;
+use crate::api::identity::{self as id, normalize_handle, PageStatus, Vouch};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::vn_time::vn_display;
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use quytac_core::text::vietnamese::strip;
+use quytac_store::model::{Account, Agency, ResponsiblePerson};
+use serde::Deserialize;
+
+/// Lowercase without diacritics, for search: "Sở TT" → "so tt".
+fn fold(s: &str) -> String {
+    s.to_lowercase().chars().map(strip).collect()
+}
+
+fn server_error(e: ApiError) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Html(format!(
+            "<p>Không tải được dữ liệu / the directory is unavailable: {}</p>",
+            super::escape(&e.message)
+        )),
+    )
+        .into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html(format!(
+            "<!doctype html><meta charset=utf-8><p>Không tìm thấy / not found: {}</p><p><a href=\"/directory\">Danh bạ</a></p>",
+            super::escape(what)
+        )),
+    )
+        .into_response()
+}
+
+pub struct AgencyRow {
+    pub id: String,
+    pub name: String,
+    pub page_handle: String,
+    pub domain: String,
+    pub verified: bool,
+    pub status: String,
+    pub since: String,
+}
+
+pub struct AccountRow {
+    pub handle: String,
+    pub display_name: String,
+    pub vouched_by: String,
+    pub verified: bool,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryPage {
+    q: String,
+    agencies: Vec<AgencyRow>,
+    accounts: Vec<AccountRow>,
+    searched: bool,
+}
+
+#[derive(Deserialize)]
+pub struct DirectoryQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+fn status_vi(status: &str) -> &'static str {
+    match status {
+        "valid" => "đã xác thực",
+        "none" => "chưa có dấu xác thực",
+        "revoked" => "dấu xác thực đã bị thu hồi",
+        "expired" => "dấu xác thực đã hết hạn",
+        "stale" => "dấu xác thực không còn khớp trang",
+        "display_name_changed" => "đã đổi tên hiển thị, chờ cơ quan xác nhận lại",
+        "photo_changed" => "đã đổi ảnh, chờ cơ quan xác nhận lại",
+        "bad_signature" | "malformed" | "unknown_key" => "chữ ký không hợp lệ",
+        _ => "chưa xác thực",
+    }
+}
+
+async fn agency_row(state: &AppState, a: &Agency) -> Result<AgencyRow, ApiError> {
+    let p = id::page_status(state, a).await?;
+    Ok(AgencyRow {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        page_handle: a.page_handle.clone().unwrap_or_default(),
+        domain: a.official_domain.clone().unwrap_or_default(),
+        verified: p.verified,
+        status: status_vi(p.status).to_string(),
+        since: p
+            .badge
+            .as_ref()
+            .filter(|_| p.verified)
+            .map(|b| vn_display(b.issued_at))
+            .unwrap_or_default(),
+    })
+}
+
+async fn account_row(state: &AppState, a: &Account) -> Result<AccountRow, ApiError> {
+    let vouches = id::vouches(state, a).await?;
+    let counting: Vec<&Vouch> = vouches.iter().filter(|v| v.counts).collect();
+    Ok(AccountRow {
+        handle: a.handle.clone(),
+        display_name: a.display_name.clone(),
+        vouched_by: counting
+            .iter()
+            .map(|v| v.agency_name.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        verified: !counting.is_empty(),
+        status: match (counting.is_empty(), vouches.first()) {
+            (false, _) => status_vi("valid").to_string(),
+            (true, Some(v)) => status_vi(v.status).to_string(),
+            (true, None) => "chưa được cơ quan nào xác nhận".to_string(),
+        },
+    })
+}
+
+/// `GET /directory?q=…`.
+pub async fn directory(
+    State(state): State<AppState>,
+    q: Result<Query<DirectoryQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|q| q.0.q).unwrap_or_default();
+    let q = q.trim().chars().take(100).collect::<String>();
+    let folded = fold(&q);
+    let result: Result<DirectoryPage, ApiError> = async {
+        let mut agencies = Vec::new();
+        for a in state.store.list_agencies().await? {
+            let hay = fold(&format!(
+                "{} {} {} {}",
+                a.id,
+                a.name,
+                a.page_handle.as_deref().unwrap_or(""),
+                a.official_domain.as_deref().unwrap_or("")
+            ));
+            if folded.is_empty() || hay.contains(&folded) {
+                agencies.push(agency_row(&state, &a).await?);
+            }
+            if agencies.len() >= 100 {
+                break;
+            }
+        }
+        let mut accounts = Vec::new();
+        if !q.is_empty() {
+            let needle = q.trim_start_matches('@');
+            for a in state.store.search_accounts(needle, 50).await? {
+                accounts.push(account_row(&state, &a).await?);
+            }
+        }
+        Ok(DirectoryPage {
+            searched: !q.is_empty(),
+            q,
+            agencies,
+            accounts,
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page),
+        Err(e) => server_error(e),
+    }
+}
+
+/// A signed record shown on a page and checked in the browser.
+pub struct SignedView {
+    /// `badge` or `attestation`: the field of the payload in the signed document.
+    pub field: &'static str,
+    /// The signed document, exactly as issued.
+    pub signed: String,
+    /// The same, indented for reading.
+    pub pretty: String,
+    /// The server's verdict: `valid`, `revoked`, …
+    pub server_status: String,
+    pub server_status_vi: String,
+    pub server_reason: String,
+}
+
+fn signed_view(
+    field: &'static str,
+    signed: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> SignedView {
+    SignedView {
+        field,
+        signed: signed.to_string(),
+        pretty: serde_json::from_str::<serde_json::Value>(signed)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| signed.to_string()),
+        server_status: status.to_string(),
+        server_status_vi: status_vi(status).to_string(),
+        server_reason: reason.unwrap_or("").to_string(),
+    }
+}
+
+pub struct PersonView {
+    pub role_vi: &'static str,
+    pub name: String,
+    pub position: String,
+    pub contact: String,
+}
+
+pub struct FindingRow {
+    pub rule: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory_agency.html")]
+struct AgencyPage {
+    agency: Agency,
+    verified: bool,
+    status_vi: String,
+    reason: String,
+    since: String,
+    expires: String,
+    approved_by: String,
+    people: Vec<PersonView>,
+    findings: Vec<FindingRow>,
+    badge: Option<SignedView>,
+    staff: Vec<StaffRow>,
+    keys_json: String,
+}
+
+pub struct StaffRow {
+    pub handle: String,
+    pub display_name: String,
+    pub legal_name: String,
+    pub position: String,
+    pub since: String,
+}
+
+fn person_view(role_vi: &'static str, p: &Option<ResponsiblePerson>) -> PersonView {
+    match p {
+        Some(p) => PersonView {
+            role_vi,
+            name: p.name.clone(),
+            position: p.position.clone(),
+            contact: [p.phone.as_deref(), p.email.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+        },
+        None => PersonView {
+            role_vi,
+            name: "—".into(),
+            position: String::new(),
+            contact: String::new(),
+        },
+    }
+}
+
+async fn keys_json(state: &AppState) -> Result<String, ApiError> {
+    Ok(serde_json::to_string(&id::key_set(state).await?).unwrap_or_default())
+}
+
+/// `GET /directory/agencies/{id}`.
+pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>) -> Response {
+    let agency = match state.store.agency(&agency_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found(&agency_id),
+        Err(e) => return server_error(e.into()),
+    };
+    let result: Result<AgencyPage, ApiError> = async {
+        let p: PageStatus = id::page_status(&state, &agency).await?;
+        let findings = id::agency_findings(&state, &agency, &p);
+        let mut staff = Vec::new();
+        for r in state.store.staff_of(&agency.id).await? {
+            if let Some(account) = state.store.account(&r.handle).await? {
+                let counts = id::vouches(&state, &account)
+                    .await?
+                    .into_iter()
+                    .any(|v| v.counts && v.record.agency_id == agency.id);
+                if counts {
+                    staff.push(StaffRow {
+                        handle: r.handle.clone(),
+                        display_name: account.display_name.clone(),
+                        legal_name: r.legal_name.clone(),
+                        position: r.position.clone(),
+                        since: vn_display(r.issued_at),
+                    });
+                }
+            }
+        }
+        Ok(AgencyPage {
+            verified: p.verified,
+            status_vi: status_vi(p.status).to_string(),
+            reason: p.reason.clone().unwrap_or_default(),
+            since: p
+                .badge
+                .as_ref()
+                .map(|b| vn_display(b.issued_at))
+                .unwrap_or_default(),
+            expires: p
+                .badge
+                .as_ref()
+                .map(|b| vn_display(b.expires_at))
+                .unwrap_or_default(),
+            approved_by: p
+                .badge
+                .as_ref()
+                .map(|b| b.approved_by.clone())
+                .unwrap_or_default(),
+            people: vec![
+                person_view("Người đứng đầu / người phát ngôn", &agency.responsible.head),
+                person_view("Người quản trị trang", &agency.responsible.page_admin),
+            ],
+            findings: findings
+                .iter()
+                .map(|f| FindingRow {
+                    rule: f.rule.clone(),
+                    message_vi: f.message_vi.clone(),
+                    message_en: f.message_en.clone(),
+                })
+                .collect(),
+            badge: p
+                .badge
+                .as_ref()
+                .map(|b| signed_view("badge", &b.signed, p.status, p.reason.as_deref())),
+            staff,
+            keys_json: keys_json(&state).await?,
+            agency,
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page),
+        Err(e) => server_error(e),
+    }
+}
+
+/// `GET /directory/agencies/{id}/badge.json`: the latest badge, byte for byte as signed, for
+/// `quytac badge verify`.
+pub async fn badge_file(State(state): State<AppState>, Path(agency_id): Path<String>) -> Response {
+    match state.store.badges_of(&agency_id).await {
+        Ok(badges) => match badges.into_iter().next() {
+            Some(b) => (
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                ],
+                format!("{}\n", b.signed),
+            )
+                .into_response(),
+            None => not_found(&format!("badge of {agency_id}")),
+        },
+        Err(e) => server_error(e.into()),
+    }
+}
+
+pub struct VouchRow {
+    pub agency_id: String,
+    pub agency_name: String,
+    pub legal_name: String,
+    pub position: String,
+    pub since: String,
+    pub counts: bool,
+    pub revoked: String,
+    pub signed: SignedView,
+}
+
+#[derive(Template)]
+#[template(path = "directory_account.html")]
+struct AccountPage {
+    account: Account,
+    verified: bool,
+    vouches: Vec<VouchRow>,
+    keys_json: String,
+}
+
+/// `GET /directory/accounts/{handle}`.
+pub async fn account(State(state): State<AppState>, Path(handle): Path<String>) -> Response {
+    let Ok(h) = normalize_handle(&handle) else {
+        return not_found(&handle);
+    };
+    let account = match state.store.account(&h).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found(&h),
+        Err(e) => return server_error(e.into()),
+    };
+    let result: Result<AccountPage, ApiError> = async {
+        let vouches = id::vouches(&state, &account).await?;
+        Ok(AccountPage {
+            verified: vouches.iter().any(|v| v.counts),
+            vouches: vouches
+                .iter()
+                .map(|v| VouchRow {
+                    agency_id: v.record.agency_id.clone(),
+                    agency_name: v.agency_name.clone(),
+                    legal_name: v.record.legal_name.clone(),
+                    position: v.record.position.clone(),
+                    since: vn_display(v.record.issued_at),
+                    counts: v.counts,
+                    revoked: v
+                        .record
+                        .revoked_at
+                        .map(|t| {
+                            format!(
+                                "{} ({})",
+                                vn_display(t),
+                                v.record.revoke_reason.as_deref().unwrap_or("")
+                            )
+                        })
+                        .unwrap_or_default(),
+                    signed: signed_view(
+                        "attestation",
+                        &v.record.signed,
+                        v.status,
+                        v.reason.as_deref(),
+                    ),
+                })
+                .collect(),
+            keys_json: keys_json(&state).await?,
+            account,
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page),
+        Err(e) => server_error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_vietnam_and_folded_search() {
+        assert_eq!(vn_display(0), "01/01/1970 07:00");
+        assert_eq!(fold("Sở Thông tin ĐN"), "so thong tin dn");
+    }
+}

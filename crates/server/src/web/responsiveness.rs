@@ -1,0 +1,189 @@
+//! Public pages of agencies' responsiveness to citizens (AG-7): one page per agency with its
+//! figures and a monthly inline-SVG chart, and a ranking across agencies. Times are shown in
+//! Vietnam time (Asia/Ho_Chi_Minh, UTC+7).
+
+use super::{render, stacked_bar_chart, url_encode, Bar};
+use crate::api::inquiries::{self, StatsView};
+use crate::state::AppState;
+use crate::vn_time::vn_display;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// A number with a decimal comma, as Vietnamese writes it.
+fn decimal(x: f64, places: usize) -> String {
+    format!("{x:.places$}").replace('.', ",")
+}
+
+fn share(s: Option<f64>) -> String {
+    s.map(|v| format!("{} %", decimal(v * 100.0, 1)))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn hours(h: Option<f64>) -> String {
+    h.map(|v| format!("{} giờ", decimal(v, 1)))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn days(d: Option<f64>) -> String {
+    d.map(|v| format!("{} ngày làm việc", decimal(v, 1)))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// One row of figures, formatted.
+pub struct Row {
+    pub key: String,
+    pub count: i64,
+    pub answered: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub share: String,
+    pub median: String,
+    pub p90: String,
+    pub median_days: String,
+    pub p90_days: String,
+    pub open: i64,
+    pub overdue: i64,
+    pub escalated: i64,
+}
+
+impl From<&StatsView> for Row {
+    fn from(s: &StatsView) -> Self {
+        Row {
+            key: s.key.clone(),
+            count: s.count,
+            answered: s.answered,
+            on_time: s.answered_on_time,
+            late: s.late,
+            share: share(s.on_time_share),
+            median: hours(s.median_hours_to_first_answer),
+            p90: hours(s.p90_hours_to_first_answer),
+            median_days: days(s.median_working_days_to_first_answer),
+            p90_days: days(s.p90_working_days_to_first_answer),
+            open: s.open,
+            overdue: s.overdue,
+            escalated: s.escalated,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "responsiveness.html")]
+struct AgencyPage {
+    name: String,
+    id: String,
+    parent: String,
+    working_days: i64,
+    at: String,
+    total: Row,
+    months: Vec<Row>,
+    chart: String,
+}
+
+/// Per month: first answers on time, late (answered late or still unanswered past the
+/// deadline), and the rest (not due yet, or closed unanswered).
+pub fn monthly_chart(months: &[StatsView]) -> String {
+    let (on_time, late, rest) = (
+        "Đúng hạn".to_string(),
+        "Trễ hạn".to_string(),
+        "Chưa đến hạn".to_string(),
+    );
+    let series = [
+        (on_time.clone(), "#2da44e"),
+        (late.clone(), "#b3261e"),
+        (rest.clone(), "#6e7781"),
+    ];
+    let bars: Vec<Bar> = months
+        .iter()
+        .map(|m| Bar {
+            label: m.key.clone(),
+            title: m.key.clone(),
+            parts: vec![
+                (on_time.clone(), m.answered_on_time),
+                (late.clone(), m.late),
+                (rest.clone(), (m.count - m.answered_on_time - m.late).max(0)),
+            ],
+        })
+        .collect();
+    stacked_bar_chart(
+        "Câu hỏi theo tháng: đúng hạn, trễ hạn, chưa đến hạn / inquiries per month: on time, late, not yet due",
+        &series,
+        &bars,
+    )
+}
+
+fn not_found(id: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html(format!(
+            "<p>Không có cơ quan này / no such agency: {}</p>",
+            super::escape(id)
+        )),
+    )
+        .into_response()
+}
+
+/// `GET /agencies/{id}/responsiveness`.
+pub async fn agency_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let f = match inquiries::figures(&state, &id).await {
+        Ok(f) => f,
+        Err(e) if e.code == crate::error::Code::NotFound => return not_found(&id),
+        Err(e) => return e.into_response(),
+    };
+    let parent = match &f.agency.parent_id {
+        Some(p) => match state.store.agency(p).await {
+            Ok(Some(a)) => a.name,
+            _ => p.clone(),
+        },
+        None => String::new(),
+    };
+    render(&AgencyPage {
+        name: f.agency.name.clone(),
+        id: f.agency.id.clone(),
+        parent,
+        working_days: f.agency.response_working_days,
+        at: vn_display(f.now),
+        total: Row::from(&f.total),
+        chart: monthly_chart(&f.months),
+        months: f.months.iter().map(Row::from).collect(),
+    })
+}
+
+pub struct RankRow {
+    pub rank: usize,
+    pub id: String,
+    pub href: String,
+    pub name: String,
+    pub stats: Row,
+}
+
+#[derive(Template)]
+#[template(path = "responsiveness_ranking.html")]
+struct RankingPage {
+    at: String,
+    rows: Vec<RankRow>,
+}
+
+/// `GET /agencies/responsiveness`.
+pub async fn ranking_page(State(state): State<AppState>) -> Response {
+    let (now, ranked) = match inquiries::ranking(&state).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let rows = ranked
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RankRow {
+            rank: i + 1,
+            id: r.agency.id.clone(),
+            href: format!("/agencies/{}/responsiveness", url_encode(&r.agency.id)),
+            name: r.agency.name.clone(),
+            stats: Row::from(&r.stats),
+        })
+        .collect();
+    render(&RankingPage {
+        at: vn_display(now),
+        rows,
+    })
+}

@@ -1,0 +1,232 @@
+// End-to-end tests of the public verification directory (issue 5): the real `quytac serve --demo`
+// binary, driven by Debian's headless Chromium through playwright-core. The pages check the Ed25519
+// signatures of badges and staff attestations in the browser (WebCrypto); these tests check that a
+// genuine record is shown valid, a tampered one invalid, and that revocation and a changed display
+// name show up beside the browser's verdict.
+//
+// Environment: QUYTAC_BIN, CHROMIUM_BIN, E2E_ARTIFACTS (as console.test.mjs).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = process.env.QUYTAC_BIN || path.join(REPO, 'target', 'debug', 'quytac');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const STEP_TIMEOUT = 60_000;
+
+/** Starts `quytac serve --demo` on a free port; returns its base URL and demo tokens. */
+async function startServer(dir) {
+  if (!existsSync(BIN)) {
+    throw new Error(`no quytac binary at ${BIN}: run \`cargo build -p quytac\` or set QUYTAC_BIN`);
+  }
+  const child = spawn(
+    BIN,
+    ['serve', '--demo', '--addr', '127.0.0.1:0', '--db', `sqlite://${path.join(dir, 'e2e.db')}`, '--audit-key', path.join(dir, 'audit.key')],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } },
+  );
+  process.once('exit', () => child.kill('SIGKILL'));
+  let log = '';
+  const tokens = {};
+  const server = { child, tokens, base: null };
+  try {
+    server.base = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`quytac did not start within 60 s; its log:\n${log}`)), 60_000);
+      const onData = (chunk) => {
+        log += chunk;
+        for (const m of log.matchAll(/^demo token \((\w+)\): (\S+)$/gm)) tokens[m[1]] = m[2];
+        const m = log.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`quytac exited (${code ?? signal}) before serving; its log:\n${log}`));
+      });
+    });
+  } catch (e) {
+    await stopServer(server);
+    throw e;
+  }
+  assert.ok(tokens.admin, '--demo printed an admin token');
+  return server;
+}
+
+async function stopServer(server) {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function api(server, method, urlPath, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(server.base + urlPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, json, text };
+}
+
+describe('quytac public verification directory in headless Chromium', () => {
+  let tmp;
+  let server;
+  let browser;
+  let shots;
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'quytac-e2e-dir-'));
+    shots = process.env.E2E_ARTIFACTS || (await mkdtemp(path.join(os.tmpdir(), 'quytac-e2e-shots-')));
+    await mkdir(shots, { recursive: true });
+    server = await startServer(tmp);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    if (server) await stopServer(server);
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  async function withPage(fn) {
+    const context = await browser.newContext({ locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await fn(page);
+      assert.deepEqual(errors, [], 'no JavaScript errors on the pages');
+    } finally {
+      await context.close();
+    }
+  }
+
+  /** Opens a page and waits for the in-page signature checks to finish. */
+  async function open(page, urlPath) {
+    const r = await page.goto(server.base + urlPath);
+    assert.equal(r.status(), 200, urlPath);
+    await page.waitForSelector('body[data-verified="done"]');
+  }
+
+  const results = (page) => page.$$eval('.signed', (els) => els.map((e) => e.dataset.result));
+
+  test('searching the directory finds the verified agency and the vouched account', { timeout: STEP_TIMEOUT }, async () => {
+    await withPage(async (page) => {
+      await page.goto(`${server.base}/directory`);
+      await page.fill('#q', 'so thong tin');
+      await Promise.all([page.waitForURL(/\/directory\?q=/), page.click('#search button')]);
+      const rows = await page.$$eval('#agencies tr.agency', (trs) => trs.map((tr) => ({ text: tr.innerText, verified: tr.classList.contains('verified') })));
+      assert.equal(rows.length, 1, JSON.stringify(rows));
+      assert.match(rows[0].text, /Sở Thông tin và Truyền thông Hà Nội/);
+      assert.ok(rows[0].verified, 'the demo agency holds a badge');
+
+      await page.fill('#q', '@nguyen.van');
+      await Promise.all([page.waitForURL(/q=%40nguyen/), page.click('#search button')]);
+      const accounts = await page.$$eval('#accounts tr.account', (trs) => trs.map((tr) => tr.innerText));
+      assert.equal(accounts.length, 1, JSON.stringify(accounts));
+      assert.match(accounts[0], /Nguyễn Văn An/);
+      assert.match(accounts[0], /Sở Thông tin và Truyền thông Hà Nội/);
+      await page.screenshot({ path: path.join(shots, 'directory.png'), fullPage: true });
+    });
+  });
+
+  test('the badge signature is checked in the page, and a tampered badge fails', { timeout: STEP_TIMEOUT }, async () => {
+    await withPage(async (page) => {
+      await open(page, '/directory/agencies/so-tt-hn');
+      assert.match(await page.textContent('#page-status'), /Trang đã xác thực/);
+      assert.equal(await page.textContent('#badge .server-verdict'), 'valid');
+      assert.deepEqual(await results(page), ['valid']);
+      assert.match(await page.textContent('#badge .browser-verdict'), /signature valid \(ed25519-[0-9a-f]{16}\)/);
+      await page.screenshot({ path: path.join(shots, 'agency-verified.png'), fullPage: true });
+
+      // Any change to the signed payload breaks the signature, in the browser too.
+      await page.$eval('#badge .signed', (el) => {
+        el.dataset.signed = el.dataset.signed.replace('"page_handle":"sotttt.hanoi"', '"page_handle":"sotttt.hanoj"');
+      });
+      await page.evaluate(() => window.quytacVerifyAll());
+      assert.deepEqual(await results(page), ['invalid']);
+      assert.match(await page.textContent('#badge .browser-verdict'), /signature invalid/);
+      // Reformatting (not canonical) is refused as well.
+      await page.$eval('#badge .signed', (el) => {
+        el.dataset.signed = JSON.stringify(JSON.parse(el.dataset.signed), null, 2);
+      });
+      await page.evaluate(() => window.quytacVerifyAll());
+      assert.deepEqual(await results(page), ['invalid']);
+
+      // The agency without a page administrator shows the AG-3 finding and no badge.
+      await page.goto(`${server.base}/directory/agencies/ubnd-q1`);
+      assert.match(await page.textContent('#findings'), /AG-3/);
+      assert.match(await page.textContent('#findings'), /AG-1/);
+      assert.equal(await page.locator('#no-badge').count(), 1);
+    });
+  });
+
+  test('a revoked badge still has a genuine signature but the page is no longer verified', { timeout: STEP_TIMEOUT }, async () => {
+    const r = await api(server, 'DELETE', '/v1/agencies/so-tt-hn/badge', {
+      token: server.tokens.admin,
+      body: { reason: 'kiểm thử e2e: thu hồi' },
+    });
+    assert.equal(r.status, 200, r.text);
+    await withPage(async (page) => {
+      await open(page, '/directory/agencies/so-tt-hn');
+      assert.match(await page.textContent('#page-status'), /chưa xác thực/);
+      assert.equal(await page.textContent('#badge .server-verdict'), 'revoked');
+      assert.match(await page.textContent('#badge'), /kiểm thử e2e: thu hồi/);
+      assert.deepEqual(await results(page), ['valid'], 'the signature itself is still genuine');
+      await page.screenshot({ path: path.join(shots, 'agency-revoked.png'), fullPage: true });
+    });
+  });
+
+  test('a vouched account loses its verification when its display name changes', { timeout: STEP_TIMEOUT }, async () => {
+    await withPage(async (page) => {
+      await open(page, '/directory/accounts/nguyen.van.an');
+      assert.match(await page.textContent('#account-status'), /Được cơ quan xác nhận/);
+      assert.equal(await page.textContent('#vouch-so-tt-hn .server-verdict'), 'valid');
+      assert.deepEqual(await results(page), ['valid']);
+
+      const r = await api(server, 'PATCH', '/v1/accounts/nguyen.van.an', {
+        token: server.tokens.admin,
+        body: { display_name: 'An Nguyễn 2024' },
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.attestations_no_longer_binding.length, 1);
+
+      await open(page, '/directory/accounts/nguyen.van.an');
+      assert.match(await page.textContent('#account-status'), /Chưa được cơ quan nào xác nhận/);
+      assert.equal(await page.textContent('#vouch-so-tt-hn .server-verdict'), 'display_name_changed');
+      assert.deepEqual(await results(page), ['valid'], 'the attestation is genuine but binds the old name');
+      const verify = await api(server, 'GET', '/v1/verify/nguyen.van.an');
+      assert.equal(verify.json.verified, false);
+      await page.screenshot({ path: path.join(shots, 'account-changed.png'), fullPage: true });
+    });
+  });
+});
