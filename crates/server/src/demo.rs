@@ -2,11 +2,14 @@
 //! has something to show. Prints the tokens it creates.
 
 use crate::api::moderation::{record_decision, DecisionBody};
-use crate::auth::{create_token, Caller, Role};
+use crate::auth::{create_token_for_agency, Caller, Role};
 use crate::moderation::Action;
 use crate::state::AppState;
 use quytac_core::finding::Category;
 use quytac_store::model::{NewReport, NewTakedown};
+
+/// The agency the demo's agency-officer token acts for (registered by the identity demo).
+const DEMO_OFFICER_AGENCY: &str = "so-tt-hn";
 
 const POSTS: &[&str] = &[
     r#"{"id":"demo-1","text":"Bọn bắc kỳ toàn lũ lừa đảo, đuổi hết về quê đi","author":{"id":"demo-user-1","role":"civil_servant","agency":"so-tt-hn"}}"#,
@@ -18,13 +21,6 @@ const POSTS: &[&str] = &[
 
 /// Loads the demo data; returns (role, token) pairs.
 pub async fn load(state: &AppState) -> anyhow::Result<Vec<(Role, String)>> {
-    let mut tokens = Vec::new();
-    for role in Role::ALL {
-        tokens.push((
-            role,
-            create_token(&state.store, role, &format!("demo {role}"), "demo").await?,
-        ));
-    }
     for p in POSTS {
         let item = crate::api::check::item_from_value(serde_json::from_str(p)?)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -79,5 +75,15 @@ pub async fn load(state: &AppState) -> anyhow::Result<Vec<(Role, String)>> {
     crate::api::identity::load_demo(state).await?;
     crate::api::inquiries::load_demo(state).await?;
     crate::api::consultations::load_demo(state).await?;
+    // One token per role; the agency officer acts for the demo's verified agency.
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        let agency = (role == Role::AgencyOfficer).then_some(DEMO_OFFICER_AGENCY);
+        let label = format!("demo {role}");
+        tokens.push((
+            role,
+            create_token_for_agency(&state.store, role, &label, agency, "demo").await?,
+        ));
+    }
     Ok(tokens)
 }
