@@ -63,16 +63,14 @@ fn err(m: impl Into<String>) -> FetchError {
     FetchError(m.into())
 }
 
-fn is_loopback_host(url: &Url) -> bool {
-    match url.host_str() {
-        Some("localhost") => true,
-        Some(h) => h
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
+/// Whether a host (name or IP literal, IPv6 with or without brackets) is this machine.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn is_loopback_url(url: &Url) -> bool {
+    url.host_str().is_some_and(is_loopback_host)
 }
 
 /// Addresses inside the operator's own network, which an agency-given URL must not reach.
@@ -139,14 +137,14 @@ pub fn check_url(url: &str, policy: &FetchPolicy) -> Result<Url, FetchError> {
     let url = Url::parse(url).map_err(|e| err(format!("`{url}` is not a valid URL: {e}")))?;
     match url.scheme() {
         "https" => {}
-        "http" if policy.allow_loopback_http && is_loopback_host(&url) => {}
+        "http" if policy.allow_loopback_http && is_loopback_url(&url) => {}
         "http" => return Err(err("only https:// addresses are fetched")),
         s => return Err(err(format!("unsupported scheme `{s}`: use https://"))),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(err("addresses with credentials are not fetched"));
     }
-    if is_private_ip_literal(&url) && !(policy.allow_loopback_http && is_loopback_host(&url)) {
+    if is_private_ip_literal(&url) && !(policy.allow_loopback_http && is_loopback_url(&url)) {
         return Err(err("private and loopback addresses are not fetched"));
     }
     Ok(url)

@@ -13,7 +13,7 @@ use super::after_write;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{body_bytes, parse_json, ApiJson, ApiPath, ApiQuery};
-use crate::fetch::{self, FetchPolicy, Fetched};
+use crate::fetch::{self, is_loopback_host, FetchPolicy, Fetched};
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -119,14 +119,6 @@ pub fn normalize_handle(h: &str) -> ApiResult<String> {
         ));
     }
     Ok(h)
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn split_port(domain: &str) -> (&str, Option<&str>) {
