@@ -44,6 +44,8 @@ use serde_json::{json, Value};
 
 /// The longest comment, in characters.
 const MAX_COMMENT: usize = 5000;
+/// The longest a consultation may run, and the furthest ahead it may open.
+const MAX_OPEN_MS: i64 = 366 * 24 * 3600 * 1000;
 const MAX_TITLE: usize = 300;
 const MAX_SUMMARY: usize = 5000;
 /// Points shown per stance group.
@@ -240,6 +242,11 @@ pub async fn create(
     if closes_at <= opens_at {
         return Err(ApiError::invalid_field(
             "`closes_at` must be after `opens_at`",
+        ));
+    }
+    if closes_at - opens_at > MAX_OPEN_MS || opens_at - now > MAX_OPEN_MS {
+        return Err(ApiError::invalid_field(
+            "a consultation opens within a year and runs for at most a year",
         ));
     }
     if state.store.agency(&agency_id).await?.is_none() {
