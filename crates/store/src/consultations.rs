@@ -557,13 +557,8 @@ impl Store {
 }
 
 async fn feed_in(w: &mut crate::WriteTx<'_>, agency_id: &str) -> Result<PortalFeedState> {
-    let row = sqlx::query(&format!(
-        "SELECT {FEED_COLS} FROM portal_feeds WHERE agency_id = $1"
-    ))
-    .bind(agency_id)
-    .fetch_one(&mut *w.tx)
-    .await?;
-    feed_from(&row)
+    let sql = format!("SELECT {FEED_COLS} FROM portal_feeds WHERE agency_id = $1");
+    crate::fetch_one(w, "portal feed of agency", &sql, agency_id, feed_from).await
 }
 
 fn consultation_from(r: &AnyRow) -> Result<Consultation> {

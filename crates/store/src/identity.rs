@@ -801,51 +801,23 @@ async fn revoke_attestation_in(
 }
 
 async fn challenge_in(w: &mut WriteTx<'_>, id: i64) -> Result<DomainChallenge> {
-    sqlx::query(&format!(
-        "SELECT {CHALLENGE_COLS} FROM domain_challenges WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *w.tx)
-    .await?
-    .map(|r| challenge_from(&r))
-    .transpose()?
-    .ok_or_else(|| StoreError::not_found(format!("no domain challenge {id}")))
+    let sql = format!("SELECT {CHALLENGE_COLS} FROM domain_challenges WHERE id = $1");
+    crate::fetch_one(w, "domain challenge", &sql, id, challenge_from).await
 }
 
 async fn badge_in(w: &mut WriteTx<'_>, serial: &str) -> Result<BadgeRecord> {
-    sqlx::query(&format!(
-        "SELECT {BADGE_COLS} FROM badges WHERE serial = $1"
-    ))
-    .bind(serial)
-    .fetch_optional(&mut *w.tx)
-    .await?
-    .map(|r| badge_from(&r))
-    .transpose()?
-    .ok_or_else(|| StoreError::not_found(format!("no badge `{serial}`")))
+    let sql = format!("SELECT {BADGE_COLS} FROM badges WHERE serial = $1");
+    crate::fetch_one(w, "badge", &sql, serial, badge_from).await
 }
 
 async fn account_in(w: &mut WriteTx<'_>, handle: &str) -> Result<Account> {
-    sqlx::query(&format!(
-        "SELECT {ACCOUNT_COLS} FROM accounts WHERE handle = $1"
-    ))
-    .bind(handle)
-    .fetch_optional(&mut *w.tx)
-    .await?
-    .map(|r| account_from(&r))
-    .transpose()?
-    .ok_or_else(|| StoreError::not_found(format!("no account `{handle}`")))
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE handle = $1");
+    crate::fetch_one(w, "account", &sql, handle, account_from).await
 }
 
 async fn attestation_in(w: &mut WriteTx<'_>, serial: &str) -> Result<AttestationRecord> {
-    sqlx::query(&format!(
-        "SELECT {ATTESTATION_COLS} FROM staff_attestations WHERE serial = $1"
-    ))
-    .bind(serial)
-    .fetch_optional(&mut *w.tx)
-    .await?
-    .map(|r| attestation_from(&r))
-    .transpose()?
-    .ok_or_else(|| StoreError::not_found(format!("no attestation `{serial}`")))
+    let sql = format!("SELECT {ATTESTATION_COLS} FROM staff_attestations WHERE serial = $1");
+    crate::fetch_one(w, "attestation", &sql, serial, attestation_from).await
 }
 
 fn challenge_from(r: &AnyRow) -> Result<DomainChallenge> {

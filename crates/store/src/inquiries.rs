@@ -982,16 +982,8 @@ async fn finish(
 }
 
 async fn inquiry_in(w: &mut WriteTx<'_>, id: i64) -> Result<Inquiry> {
-    let row = sqlx::query(&format!(
-        "SELECT {INQUIRY_COLS} FROM inquiries WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    match row {
-        Some(r) => inquiry_from(&r),
-        None => Err(StoreError::not_found(format!("inquiry {id} not found"))),
-    }
+    let sql = format!("SELECT {INQUIRY_COLS} FROM inquiries WHERE id = $1");
+    crate::fetch_one(w, "inquiry", &sql, id, inquiry_from).await
 }
 
 async fn insert_reply(

@@ -454,6 +454,7 @@ impl Store {
         .await?;
         let report = fetch_one(
             &mut w,
+            "report",
             &format!("SELECT {REPORT_COLS} FROM reports WHERE id = $1"),
             id,
             report_from,
@@ -484,6 +485,7 @@ impl Store {
         let mut w = self.begin().await?;
         let case = fetch_one(
             &mut w,
+            "case",
             &format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"),
             case_id,
             case_from,
@@ -576,6 +578,7 @@ impl Store {
         .await?;
         let decision = fetch_one(
             &mut w,
+            "decision",
             &format!("SELECT {DECISION_COLS} FROM decisions WHERE id = $1"),
             id,
             decision_from,
@@ -596,6 +599,7 @@ impl Store {
         let mut w = self.begin().await?;
         let case = fetch_one(
             &mut w,
+            "case",
             &format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"),
             case_id,
             case_from,
@@ -640,6 +644,7 @@ impl Store {
         .await?;
         let appeal = fetch_one(
             &mut w,
+            "appeal",
             &format!("SELECT {APPEAL_COLS} FROM appeals WHERE id = $1"),
             id,
             appeal_from,
@@ -680,6 +685,7 @@ impl Store {
         .await?;
         let td = fetch_one(
             &mut w,
+            "takedown",
             &format!("SELECT {TAKEDOWN_COLS} FROM takedowns WHERE id = $1"),
             id,
             takedown_from,
@@ -865,6 +871,7 @@ async fn open_case(
     .await?;
     fetch_one(
         w,
+        "case",
         &format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"),
         id,
         case_from,
@@ -873,30 +880,30 @@ async fn open_case(
 }
 
 async fn post_by_external(w: &mut WriteTx<'_>, external_id: &str) -> Result<Post> {
-    let row = sqlx::query(&format!(
-        "SELECT {POST_COLS} FROM posts WHERE external_id = $1"
-    ))
-    .bind(external_id)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    match row {
-        Some(r) => post_from(&r),
-        None => Err(StoreError::not_found(format!(
-            "post `{external_id}` not found"
-        ))),
-    }
+    let sql = format!("SELECT {POST_COLS} FROM posts WHERE external_id = $1");
+    fetch_one(w, "post", &sql, external_id, post_from).await
 }
 
-async fn fetch_one<T>(
+/// The row that `sql` selects by its one parameter `key`, read inside the write transaction;
+/// `what` names the record in the not-found error ("no case `7`").
+async fn fetch_one<'q, K, T>(
     w: &mut WriteTx<'_>,
-    sql: &str,
-    id: i64,
+    what: &str,
+    sql: &'q str,
+    key: K,
     f: fn(&AnyRow) -> Result<T>,
-) -> Result<T> {
-    let row = sqlx::query(sql).bind(id).fetch_optional(&mut *w.tx).await?;
+) -> Result<T>
+where
+    K: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + fmt::Display,
+{
+    let label = key.to_string();
+    let row = sqlx::query(sql)
+        .bind(key)
+        .fetch_optional(&mut *w.tx)
+        .await?;
     match row {
         Some(r) => f(&r),
-        None => Err(StoreError::not_found(format!("row {id} not found"))),
+        None => Err(StoreError::not_found(format!("no {what} `{label}`"))),
     }
 }
 
