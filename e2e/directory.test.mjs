@@ -4,92 +4,14 @@
 // genuine record is shown valid, a tampered one invalid, and that revocation and a changed display
 // name show up beside the browser's verdict.
 //
-// Environment: QUYTAC_BIN, CHROMIUM_BIN, E2E_ARTIFACTS (as console.test.mjs).
+// Environment: see harness.mjs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = process.env.QUYTAC_BIN || path.join(REPO, 'target', 'debug', 'quytac');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const STEP_TIMEOUT = 60_000;
-
-/** Starts `quytac serve --demo` on a free port; returns its base URL and demo tokens. */
-async function startServer(dir) {
-  if (!existsSync(BIN)) {
-    throw new Error(`no quytac binary at ${BIN}: run \`cargo build -p quytac\` or set QUYTAC_BIN`);
-  }
-  const child = spawn(
-    BIN,
-    ['serve', '--demo', '--addr', '127.0.0.1:0', '--db', `sqlite://${path.join(dir, 'e2e.db')}`, '--audit-key', path.join(dir, 'audit.key')],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } },
-  );
-  process.once('exit', () => child.kill('SIGKILL'));
-  let log = '';
-  const tokens = {};
-  const server = { child, tokens, base: null };
-  try {
-    server.base = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`quytac did not start within 60 s; its log:\n${log}`)), 60_000);
-      const onData = (chunk) => {
-        log += chunk;
-        for (const m of log.matchAll(/^demo token \((\w+)\): (\S+)$/gm)) tokens[m[1]] = m[2];
-        const m = log.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      };
-      child.stdout.setEncoding('utf8').on('data', onData);
-      child.stderr.setEncoding('utf8').on('data', onData);
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`quytac exited (${code ?? signal}) before serving; its log:\n${log}`));
-      });
-    });
-  } catch (e) {
-    await stopServer(server);
-    throw e;
-  }
-  assert.ok(tokens.admin, '--demo printed an admin token');
-  return server;
-}
-
-async function stopServer(server) {
-  const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function api(server, method, urlPath, { token, body } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(server.base + urlPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, json, text };
-}
+import { startServer, stopServer, api, launchChromium, artifactsDir, STEP_TIMEOUT } from './harness.mjs';
 
 describe('quytac public verification directory in headless Chromium', () => {
   let tmp;
@@ -99,15 +21,9 @@ describe('quytac public verification directory in headless Chromium', () => {
 
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'quytac-e2e-dir-'));
-    shots = process.env.E2E_ARTIFACTS || (await mkdtemp(path.join(os.tmpdir(), 'quytac-e2e-shots-')));
-    await mkdir(shots, { recursive: true });
+    shots = await artifactsDir();
     server = await startServer(tmp);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

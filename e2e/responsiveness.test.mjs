@@ -3,72 +3,14 @@
 // through playwright-core. The demo loads agencies with inquiries answered on time, late, and
 // one overdue and escalated.
 //
-// Environment: QUYTAC_BIN, CHROMIUM_BIN, E2E_ARTIFACTS (as for console.test.mjs).
+// Environment: see harness.mjs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = process.env.QUYTAC_BIN || path.join(REPO, 'target', 'debug', 'quytac');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const STEP_TIMEOUT = 60_000;
-
-/** Starts `quytac serve --demo` on a free port; resolves with its base URL and demo tokens. */
-async function startServer(dir) {
-  if (!existsSync(BIN)) {
-    throw new Error(`no quytac binary at ${BIN}: run \`cargo build -p quytac\` or set QUYTAC_BIN`);
-  }
-  const child = spawn(
-    BIN,
-    ['serve', '--demo', '--addr', '127.0.0.1:0', '--db', `sqlite://${path.join(dir, 'e2e.db')}`,
-      '--audit-key', path.join(dir, 'audit.key')],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } },
-  );
-  process.once('exit', () => child.kill('SIGKILL'));
-  const server = { child, tokens: {}, base: null };
-  let log = '';
-  try {
-    server.base = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`quytac did not start; its log:\n${log}`)), 60_000);
-      const onData = (chunk) => {
-        log += chunk;
-        for (const m of log.matchAll(/^demo token \((\w+)\): (\S+)$/gm)) server.tokens[m[1]] = m[2];
-        const m = log.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      };
-      child.stdout.setEncoding('utf8').on('data', onData);
-      child.stderr.setEncoding('utf8').on('data', onData);
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`quytac exited (${code ?? signal}) before serving; its log:\n${log}`));
-      });
-    });
-  } catch (e) {
-    await stopServer(server);
-    throw e;
-  }
-  return server;
-}
-
-/** SIGTERM (graceful shutdown), then SIGKILL after 5 s. */
-async function stopServer({ child }) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
+import { startServer, stopServer, launchChromium, artifactsDir, STEP_TIMEOUT } from './harness.mjs';
 
 describe('public responsiveness pages in headless Chromium', () => {
   let tmp;
@@ -78,16 +20,9 @@ describe('public responsiveness pages in headless Chromium', () => {
 
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'quytac-e2e-resp-'));
-    shots = process.env.E2E_ARTIFACTS || (await mkdtemp(path.join(os.tmpdir(), 'quytac-e2e-shots-')));
-    await mkdir(shots, { recursive: true });
+    shots = await artifactsDir();
     server = await startServer(tmp);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
