@@ -470,46 +470,15 @@ impl Store {
         }
         let now = now_ms();
         let mut changed = serde_json::Map::new();
-        let display_name = match &c.display_name {
-            Some(d) if *d != before.display_name => {
-                changed.insert(
-                    "display_name".into(),
-                    serde_json::json!({"from": before.display_name, "to": d}),
-                );
-                d.clone()
-            }
-            _ => before.display_name.clone(),
-        };
-        let role = match &c.role {
-            Some(r) if *r != before.role => {
-                changed.insert(
-                    "role".into(),
-                    serde_json::json!({"from": before.role, "to": r}),
-                );
-                r.clone()
-            }
-            _ => before.role.clone(),
-        };
-        let agency_id = match &c.agency_id {
-            Some(a) if *a != before.agency_id => {
-                changed.insert(
-                    "agency_id".into(),
-                    serde_json::json!({"from": before.agency_id, "to": a}),
-                );
-                a.clone()
-            }
-            _ => before.agency_id.clone(),
-        };
-        let workplace = match &c.workplace {
-            Some(wp) if *wp != before.workplace => {
-                changed.insert(
-                    "workplace".into(),
-                    serde_json::json!({"from": before.workplace, "to": wp}),
-                );
-                wp.clone()
-            }
-            _ => before.workplace.clone(),
-        };
+        let display_name = patched(
+            &mut changed,
+            "display_name",
+            &c.display_name,
+            &before.display_name,
+        );
+        let role = patched(&mut changed, "role", &c.role, &before.role);
+        let agency_id = patched(&mut changed, "agency_id", &c.agency_id, &before.agency_id);
+        let workplace = patched(&mut changed, "workplace", &c.workplace, &before.workplace);
         let (photo_hash, photo_report, photo_changed_at) = match &c.photo {
             Some(p) if p.as_ref().map(|p| &p.hash) != before.photo_hash.as_ref() => {
                 changed.insert(
@@ -798,6 +767,23 @@ async fn revoke_attestation_in(
         serde_json::json!({"serial": serial, "agency_id": rec.agency_id, "reason": reason}),
     ))
     .await
+}
+
+/// The value of a field after a patch that may change it (`None`: left as it is); a change is
+/// recorded in `changed` as `{"from", "to"}` for the audit event.
+fn patched<T: Clone + PartialEq + serde::Serialize>(
+    changed: &mut serde_json::Map<String, serde_json::Value>,
+    field: &str,
+    new: &Option<T>,
+    old: &T,
+) -> T {
+    match new {
+        Some(v) if v != old => {
+            changed.insert(field.into(), serde_json::json!({"from": old, "to": v}));
+            v.clone()
+        }
+        _ => old.clone(),
+    }
 }
 
 async fn challenge_in(w: &mut WriteTx<'_>, id: i64) -> Result<DomainChallenge> {
