@@ -39,10 +39,10 @@ fn portal_mismatch_precision_and_recall_against_a_whole_feed() {
     assert!(recall >= 0.85, "recall {recall:.3}");
 }
 
-/// A set written after the method was settled: what to expect of unseen posts. Below the
-/// issue's recall target (a measure word the fact extractor does not align, and a one-fact
-/// post whose words alone do not reach `portal::STRONG_SUBJECT`); the bounds guard against
-/// regressions.
+/// A set written after the method was settled: what to expect of unseen posts. It has since
+/// been seen (day-part dates such as "chiều 3/9" were added after a later blind batch, which
+/// also found one of its misses); the remaining miss is a measure word the fact extractor does
+/// not align ("25 triệu lượt hành khách"). The bounds guard against regressions.
 #[test]
 fn portal_mismatch_on_the_held_out_pairs() {
     let pairs = parse_pairs(HOLDOUT).expect("valid JSONL");
@@ -57,7 +57,7 @@ fn portal_mismatch_on_the_held_out_pairs() {
             println!("  {e}");
         }
         assert!(scores.total.precision() >= 0.9);
-        assert!(scores.total.recall() >= 0.7);
+        assert!(scores.total.recall() >= 0.85);
     }
 }
 

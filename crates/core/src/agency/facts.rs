@@ -250,6 +250,7 @@ fn unit_key(word: &str) -> String {
 
 struct Patterns {
     doc: Regex,
+    date_pair: Regex,
     date_full: Regex,
     date_words: Regex,
     date_short: Regex,
@@ -270,9 +271,16 @@ fn patterns() -> &'static Patterns {
         let re = |s: &str| Regex::new(s).expect("fact patterns are valid");
         Patterns {
             doc: re(r"(\d{1,5})\s*/\s*(?:(\d{4})\s*/\s*)?([A-ZĐ]{2,}[A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*)"),
+            // Two days of one month: "ngày 25 và 26/6", "ngày 6-7/6/2024".
+            date_pair: re(
+                r"(?i)\bngày\s+(\d{1,2})\s*(?:và|,|-|–|đến)\s*(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\b",
+            ),
             date_full: re(r"\b(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*[/.-]\s*(\d{4})\b"),
             date_words: re(r"(?i)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*(?:năm|,)\s*(\d{4}))?"),
-            date_short: re(r"(?i)ngày\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})\b"),
+            // A day and month after "ngày" or a part of the day: "ngày 3/9", "tối 14/3".
+            date_short: re(
+                r"(?i)\b(?:ngày|hôm|sáng|trưa|chiều|tối|đêm)\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})\b",
+            ),
             month_year: re(r"(?i)tháng\s+(\d{1,2})\s*(?:/|-|năm)\s*(\d{4})\b"),
             time: re(r"(?i)\b(\d{1,2})\s*(giờ|h)(?:\s*(\d{1,2})(?:\s*phút)?)?"),
             clock: re(r"\b(\d{1,2}):(\d{2})\b"),
@@ -382,6 +390,21 @@ pub fn extract(text: &str) -> Vec<Fact> {
             FactValue::Doc(value),
             unit,
         ));
+    }
+    for c in p.date_pair.captures_iter(text) {
+        let (Some(first), Some(second), Some(mo)) = (c.get(1), c.get(2), c.get(3)) else {
+            continue;
+        };
+        let year = c.get(4).map(|y| y.as_str());
+        let end = c.get(0).map_or(second.end(), |m| m.end());
+        for (start, end, day) in [
+            (first.start(), first.end(), first.as_str()),
+            (second.start(), end, second.as_str()),
+        ] {
+            if let Some(v) = date_value(year, mo.as_str(), Some(day)) {
+                raw.push((start, end, FactKind::Date, v, String::new()));
+            }
+        }
     }
     for c in p.date_full.captures_iter(text) {
         let (Some(m), Some(d), Some(mo), Some(y)) = (c.get(0), c.get(1), c.get(3), c.get(4)) else {
@@ -800,6 +823,19 @@ mod tests {
             FactValue::Doc("874/QĐ-BTTTT".into())
         );
         assert_eq!(one("Công văn 45/UBND-VX").2, "UBND");
+        // A part of the day introduces a day and month; two days may share one month.
+        let day = |d: u32, y: Option<i32>| FactValue::Date {
+            year: y,
+            month: 3,
+            day: Some(d),
+        };
+        assert_eq!(one("khai mạc tối 14/3 tại quảng trường").1, day(14, None));
+        let pair: Vec<FactValue> = extract("thi trong ngày 25 và 26/3/2025")
+            .into_iter()
+            .map(|f| f.value)
+            .collect();
+        assert_eq!(pair, [day(25, Some(2025)), day(26, Some(2025))]);
+        assert!(extract("giảm 2/3 số hộ").iter().all(|f| f.kind != FactKind::Date));
         assert!(extract("xe chạy 8ha đất")
             .iter()
             .all(|f| f.kind != FactKind::Time));
