@@ -591,8 +591,17 @@ pub fn extract(text: &str) -> Vec<Fact> {
                             .filter(|w| text[w.end..m.start()].trim().is_empty()),
                     ) =>
             {
-                let unit_word = next.map_or("", |nw| &text[nw.start..nw.end]);
-                let e = next.map(end_with).unwrap_or(m.end());
+                // A measure word counts what follows it: "25 triệu lượt hành khách" and
+                // "25 triệu hành khách" count the same passengers.
+                let counted = next.filter(|_| w == "luot").and_then(|nw| {
+                    words
+                        .iter()
+                        .find(|a| a.start >= nw.end)
+                        .filter(|a| text[nw.end..a.start].chars().all(|c| c == ' '))
+                });
+                let unit = counted.or(next);
+                let unit_word = unit.map_or("", |nw| &text[nw.start..nw.end]);
+                let e = unit.map(end_with).unwrap_or(m.end());
                 raw.push((
                     m.start(),
                     e,
@@ -835,7 +844,11 @@ mod tests {
             .map(|f| f.value)
             .collect();
         assert_eq!(pair, [day(25, Some(2025)), day(26, Some(2025))]);
-        assert!(extract("giảm 2/3 số hộ").iter().all(|f| f.kind != FactKind::Date));
+        assert!(extract("giảm 2/3 số hộ")
+            .iter()
+            .all(|f| f.kind != FactKind::Date));
+        // A measure word does not change what is counted.
+        assert_eq!(one("đón 25 lượt khách").2, one("đón 25 khách").2);
         assert!(extract("xe chạy 8ha đất")
             .iter()
             .all(|f| f.kind != FactKind::Time));
