@@ -33,7 +33,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             .filter(|s| !s.is_empty());
         let app = Application::build(config).await?;
         if args.demo {
-            for (role, token) in quytac_server::demo::load(app.state()).await? {
+            let demo = quytac_server::demo::load(app.state()).await?;
+            if demo.already_loaded {
+                eprintln!(
+                    "quytac: the demo data is already in {}; kept as it is, new tokens made",
+                    args.db
+                );
+            }
+            for (role, token) in demo.tokens {
                 eprintln!("demo token ({role}): {token}");
             }
         }

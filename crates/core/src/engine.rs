@@ -20,6 +20,7 @@ use std::collections::{HashSet, VecDeque};
 
 /// The result of checking one item (CONTRACT.md, section 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct CheckResult {
     pub id: String,
     #[serde(rename = "type")]

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The closed list of finding categories of the public contract (CONTRACT.md, section 1).
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -138,6 +139,7 @@ impl FromStr for Category {
 }
 
 /// How serious a finding is. Ordered: `Info < Review < Violation`.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -160,6 +162,7 @@ impl Severity {
 }
 
 /// The kinds of personal data of the contract (`kind` of a `personal_data` finding).
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PersonalDataKind {
@@ -235,6 +238,7 @@ pub struct Detection {
 
 /// A detection (or a profile/record check) judged against a rule of the active pack: the unit
 /// of the public output.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: String,
@@ -251,6 +255,7 @@ pub struct Finding {
 }
 
 /// The ViHSD three-way label of a post's whole text.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
@@ -303,6 +308,7 @@ impl FromStr for Label {
 }
 
 /// The outcome of a check: the highest severity among the findings (`info` does not count).
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -326,6 +332,16 @@ impl Verdict {
             Verdict::Review => "review",
             Verdict::Violation => "violation",
         }
+    }
+}
+
+impl FromStr for Verdict {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Verdict::Pass, Verdict::Review, Verdict::Violation]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown verdict `{s}` (pass, review, violation)"))
     }
 }
 

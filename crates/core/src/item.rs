@@ -4,6 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Who a subject of the code of conduct is (RULES.md, "Subjects").
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -36,6 +37,7 @@ impl Role {
 }
 
 /// The author of a post, as far as the post tells.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Author {
     #[serde(default, deserialize_with = "opt_id")]
@@ -49,6 +51,7 @@ pub struct Author {
     pub disclaimer: bool,
 }
 
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EngagementKind {
@@ -58,6 +61,7 @@ pub enum EngagementKind {
 }
 
 /// A post that reacts to an earlier item (CS-8).
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Engagement {
     pub kind: EngagementKind,
@@ -65,6 +69,7 @@ pub struct Engagement {
     pub target_id: String,
 }
 
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Post {
     #[serde(deserialize_with = "id")]
@@ -78,6 +83,7 @@ pub struct Post {
     pub links: Vec<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     #[serde(deserialize_with = "id")]
@@ -101,6 +107,7 @@ pub struct Profile {
 }
 
 /// One line of `quytac check` input. Deserialising accepts an item without `type` as a post.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Item {

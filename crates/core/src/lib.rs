@@ -17,3 +17,4 @@ pub mod item;
 pub mod redact;
 pub mod rules;
 pub mod text;
+pub mod workflow;

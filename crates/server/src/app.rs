@@ -6,7 +6,6 @@ use crate::auth::Caller;
 use crate::config::Config;
 use crate::error::{ApiError, Code};
 use crate::routes::{self, Access};
-use crate::signing::AuditSigner;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
@@ -15,6 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Router;
 use quytac_core::engine::Engine;
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
+use quytac_service::signing::AuditSigner;
+use quytac_service::{Service, Settings};
 use quytac_store::Store;
 use std::collections::HashMap;
 use std::future::Future;
@@ -45,11 +46,17 @@ impl Application {
             .iter()
             .map(|r| ((r.method, r.path), r.access))
             .collect();
+        let signer = Arc::new(signer);
+        let settings = Settings {
+            checkpoint_every: config.checkpoint_every,
+        };
+        let service = Service::new(engine.clone(), store.clone(), signer.clone(), settings);
         let state = AppState {
+            service,
             engine,
             store,
             auth: Arc::default(),
-            signer: Arc::new(signer),
+            signer,
             config: Arc::new(config),
             access: Arc::new(access),
         };
@@ -189,12 +196,12 @@ async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) 
     }
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+impl axum::extract::FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &S,
+        _: &AppState,
     ) -> Result<Self, Self::Rejection> {
         parts
             .extensions

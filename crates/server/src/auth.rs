@@ -7,75 +7,12 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use quytac_store::Store;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::RwLock;
 
-/// The roles of CONTRACT.md, section 3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Moderator,
-    Reviewer,
-    AgencyOfficer,
-    Citizen,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Moderator,
-        Role::Reviewer,
-        Role::AgencyOfficer,
-        Role::Citizen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Moderator => "moderator",
-            Role::Reviewer => "reviewer",
-            Role::AgencyOfficer => "agency_officer",
-            Role::Citizen => "citizen",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown role `{s}` (admin, moderator, reviewer, agency_officer, citizen)")
-            })
-    }
-}
-
-/// Who is calling: a verified token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub token_id: i64,
-    pub role: Role,
-}
-
-impl Caller {
-    /// The name recorded in the audit log and on decisions.
-    pub fn actor(&self) -> String {
-        format!("{}:{}", self.role, self.token_id)
-    }
-}
+/// Who is calling: a verified token, as the workflow names it (`quytac_core::workflow`).
+pub use quytac_core::workflow::{Actor as Caller, Role};
 
 /// Creates a token with a role; returns the token text, shown once.
 pub async fn create_token(
@@ -108,7 +45,7 @@ pub async fn create_token_for_agency(
         .map_err(|e| anyhow::anyhow!("hashing the token failed: {e}"))?
         .to_string();
     let id = store
-        .create_token_for_agency(role.as_str(), label, &hash, agency, actor)
+        .create_token(role, label, &hash, agency, actor)
         .await?;
     Ok(format!("qt_{id}_{secret}"))
 }
@@ -135,7 +72,8 @@ impl Authenticator {
         if record.revoked {
             return Err(invalid());
         }
-        let role: Role = record.role.parse().map_err(|_| invalid())?;
+        let role = record.role;
+        let agency = record.agency_id.clone();
         let secret = secret.to_string();
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&record.hash)
@@ -151,7 +89,11 @@ impl Authenticator {
         if !ok {
             return Err(invalid());
         }
-        let caller = Caller { token_id: id, role };
+        let caller = Caller {
+            role,
+            token_id: id,
+            agency,
+        };
         if let Ok(mut m) = self.verified.write() {
             if m.len() >= CACHE_MAX {
                 m.clear();

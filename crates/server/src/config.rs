@@ -19,7 +19,7 @@ pub struct Config {
     /// A signed checkpoint every this many audit events.
     pub checkpoint_every: i64,
     /// Limits of outbound fetches (domain challenges, portal feeds).
-    pub fetch: crate::fetch::FetchPolicy,
+    pub fetch: quytac_service::fetch::FetchPolicy,
     /// The DNS server (UDP) that resolves DNS domain challenges; `None` uses the system's
     /// resolver configuration (tests point it at a local server).
     pub dns_server: Option<std::net::SocketAddr>,
@@ -39,7 +39,7 @@ impl Config {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             checkpoint_every: 100,
-            fetch: crate::fetch::FetchPolicy::default(),
+            fetch: quytac_service::fetch::FetchPolicy::default(),
             dns_server: None,
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),
         }

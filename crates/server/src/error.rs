@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use quytac_service::{ErrorKind as ServiceErrorKind, ServiceError};
 use quytac_store::{ErrorKind, StoreError};
 
 /// Every error code the API can answer with.
@@ -251,3 +252,22 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        let code = match e.kind {
+            ServiceErrorKind::NotFound => Code::NotFound,
+            ServiceErrorKind::Forbidden => Code::Forbidden,
+            ServiceErrorKind::Conflict => Code::Conflict,
+            ServiceErrorKind::SameModerator => Code::SameModerator,
+            ServiceErrorKind::InvalidField => Code::InvalidField,
+            ServiceErrorKind::InvalidItem => Code::InvalidItem,
+            ServiceErrorKind::UnknownRule => Code::UnknownRule,
+            ServiceErrorKind::RuleNotApplicable => Code::RuleNotApplicable,
+            ServiceErrorKind::ContentRejected => Code::ContentRejected,
+            ServiceErrorKind::Database => Code::DatabaseUnavailable,
+            _ => Code::Internal,
+        };
+        ApiError::new(code, e.message)
+    }
+}

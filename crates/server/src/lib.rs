@@ -8,13 +8,12 @@
 //! - [`routes`]: every endpoint with its access rule; router, authorisation and OpenAPI come
 //!   from that one table.
 //! - [`error`]: stable error codes and their HTTP status.
-//! - [`api`]: JSON handlers; [`web`]: HTML pages; [`moderation`]: the rules of the workflow
-//!   (actions, lock recommendations) as plain functions.
-//! - [`auth`]: argon2-hashed bearer tokens with roles; [`signing`]: Ed25519 audit checkpoints.
-//! - [`fetch`]: bounded outbound HTTP (domain challenges, portal feeds).
+//! - [`api`]: JSON handlers; [`web`]: HTML pages. Both are thin adapters over the use cases
+//!   of `quytac-service`, whose rules are `quytac_core::workflow`'s.
+//! - [`auth`]: argon2-hashed bearer tokens with roles.
 //!
-//! **Invariant:** every state change goes through `quytac-store`, which appends its audit
-//! events in the same transaction.
+//! **Invariant:** every state change goes through `quytac-service` and `quytac-store`, which
+//! appends its audit events in the same transaction.
 
 pub mod api;
 pub mod app;
@@ -23,10 +22,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
-pub mod fetch;
-pub mod moderation;
 pub mod routes;
-pub mod signing;
 pub mod state;
 pub mod vn_time;
 pub mod web;

@@ -3,14 +3,17 @@
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::routes::Access;
-use crate::signing::AuditSigner;
 use quytac_core::engine::Engine;
+use quytac_service::signing::AuditSigner;
+use quytac_service::Service;
 use quytac_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases; handlers of the moderation workflow go through it only.
+    pub service: Service,
     pub engine: Arc<Engine>,
     pub store: Store,
     pub auth: Arc<Authenticator>,

@@ -15,7 +15,7 @@ impl Store {
     /// Registers an agency. Its id, and its page handle when given, must be new; a parent must
     /// already exist.
     pub async fn create_agency(&self, a: &NewAgency, actor: &str) -> Result<Agency> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let taken = sqlx::query("SELECT id FROM agencies WHERE id = $1 OR page_handle = $2")
             .bind(&a.id)
             .bind(&a.page_handle)
@@ -129,7 +129,7 @@ impl Store {
         c: &AgencyChanges,
         actor: &str,
     ) -> Result<(Agency, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let before = sqlx::query(&format!("SELECT {AGENCY_COLS} FROM agencies WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *w.tx)

@@ -154,7 +154,7 @@ impl Store {
                 "a consultation must close after it opens",
             ));
         }
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let agency = sqlx::query("SELECT id FROM agencies WHERE id = $1")
             .bind(&c.agency_id)
             .fetch_optional(&mut *w.tx)
@@ -248,7 +248,7 @@ impl Store {
         c: &NewConsultationComment,
         now: i64,
     ) -> Result<(ConsultationComment, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let row = sqlx::query(&format!(
             "SELECT {CONSULTATION_COLS} FROM consultations WHERE id = $1"
         ))
@@ -337,7 +337,7 @@ impl Store {
         url: &str,
         actor: &str,
     ) -> Result<(PortalFeedState, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let now = now_ms();
         let updated =
             sqlx::query("UPDATE agencies SET portal_feed_url = $1, updated_at = $2 WHERE id = $3")
@@ -391,7 +391,7 @@ impl Store {
         f: &PortalFetch,
         actor: &str,
     ) -> Result<(PortalRefresh, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let now = now_ms();
         let exists = sqlx::query("SELECT id FROM agencies WHERE id = $1")
             .bind(&f.agency_id)
@@ -498,7 +498,7 @@ impl Store {
         error: &str,
         actor: &str,
     ) -> Result<Vec<AuditEvent>> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let now = now_ms();
         sqlx::query(
             "INSERT INTO portal_feeds (agency_id, source, url, last_error, error_at, updated_at) \

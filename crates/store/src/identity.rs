@@ -24,7 +24,7 @@ const ATTESTATION_COLS: &str = "serial, handle, agency_id, legal_name, position,
      photo_hash, signed, kid, public_key, name_check, issued_at, created_by, revoked_at, \
      revoked_by, revoke_reason";
 
-async fn agency_exists(w: &mut WriteTx<'_>, id: &str) -> Result<()> {
+pub(crate) async fn agency_exists(w: &mut WriteTx<'_>, id: &str) -> Result<()> {
     let found = sqlx::query("SELECT id FROM agencies WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *w.tx)
@@ -36,57 +36,6 @@ async fn agency_exists(w: &mut WriteTx<'_>, id: &str) -> Result<()> {
 }
 
 impl Store {
-    // ---- agency officers ------------------------------------------------------------------
-
-    /// Stores a token's hash like [`Store::create_token`], bound to `agency_id` when given
-    /// (an agency officer acts for that agency only).
-    pub async fn create_token_for_agency(
-        &self,
-        role: &str,
-        label: &str,
-        hash: &str,
-        agency_id: Option<&str>,
-        actor: &str,
-    ) -> Result<i64> {
-        let mut w = self.begin().await?;
-        if let Some(a) = agency_id {
-            agency_exists(&mut w, a).await?;
-        }
-        let id: i64 = sqlx::query(
-            "INSERT INTO tokens (role, label, hash, created_at, revoked, agency_id) \
-             VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
-        )
-        .bind(role)
-        .bind(label)
-        .bind(hash)
-        .bind(now_ms())
-        .bind(agency_id)
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("id")?;
-        w.audit(NewEvent::new(
-            actor,
-            "token.created",
-            format!("token:{id}"),
-            serde_json::json!({"role": role, "label": label, "agency_id": agency_id}),
-        ))
-        .await?;
-        w.commit().await?;
-        Ok(id)
-    }
-
-    /// The agency a token is bound to, if any.
-    pub async fn token_agency(&self, token_id: i64) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT agency_id FROM tokens WHERE id = $1")
-            .bind(token_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(r) => r.try_get("agency_id")?,
-            None => None,
-        })
-    }
-
     // ---- domain challenges ----------------------------------------------------------------
 
     /// Opens a domain challenge for the agency's official domain.
@@ -99,7 +48,7 @@ impl Store {
         expires_at: i64,
         actor: &str,
     ) -> Result<(DomainChallenge, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         agency_exists(&mut w, agency_id).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO domain_challenges (agency_id, domain, method, token, created_by, \
@@ -179,7 +128,7 @@ impl Store {
         outcome: std::result::Result<(), &str>,
         actor: &str,
     ) -> Result<(DomainChallenge, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let c = challenge_in(&mut w, id).await?;
         if c.verified_at.is_some() {
             return Err(StoreError::conflict(format!(
@@ -232,7 +181,7 @@ impl Store {
         b: &NewBadge,
         actor: &str,
     ) -> Result<(BadgeRecord, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let agency = sqlx::query("SELECT official_domain, page_handle FROM agencies WHERE id = $1")
             .bind(&b.agency_id)
             .fetch_optional(&mut *w.tx)
@@ -313,7 +262,7 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> Result<(BadgeRecord, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let serial: String =
             sqlx::query("SELECT serial FROM badges WHERE agency_id = $1 AND revoked_at IS NULL")
                 .bind(agency_id)
@@ -397,7 +346,7 @@ impl Store {
         a: &NewAccount,
         actor: &str,
     ) -> Result<(Account, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let taken = sqlx::query("SELECT handle FROM accounts WHERE handle = $1")
             .bind(&a.handle)
             .fetch_optional(&mut *w.tx)
@@ -463,7 +412,7 @@ impl Store {
         c: &AccountChanges,
         actor: &str,
     ) -> Result<(Account, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let before = account_in(&mut w, handle).await?;
         if let Some(Some(agency)) = &c.agency_id {
             agency_exists(&mut w, agency).await?;
@@ -585,7 +534,7 @@ impl Store {
         a: &NewAttestation,
         actor: &str,
     ) -> Result<(AttestationRecord, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         agency_exists(&mut w, &a.agency_id).await?;
         let account = account_in(&mut w, &a.handle).await?;
         if account.display_name != a.display_name || account.photo_hash != a.photo_hash {
@@ -656,7 +605,7 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> Result<(AttestationRecord, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let serial: String = sqlx::query(
             "SELECT serial FROM staff_attestations WHERE handle = $1 AND agency_id = $2 AND revoked_at IS NULL",
         )

@@ -188,7 +188,7 @@ const OVERDUE_UNESCALATED: &str = "status IN ('open', 'reopened') AND reply_due_
 impl Store {
     /// Records a citizen's inquiry to an existing agency.
     pub async fn create_inquiry(&self, q: &NewInquiry) -> Result<(Inquiry, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let agency = sqlx::query("SELECT id FROM agencies WHERE id = $1")
             .bind(&q.agency_id)
             .fetch_optional(&mut *w.tx)
@@ -316,7 +316,7 @@ impl Store {
         assignee: &str,
         actor: &str,
     ) -> Result<(Inquiry, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let before = inquiry_in(&mut w, id).await?;
         if before.status == "closed" {
             return Err(StoreError::conflict(format!(
@@ -353,7 +353,7 @@ impl Store {
         answer: &NewReply,
         answer_working_days: i64,
     ) -> Result<(Inquiry, InquiryReply, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let before = inquiry_in(&mut w, id).await?;
         if before.status == "closed" {
             return Err(StoreError::conflict(format!(
@@ -417,7 +417,7 @@ impl Store {
         reason: &NewReply,
         reply_due_at: i64,
     ) -> Result<(Inquiry, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let before = inquiry_in(&mut w, id).await?;
         if before.is_awaiting() {
             return Err(StoreError::conflict(format!(
@@ -451,7 +451,7 @@ impl Store {
 
     /// Closes an inquiry (the citizen is satisfied, or withdraws it).
     pub async fn close_inquiry(&self, id: i64, actor: &str) -> Result<(Inquiry, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let before = inquiry_in(&mut w, id).await?;
         if before.status == "closed" {
             return Err(StoreError::conflict(format!(
@@ -509,7 +509,7 @@ impl Store {
         now: i64,
         actor: &str,
     ) -> Result<Option<(Inquiry, Vec<AuditEvent>)>> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         let still = sqlx::query(&format!(
             "SELECT id FROM inquiries WHERE {OVERDUE_UNESCALATED} AND id = $2"
         ))
@@ -571,7 +571,7 @@ impl Store {
         actor: &str,
         reason: &str,
     ) -> Result<Vec<AuditEvent>> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         w.audit(NewEvent::new(
             actor,
             "inquiry.unmasked_viewed",
@@ -652,7 +652,7 @@ impl Store {
     /// Recomputes the per-month counts and histograms of every agency from the inquiries
     /// themselves (after a bulk import, or to check the ones kept by the writes).
     pub async fn rebuild_inquiry_rollups(&self, actor: &str) -> Result<Vec<AuditEvent>> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         for sql in [
             "DELETE FROM inquiry_stats",
             "DELETE FROM inquiry_answer_histogram",

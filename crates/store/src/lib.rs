@@ -4,8 +4,14 @@
 //! decisions (statements of reasons), reports, appeals, takedown requests, per-account
 //! violations, API tokens, agencies and the tamper-evident audit log.
 //!
-//! `impl Store` is split by subject: moderation here, agencies in `agencies.rs`; identity
-//! and accountability each get their own file.
+//! `impl Store` is split by subject: tokens (`tokens.rs`), posts and cases (`posts.rs`),
+//! reports, decisions and appeals (`moderation.rs`), takedowns (`takedowns.rs`), agencies
+//! (`agencies.rs`), identity, inquiries and consultations each in their own file.
+//!
+//! The service layer (`quytac-service`) opens a [`WriteTx`] with [`Store::write`], reads the
+//! rows it needs inside it, asks the workflow rules of `quytac_core::workflow`, and writes
+//! through the transaction's typed methods; statuses are the workflow's types, never words
+//! written here.
 //!
 //! One [`Store`] serves both backends through `sqlx::AnyPool`: embedded SQLite (the default,
 //! in WAL mode) and PostgreSQL. Queries are plain SQL that both accept (`$N` placeholders,
@@ -26,18 +32,23 @@ mod identity;
 pub mod inquiries;
 mod migrate;
 pub mod model;
+mod moderation;
+mod posts;
+mod takedowns;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod tokens;
 
 use audit::{AuditEvent, NewEvent};
 use model::*;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Mutex, MutexGuard};
 
-/// A takedown request must be acted on within 24 hours (ND-2).
-pub const TAKEDOWN_DEADLINE_MS: i64 = 24 * 3600 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// What went wrong in the store.
@@ -108,21 +119,25 @@ pub struct Store {
     write_lock: Arc<Mutex<()>>,
 }
 
-/// A write transaction that holds the write lock until it commits or drops.
-struct WriteTx<'a> {
+/// A write transaction. It holds the write lock until it commits or drops, so what it reads
+/// cannot change before it writes: authorisation checked on its rows holds at commit. Dropping
+/// it without [`WriteTx::commit`] rolls everything back.
+pub struct WriteTx<'a> {
     tx: Transaction<'static, Any>,
     events: Vec<AuditEvent>,
     _guard: MutexGuard<'a, ()>,
 }
 
 impl WriteTx<'_> {
-    async fn audit(&mut self, event: NewEvent) -> Result<()> {
+    /// Appends an event to the audit chain, in this transaction.
+    pub async fn audit(&mut self, event: NewEvent) -> Result<()> {
         let e = audit::append(&mut self.tx, event, now_ms()).await?;
         self.events.push(e);
         Ok(())
     }
 
-    async fn commit(self) -> Result<Vec<AuditEvent>> {
+    /// Commits; returns the audit events appended, for the checkpoints that cover them.
+    pub async fn commit(self) -> Result<Vec<AuditEvent>> {
         self.tx.commit().await?;
         Ok(self.events)
     }
@@ -211,7 +226,8 @@ impl Store {
         self.pool.close().await;
     }
 
-    async fn begin(&self) -> Result<WriteTx<'_>> {
+    /// Opens a write transaction (see [`WriteTx`]).
+    pub async fn write(&self) -> Result<WriteTx<'_>> {
         let guard = self.write_lock.lock().await;
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
@@ -227,554 +243,11 @@ impl Store {
         })
     }
 
-    // ---- tokens -------------------------------------------------------------------------
-
-    /// Stores a token's hash; the secret itself is never stored.
-    pub async fn create_token(
-        &self,
-        role: &str,
-        label: &str,
-        hash: &str,
-        actor: &str,
-    ) -> Result<i64> {
-        let mut w = self.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO tokens (role, label, hash, created_at, revoked) VALUES ($1, $2, $3, $4, 0) RETURNING id",
-        )
-        .bind(role)
-        .bind(label)
-        .bind(hash)
-        .bind(now_ms())
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("id")?;
-        w.audit(NewEvent::new(
-            actor,
-            "token.created",
-            format!("token:{id}"),
-            serde_json::json!({"role": role, "label": label}),
-        ))
-        .await?;
-        w.commit().await?;
-        Ok(id)
-    }
-
-    pub async fn token(&self, id: i64) -> Result<Option<TokenRecord>> {
-        let row = sqlx::query("SELECT id, role, label, hash, revoked FROM tokens WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(TokenRecord {
-                id: r.try_get("id")?,
-                role: r.try_get("role")?,
-                label: r.try_get("label")?,
-                hash: r.try_get("hash")?,
-                revoked: r.try_get::<i64, _>("revoked")? != 0,
-            })
-        })
-        .transpose()
-    }
-
-    // ---- posts and cases ------------------------------------------------------------------
-
-    /// Stores (or updates) a checked post and, when it needs a person, opens a case for it or
-    /// joins the case already open.
-    pub async fn ingest_post(
-        &self,
-        post: &NewPost,
-        needs_case: bool,
-        actor: &str,
-    ) -> Result<Ingested> {
-        let mut w = self.begin().await?;
-        let now = now_ms();
-        let post_id: i64 = sqlx::query(
-            "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
-             item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
-             label = excluded.label, updated_at = excluded.updated_at RETURNING id",
-        )
-        .bind(&post.external_id)
-        .bind(&post.author_id)
-        .bind(&post.text)
-        .bind(&post.item_json)
-        .bind(&post.result_json)
-        .bind(&post.verdict)
-        .bind(&post.label)
-        .bind(&post.source)
-        .bind(now)
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("id")?;
-        w.audit(NewEvent::new(
-            actor,
-            "post.ingested",
-            format!("post:{post_id}"),
-            serde_json::json!({"external_id": post.external_id, "verdict": post.verdict, "source": post.source}),
-        ))
-        .await?;
-        let case = if needs_case {
-            Some(open_case(&mut w, post_id, "automated", &post.verdict, actor).await?)
-        } else {
-            None
-        };
-        let events = w.commit().await?;
-        let post = self
-            .post(post_id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("post vanished"))?;
-        Ok(Ingested { post, case, events })
-    }
-
-    pub async fn post(&self, id: i64) -> Result<Option<Post>> {
-        let row = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| post_from(&r)).transpose()
-    }
-
-    pub async fn post_by_external_id(&self, external_id: &str) -> Result<Option<Post>> {
-        let row = sqlx::query(&format!(
-            "SELECT {POST_COLS} FROM posts WHERE external_id = $1"
-        ))
-        .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| post_from(&r)).transpose()
-    }
-
-    /// The item JSON a post was ingested from.
-    pub async fn post_item_json(&self, external_id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT item_json FROM posts WHERE external_id = $1")
-            .bind(external_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| Ok(r.try_get("item_json")?)).transpose()
-    }
-
-    pub async fn count_posts(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM posts")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?)
-    }
-
-    /// Cases, newest first within a status, with their post.
-    pub async fn list_cases(&self, status: Option<&str>, limit: i64) -> Result<Vec<CaseSummary>> {
-        let sql = format!(
-            "SELECT c.id, c.post_id, c.status, c.source, c.verdict, c.opened_at, c.updated_at, \
-             p.external_id, p.author_id, p.text, p.result_json FROM cases c JOIN posts p ON p.id = c.post_id \
-             {} ORDER BY c.id ASC LIMIT $1",
-            if status.is_some() { "WHERE c.status = $2" } else { "" }
-        );
-        let mut q = sqlx::query(&sql).bind(limit);
-        if let Some(s) = status {
-            q = q.bind(s);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CaseSummary {
-                    case: case_from(r)?,
-                    external_id: r.try_get("external_id")?,
-                    author_id: r.try_get("author_id")?,
-                    text: r.try_get("text")?,
-                    result: json_col(r, "result_json")?,
-                })
-            })
-            .collect()
-    }
-
-    pub async fn case(&self, id: i64) -> Result<Option<Case>> {
-        let row = sqlx::query(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| case_from(&r)).transpose()
-    }
-
-    /// A case with everything that happened to it.
-    pub async fn case_detail(&self, id: i64) -> Result<Option<CaseDetail>> {
-        let Some(case) = self.case(id).await? else {
-            return Ok(None);
-        };
-        let post = self
-            .post(case.post_id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("post of case"))?;
-        let decisions = self
-            .rows_of_case("decisions", DECISION_COLS, id, decision_from)
-            .await?;
-        let reports = self
-            .rows_of_case("reports", REPORT_COLS, id, report_from)
-            .await?;
-        let appeals = self
-            .rows_of_case("appeals", APPEAL_COLS, id, appeal_from)
-            .await?;
-        let takedowns = self
-            .rows_of_case("takedowns", TAKEDOWN_COLS, id, takedown_from)
-            .await?;
-        Ok(Some(CaseDetail {
-            case,
-            post,
-            decisions,
-            reports,
-            appeals,
-            takedowns,
-        }))
-    }
-
-    // ---- reports ----------------------------------------------------------------------------
-
-    /// A user reports a stored post: the report joins the post's open case or opens one.
-    pub async fn create_report(&self, r: &NewReport) -> Result<(Report, Case, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
-        let post = post_by_external(&mut w, &r.post_id).await?;
-        let case = open_case(&mut w, post.id, "report", &post.verdict, &r.reporter).await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO reports (case_id, post_id, reporter, category, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(case.id)
-        .bind(post.id)
-        .bind(&r.reporter)
-        .bind(&r.category)
-        .bind(&r.note)
-        .bind(now_ms())
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("id")?;
-        w.audit(NewEvent::new(
-            &r.reporter,
-            "report.created",
-            format!("report:{id}"),
-            serde_json::json!({"case_id": case.id, "post_id": post.id, "category": r.category}),
-        ))
-        .await?;
-        let report = fetch_one(
-            &mut w,
-            "report",
-            &format!("SELECT {REPORT_COLS} FROM reports WHERE id = $1"),
-            id,
-            report_from,
-        )
-        .await?;
-        let events = w.commit().await?;
-        Ok((report, case, events))
-    }
-
-    pub async fn report(&self, id: i64) -> Result<Option<Report>> {
-        let row = sqlx::query(&format!("SELECT {REPORT_COLS} FROM reports WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| report_from(&r)).transpose()
-    }
-
-    // ---- decisions and appeals ---------------------------------------------------------------
-
-    /// Records a statement of reasons on an open or appealed case, tells the reporters the
-    /// outcome, counts the violation against the author and closes takedowns that the action
-    /// satisfies.
-    pub async fn record_decision(
-        &self,
-        case_id: i64,
-        d: &NewDecision,
-    ) -> Result<(Decision, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
-        let case = fetch_one(
-            &mut w,
-            "case",
-            &format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"),
-            case_id,
-            case_from,
-        )
-        .await
-        .map_err(|_| StoreError::not_found(format!("case {case_id} not found")))?;
-        let on_appeal = match case.status.as_str() {
-            "open" => false,
-            "appealed" => true,
-            other => {
-                return Err(StoreError::conflict(format!(
-                    "case {case_id} is {other}, not open"
-                )))
-            }
-        };
-        let now = now_ms();
-        let id: i64 = sqlx::query(
-            "INSERT INTO decisions (case_id, rule_id, category, action, automated_detection, automated_decision, moderator, statement, on_appeal, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(case_id)
-        .bind(&d.rule_id)
-        .bind(&d.category)
-        .bind(&d.action)
-        .bind(d.automated_detection as i64)
-        .bind(d.automated_decision as i64)
-        .bind(&d.moderator)
-        .bind(&d.statement)
-        .bind(on_appeal as i64)
-        .bind(now)
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("id")?;
-        sqlx::query("UPDATE cases SET status = 'decided', updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(case_id)
-            .execute(&mut *w.tx)
-            .await?;
-        let outcome = if d.action == "none" {
-            "no_action".to_string()
-        } else {
-            d.action.clone()
-        };
-        sqlx::query("UPDATE reports SET outcome = $1, outcome_at = $2 WHERE case_id = $3 AND (outcome IS NULL OR $4 = 1)")
-            .bind(&outcome)
-            .bind(now)
-            .bind(case_id)
-            .bind(on_appeal as i64)
-            .execute(&mut *w.tx)
-            .await?;
-        if on_appeal {
-            sqlx::query("UPDATE appeals SET status = 'decided', resolved_at = $1 WHERE case_id = $2 AND status = 'pending'")
-                .bind(now)
-                .bind(case_id)
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        let author: Option<String> = sqlx::query("SELECT author_id FROM posts WHERE id = $1")
-            .bind(case.post_id)
-            .fetch_one(&mut *w.tx)
-            .await?
-            .try_get("author_id")?;
-        if let (Some(author), true) = (author, d.action != "none") {
-            sqlx::query("INSERT INTO violations (account_id, case_id, decision_id, action, at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&author)
-                .bind(case_id)
-                .bind(id)
-                .bind(&d.action)
-                .bind(now)
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        if d.action == "remove" || d.action == "hide" || d.action == "suspend" {
-            sqlx::query("UPDATE takedowns SET status = 'done', completed_at = $1 WHERE post_id = $2 AND status = 'open'")
-                .bind(now)
-                .bind(case.post_id)
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        w.audit(NewEvent::new(
-            &d.moderator,
-            "decision.recorded",
-            format!("case:{case_id}"),
-            serde_json::json!({
-                "decision_id": id, "rule": d.rule_id, "category": d.category, "action": d.action,
-                "automated_detection": d.automated_detection, "automated_decision": d.automated_decision,
-                "on_appeal": on_appeal, "statement": d.statement,
-            }),
-        ))
-        .await?;
-        let decision = fetch_one(
-            &mut w,
-            "decision",
-            &format!("SELECT {DECISION_COLS} FROM decisions WHERE id = $1"),
-            id,
-            decision_from,
-        )
-        .await?;
-        let events = w.commit().await?;
-        Ok((decision, events))
-    }
-
-    /// The author (or someone for them) contests the latest decision; the case reopens for a
-    /// second look.
-    pub async fn create_appeal(
-        &self,
-        case_id: i64,
-        appellant: &str,
-        reason: &str,
-    ) -> Result<(Appeal, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
-        let case = fetch_one(
-            &mut w,
-            "case",
-            &format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"),
-            case_id,
-            case_from,
-        )
-        .await
-        .map_err(|_| StoreError::not_found(format!("case {case_id} not found")))?;
-        if case.status != "decided" {
-            return Err(StoreError::conflict(format!(
-                "case {case_id} is {}: only a decided case can be appealed",
-                case.status
-            )));
-        }
-        let decision_id: i64 =
-            sqlx::query("SELECT MAX(id) AS id FROM decisions WHERE case_id = $1")
-                .bind(case_id)
-                .fetch_one(&mut *w.tx)
-                .await?
-                .try_get("id")?;
-        let now = now_ms();
-        let id: i64 = sqlx::query(
-            "INSERT INTO appeals (case_id, decision_id, appellant, reason, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
-        )
-        .bind(case_id)
-        .bind(decision_id)
-        .bind(appellant)
-        .bind(reason)
-        .bind(now)
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("id")?;
-        sqlx::query("UPDATE cases SET status = 'appealed', updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(case_id)
-            .execute(&mut *w.tx)
-            .await?;
-        w.audit(NewEvent::new(
-            appellant,
-            "appeal.created",
-            format!("case:{case_id}"),
-            serde_json::json!({"appeal_id": id, "decision_id": decision_id, "reason": reason}),
-        ))
-        .await?;
-        let appeal = fetch_one(
-            &mut w,
-            "appeal",
-            &format!("SELECT {APPEAL_COLS} FROM appeals WHERE id = $1"),
-            id,
-            appeal_from,
-        )
-        .await?;
-        let events = w.commit().await?;
-        Ok((appeal, events))
-    }
-
-    // ---- takedowns ---------------------------------------------------------------------------
-
-    /// An authority's removal request: tracked to a 24-hour deadline (ND-2) on a case.
-    pub async fn create_takedown(&self, t: &NewTakedown) -> Result<(Takedown, Vec<AuditEvent>)> {
-        let mut w = self.begin().await?;
-        let post = post_by_external(&mut w, &t.post_id).await?;
-        let case = open_case(&mut w, post.id, "takedown", &post.verdict, &t.requested_by).await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO takedowns (post_id, case_id, authority, legal_basis, reason, requested_by, received_at, deadline, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open') RETURNING id",
-        )
-        .bind(post.id)
-        .bind(case.id)
-        .bind(&t.authority)
-        .bind(&t.legal_basis)
-        .bind(&t.reason)
-        .bind(&t.requested_by)
-        .bind(t.received_at)
-        .bind(t.received_at + TAKEDOWN_DEADLINE_MS)
-        .fetch_one(&mut *w.tx)
-        .await?
-        .try_get("id")?;
-        w.audit(NewEvent::new(
-            &t.requested_by,
-            "takedown.requested",
-            format!("takedown:{id}"),
-            serde_json::json!({"post_id": post.id, "case_id": case.id, "authority": t.authority, "legal_basis": t.legal_basis, "received_at": t.received_at}),
-        ))
-        .await?;
-        let td = fetch_one(
-            &mut w,
-            "takedown",
-            &format!("SELECT {TAKEDOWN_COLS} FROM takedowns WHERE id = $1"),
-            id,
-            takedown_from,
-        )
-        .await?;
-        let events = w.commit().await?;
-        Ok((td, events))
-    }
-
-    /// Takedown requests, oldest deadline first; `overdue_at` keeps only the open ones whose
-    /// deadline passed before that time.
-    pub async fn list_takedowns(&self, overdue_at: Option<i64>) -> Result<Vec<Takedown>> {
-        let rows = match overdue_at {
-            Some(now) => {
-                sqlx::query(&format!(
-                    "SELECT {TAKEDOWN_COLS} FROM takedowns WHERE status = 'open' AND deadline < $1 ORDER BY deadline, id"
-                ))
-                .bind(now)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!("SELECT {TAKEDOWN_COLS} FROM takedowns ORDER BY deadline, id"))
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-        };
-        rows.iter().map(takedown_from).collect()
-    }
-
-    // ---- counters and transparency -----------------------------------------------------------
-
-    /// Violations decided against an account in the last 30 and 90 days, and how many of its
-    /// decisions were suspensions (temporary locks), for ND-3.
-    pub async fn violation_counts(&self, account_id: &str, now: i64) -> Result<ViolationCounts> {
-        let row = sqlx::query(
-            "SELECT \
-               COUNT(CASE WHEN at >= $2 THEN 1 END) AS d30, \
-               COUNT(CASE WHEN at >= $3 THEN 1 END) AS d90, \
-               COUNT(CASE WHEN action = 'suspend' THEN 1 END) AS locks, \
-               COUNT(*) AS total \
-             FROM violations WHERE account_id = $1",
-        )
-        .bind(account_id)
-        .bind(now - 30 * DAY_MS)
-        .bind(now - 90 * DAY_MS)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(ViolationCounts {
-            last_30_days: row.try_get("d30")?,
-            last_90_days: row.try_get("d90")?,
-            temporary_locks: row.try_get("locks")?,
-            total: row.try_get("total")?,
-        })
-    }
-
-    /// Decisions made in `[from, to)`, for the transparency report.
-    pub async fn decisions_between(&self, from: i64, to: i64) -> Result<Vec<Decision>> {
-        sqlx::query(&format!(
-            "SELECT {DECISION_COLS} FROM decisions WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at"
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(decision_from)
-        .collect()
-    }
-
-    /// Takedowns received in `[from, to)`.
-    pub async fn takedowns_between(&self, from: i64, to: i64) -> Result<Vec<Takedown>> {
-        sqlx::query(&format!(
-            "SELECT {TAKEDOWN_COLS} FROM takedowns WHERE received_at >= $1 AND received_at < $2 ORDER BY id"
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(takedown_from)
-        .collect()
-    }
-
     // ---- audit -----------------------------------------------------------------------------
 
     /// Appends an event that is not tied to another change (e.g. a Mastodon account update).
     pub async fn record_event(&self, event: NewEvent) -> Result<Vec<AuditEvent>> {
-        let mut w = self.begin().await?;
+        let mut w = self.write().await?;
         w.audit(event).await?;
         w.commit().await
     }
@@ -834,56 +307,6 @@ impl Store {
     }
 }
 
-/// Joins the post's case that still awaits a person, or opens a new one.
-async fn open_case(
-    w: &mut WriteTx<'_>,
-    post_id: i64,
-    source: &str,
-    verdict: &str,
-    actor: &str,
-) -> Result<Case> {
-    let existing = sqlx::query(&format!(
-        "SELECT {CASE_COLS} FROM cases WHERE post_id = $1 AND status IN ('open', 'appealed') ORDER BY id DESC LIMIT 1"
-    ))
-    .bind(post_id)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    if let Some(row) = existing {
-        return case_from(&row);
-    }
-    let now = now_ms();
-    let id: i64 = sqlx::query(
-        "INSERT INTO cases (post_id, status, source, verdict, opened_at, updated_at) VALUES ($1, 'open', $2, $3, $4, $4) RETURNING id",
-    )
-    .bind(post_id)
-    .bind(source)
-    .bind(verdict)
-    .bind(now)
-    .fetch_one(&mut *w.tx)
-    .await?
-    .try_get("id")?;
-    w.audit(NewEvent::new(
-        actor,
-        "case.opened",
-        format!("case:{id}"),
-        serde_json::json!({"post_id": post_id, "source": source, "verdict": verdict}),
-    ))
-    .await?;
-    fetch_one(
-        w,
-        "case",
-        &format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"),
-        id,
-        case_from,
-    )
-    .await
-}
-
-async fn post_by_external(w: &mut WriteTx<'_>, external_id: &str) -> Result<Post> {
-    let sql = format!("SELECT {POST_COLS} FROM posts WHERE external_id = $1");
-    fetch_one(w, "post", &sql, external_id, post_from).await
-}
-
 /// The row that `sql` selects by its one parameter `key`, read inside the write transaction;
 /// `what` names the record in the not-found error ("no case `7`").
 async fn fetch_one<'q, K, T>(
@@ -897,138 +320,53 @@ where
     K: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + fmt::Display,
 {
     let label = key.to_string();
+    fetch_optional(w, sql, key, f)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("no {what} `{label}`")))
+}
+
+/// The row that `sql` selects by its one parameter `key`, if any, inside the transaction.
+async fn fetch_optional<'q, K, T>(
+    w: &mut WriteTx<'_>,
+    sql: &'q str,
+    key: K,
+    f: fn(&AnyRow) -> Result<T>,
+) -> Result<Option<T>>
+where
+    K: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send,
+{
     let row = sqlx::query(sql)
         .bind(key)
         .fetch_optional(&mut *w.tx)
         .await?;
-    match row {
-        Some(r) => f(&r),
-        None => Err(StoreError::not_found(format!("no {what} `{label}`"))),
+    row.map(|r| f(&r)).transpose()
+}
+
+fn unreadable(col: &str, e: impl fmt::Display) -> StoreError {
+    StoreError {
+        kind: ErrorKind::Database,
+        message: format!("stored value in {col} is unreadable: {e}"),
     }
 }
 
 fn json_col(r: &AnyRow, col: &str) -> Result<serde_json::Value> {
     let s: String = r.try_get(col)?;
-    serde_json::from_str(&s).map_err(|e| StoreError {
-        kind: ErrorKind::Database,
-        message: format!("stored JSON in {col} is unreadable: {e}"),
-    })
+    serde_json::from_str(&s).map_err(|e| unreadable(col, e))
 }
 
-const POST_COLS: &str =
-    "id, external_id, author_id, text, result_json, verdict, label, source, created_at, updated_at";
-const CASE_COLS: &str = "id, post_id, status, source, verdict, opened_at, updated_at";
-const DECISION_COLS: &str = "id, case_id, rule_id, category, action, automated_detection, automated_decision, moderator, statement, on_appeal, created_at";
-const REPORT_COLS: &str =
-    "id, case_id, post_id, reporter, category, note, created_at, outcome, outcome_at";
-const APPEAL_COLS: &str =
-    "id, case_id, decision_id, appellant, reason, status, created_at, resolved_at";
-const TAKEDOWN_COLS: &str = "id, post_id, case_id, authority, legal_basis, reason, requested_by, received_at, deadline, status, completed_at";
-
-fn post_from(r: &AnyRow) -> Result<Post> {
-    Ok(Post {
-        id: r.try_get("id")?,
-        external_id: r.try_get("external_id")?,
-        author_id: r.try_get("author_id")?,
-        text: r.try_get("text")?,
-        result: json_col(r, "result_json")?,
-        verdict: r.try_get("verdict")?,
-        label: r.try_get("label")?,
-        source: r.try_get("source")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+/// A column that holds one of the words of a typed value (a status, an action, a category).
+fn word_col<T: FromStr<Err = String>>(r: &AnyRow, col: &str) -> Result<T> {
+    let s: String = r.try_get(col)?;
+    s.parse().map_err(|e| unreadable(col, e))
 }
 
-fn case_from(r: &AnyRow) -> Result<Case> {
-    Ok(Case {
-        id: r.try_get("id")?,
-        post_id: r.try_get("post_id")?,
-        status: r.try_get("status")?,
-        source: r.try_get("source")?,
-        verdict: r.try_get("verdict")?,
-        opened_at: r.try_get("opened_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+fn opt_word_col<T: FromStr<Err = String>>(r: &AnyRow, col: &str) -> Result<Option<T>> {
+    let s: Option<String> = r.try_get(col)?;
+    s.map(|s| s.parse().map_err(|e| unreadable(col, e)))
+        .transpose()
 }
 
-/// The rows of `table` that belong to case `id`, oldest first. `table` and `cols` are
-/// constants of this crate, never user input.
-impl Store {
-    async fn rows_of_case<T>(
-        &self,
-        table: &str,
-        cols: &str,
-        id: i64,
-        from: fn(&AnyRow) -> Result<T>,
-    ) -> Result<Vec<T>> {
-        sqlx::query(&format!(
-            "SELECT {cols} FROM {table} WHERE case_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(from)
-        .collect()
-    }
-}
-
-fn decision_from(r: &AnyRow) -> Result<Decision> {
-    Ok(Decision {
-        id: r.try_get("id")?,
-        case_id: r.try_get("case_id")?,
-        rule_id: r.try_get("rule_id")?,
-        category: r.try_get("category")?,
-        action: r.try_get("action")?,
-        automated_detection: r.try_get::<i64, _>("automated_detection")? != 0,
-        automated_decision: r.try_get::<i64, _>("automated_decision")? != 0,
-        moderator: r.try_get("moderator")?,
-        statement: r.try_get("statement")?,
-        on_appeal: r.try_get::<i64, _>("on_appeal")? != 0,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-fn report_from(r: &AnyRow) -> Result<Report> {
-    Ok(Report {
-        id: r.try_get("id")?,
-        case_id: r.try_get("case_id")?,
-        post_id: r.try_get("post_id")?,
-        reporter: r.try_get("reporter")?,
-        category: r.try_get("category")?,
-        note: r.try_get("note")?,
-        created_at: r.try_get("created_at")?,
-        outcome: r.try_get("outcome")?,
-        outcome_at: r.try_get("outcome_at")?,
-    })
-}
-
-fn appeal_from(r: &AnyRow) -> Result<Appeal> {
-    Ok(Appeal {
-        id: r.try_get("id")?,
-        case_id: r.try_get("case_id")?,
-        decision_id: r.try_get("decision_id")?,
-        appellant: r.try_get("appellant")?,
-        reason: r.try_get("reason")?,
-        status: r.try_get("status")?,
-        created_at: r.try_get("created_at")?,
-        resolved_at: r.try_get("resolved_at")?,
-    })
-}
-
-fn takedown_from(r: &AnyRow) -> Result<Takedown> {
-    Ok(Takedown {
-        id: r.try_get("id")?,
-        post_id: r.try_get("post_id")?,
-        case_id: r.try_get("case_id")?,
-        authority: r.try_get("authority")?,
-        legal_basis: r.try_get("legal_basis")?,
-        reason: r.try_get("reason")?,
-        requested_by: r.try_get("requested_by")?,
-        received_at: r.try_get("received_at")?,
-        deadline: r.try_get("deadline")?,
-        status: r.try_get("status")?,
-        completed_at: r.try_get("completed_at")?,
-    })
+/// A 0/1 flag column.
+fn flag_col(r: &AnyRow, col: &str) -> Result<bool> {
+    Ok(r.try_get::<i64, _>(col)? != 0)
 }

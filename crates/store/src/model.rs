@@ -1,16 +1,22 @@
 //! The records the store keeps, as the API shows them. Times are Unix milliseconds.
 
-use crate::audit::AuditEvent;
+use quytac_core::finding::{Category, Label, Verdict};
+use quytac_core::workflow::{
+    Action, AppealStatus, CaseSource, CaseStatus, ReportOutcome, Role, TakedownStatus,
+};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
     pub id: i64,
-    pub role: String,
+    pub role: Role,
     pub label: String,
     /// The argon2 PHC string of the token's secret.
     pub hash: String,
     pub revoked: bool,
+    /// The agency an agency officer's token acts for.
+    pub agency_id: Option<String>,
 }
 
 /// A post to store with its check result.
@@ -21,59 +27,53 @@ pub struct NewPost {
     pub text: String,
     pub item_json: String,
     pub result_json: String,
-    pub verdict: String,
-    pub label: Option<String>,
+    pub verdict: Verdict,
+    pub label: Option<Label>,
     /// Where it came from: `api` or `mastodon`.
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Post {
     pub id: i64,
     pub external_id: String,
     pub author_id: Option<String>,
     pub text: String,
-    pub verdict: String,
-    pub label: Option<String>,
+    pub verdict: Verdict,
+    pub label: Option<Label>,
     /// The engine's result (CONTRACT.md, section 1).
+    #[schema(value_type = Object)]
     pub result: serde_json::Value,
     pub source: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-/// What ingesting a post did.
-#[derive(Debug, Clone)]
-pub struct Ingested {
-    pub post: Post,
-    pub case: Option<Case>,
-    pub events: Vec<AuditEvent>,
-}
-
-/// A post that a person must look at. Status: `open` → `decided` → (`appealed` → `decided`).
-#[derive(Debug, Clone, Serialize)]
+/// A post that a person must look at (the workflow: `quytac_core::workflow::moderation`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Case {
     pub id: i64,
     pub post_id: i64,
-    pub status: String,
-    /// What opened it: `automated` (the engine), `report` or `takedown`.
-    pub source: String,
-    pub verdict: String,
+    pub status: CaseStatus,
+    /// What opened it.
+    pub source: CaseSource,
+    pub verdict: Verdict,
     pub opened_at: i64,
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseSummary {
     #[serde(flatten)]
     pub case: Case,
     pub external_id: String,
     pub author_id: Option<String>,
     pub text: String,
+    #[schema(value_type = Object)]
     pub result: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: Case,
@@ -88,9 +88,8 @@ pub struct CaseDetail {
 #[derive(Debug, Clone)]
 pub struct NewDecision {
     pub rule_id: String,
-    pub category: String,
-    /// `none`, `label`, `hide`, `remove`, `restrict` or `suspend`.
-    pub action: String,
+    pub category: Category,
+    pub action: Action,
     pub automated_detection: bool,
     pub automated_decision: bool,
     pub moderator: String,
@@ -98,13 +97,13 @@ pub struct NewDecision {
     pub statement: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Decision {
     pub id: i64,
     pub case_id: i64,
     pub rule_id: String,
-    pub category: String,
-    pub action: String,
+    pub category: Category,
+    pub action: Action,
     pub automated_detection: bool,
     pub automated_decision: bool,
     pub moderator: String,
@@ -118,33 +117,32 @@ pub struct NewReport {
     /// The post's own id (`external_id`).
     pub post_id: String,
     pub reporter: String,
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
     pub id: i64,
     pub case_id: i64,
     pub post_id: i64,
     pub reporter: String,
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub note: String,
     pub created_at: i64,
-    /// What was decided, told to the reporter: the action, or `no_action`.
-    pub outcome: Option<String>,
+    /// What was decided, told to the reporter.
+    pub outcome: Option<ReportOutcome>,
     pub outcome_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Appeal {
     pub id: i64,
     pub case_id: i64,
     pub decision_id: i64,
     pub appellant: String,
     pub reason: String,
-    /// `pending` or `decided`.
-    pub status: String,
+    pub status: AppealStatus,
     pub created_at: i64,
     pub resolved_at: Option<i64>,
 }
@@ -159,7 +157,7 @@ pub struct NewTakedown {
     pub received_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Takedown {
     pub id: i64,
     pub post_id: i64,
@@ -170,21 +168,12 @@ pub struct Takedown {
     pub requested_by: String,
     pub received_at: i64,
     pub deadline: i64,
-    /// `open` or `done`.
-    pub status: String,
+    pub status: TakedownStatus,
     pub completed_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ViolationCounts {
-    pub last_30_days: i64,
-    pub last_90_days: i64,
-    pub temporary_locks: i64,
-    pub total: i64,
-}
-
 /// A signed statement of the chain's head at `seq`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,

@@ -2,11 +2,11 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
-use crate::signing::verify_checkpoint;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use quytac_service::signing::verify_checkpoint;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -77,6 +77,6 @@ pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<(StatusCode,
         .audit_head()
         .await?
         .ok_or_else(|| ApiError::not_found("the audit log is empty"))?;
-    let c = super::sign_checkpoint(&state, head.seq, &head.hash).await?;
+    let c = state.service.sign_checkpoint(head.seq, &head.hash).await?;
     Ok((StatusCode::CREATED, Json(json!({"checkpoint": c}))))
 }

@@ -7,7 +7,27 @@ use axum::extract::{Request, State};
 use axum::Json;
 use quytac_core::engine::{CheckResult, EngagementLog, Engine};
 use quytac_core::item::Item;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
+
+/// The body of `POST /v1/check`: one item, or an array of at most [`MAX_BATCH`]. It is read
+/// by [`item_from_value`] (an item without `type` is a post, and a bad item is named by its
+/// index); this type describes it in the OpenAPI document.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CheckRequest {
+    One(Item),
+    Many(Vec<Item>),
+}
+
+/// The answer: one result, or one per item in order.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CheckResponse {
+    One(CheckResult),
+    Many(Vec<CheckResult>),
+}
 
 /// Most items one request may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -48,7 +68,7 @@ pub fn check_items(engine: &Engine, items: &[Item]) -> Vec<CheckResult> {
         .collect()
 }
 
-pub async fn check(State(state): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
+pub async fn check(State(state): State<AppState>, req: Request) -> ApiResult<Json<CheckResponse>> {
     let bytes = body_bytes(req, &state).await?;
     let value: Value = parse_json(&bytes)?;
     match value {
@@ -70,12 +90,11 @@ pub async fn check(State(state): State<AppState>, req: Request) -> ApiResult<Jso
             let results = tokio::task::spawn_blocking(move || check_items(&engine, &items))
                 .await
                 .map_err(|_| ApiError::new(Code::Internal, "the check failed"))?;
-            Ok(Json(serde_json::to_value(results).unwrap_or(Value::Null)))
+            Ok(Json(CheckResponse::Many(results)))
         }
         v => {
             let item = item_from_value(v)?;
-            let result = state.engine.check(&item);
-            Ok(Json(serde_json::to_value(result).unwrap_or(Value::Null)))
+            Ok(Json(CheckResponse::One(state.service.check(&item))))
         }
     }
 }

@@ -265,7 +265,7 @@ pub async fn create(
                 opens_at,
                 closes_at,
             },
-            &caller.actor(),
+            &caller.name(),
         )
         .await?;
     after_write(&state, &events).await;
@@ -310,7 +310,7 @@ pub async fn comment(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<CommentBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let out = add_comment(&state, id, &caller.actor(), &b.text, b.stance).await?;
+    let out = add_comment(&state, id, &caller.name(), &b.text, b.stance).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 

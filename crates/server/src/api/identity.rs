@@ -13,7 +13,6 @@ use super::after_write;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{body_bytes, parse_json, ApiJson, ApiPath, ApiQuery};
-use crate::fetch::{self, is_loopback_host, FetchPolicy, Fetched};
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -29,6 +28,7 @@ use quytac_core::identity::badge::{
 use quytac_core::identity::name;
 use quytac_core::identity::page::{page_findings, record_finding, Page, Person};
 use quytac_core::item::{Item, Profile, Role as SubjectRole};
+use quytac_service::fetch::{self, is_loopback_host, FetchPolicy, Fetched};
 use quytac_store::audit::AuditEvent;
 use quytac_store::model::{
     Account, AccountChanges, AccountPhoto, Agency, AgencyChanges, AttestationRecord, BadgeRecord,
@@ -370,7 +370,7 @@ pub async fn create_agency(
         response_working_days: days,
         responsible: responsible(b.responsible.unwrap_or_default())?,
     };
-    let agency = state.store.create_agency(&new, &caller.actor()).await?;
+    let agency = state.store.create_agency(&new, &caller.name()).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"agency": agency_view(&state, &agency).await?})),
@@ -422,7 +422,7 @@ pub async fn update_agency(
     };
     let (agency, events) = state
         .store
-        .update_agency(&id, &changes, &caller.actor())
+        .update_agency(&id, &changes, &caller.name())
         .await?;
     after_write(&state, &events).await;
     Ok(Json(json!({"agency": agency_view(&state, &agency).await?})))
@@ -587,7 +587,7 @@ pub async fn create_challenge(
             method,
             &token,
             now_ms() + CHALLENGE_TTL_MS,
-            &caller.actor(),
+            &caller.name(),
         )
         .await?;
     after_write(&state, &events).await;
@@ -714,7 +714,7 @@ pub async fn verify_challenge(
         .record_challenge_attempt(
             c.id,
             outcome.as_ref().map(|_| ()).map_err(String::as_str),
-            &caller.actor(),
+            &caller.name(),
         )
         .await?;
     after_write(&state, &events).await;
@@ -813,7 +813,7 @@ pub async fn issue_badge(
         )));
     }
     let agency = agency_or_404(&state, &id).await?;
-    let (record, events) = issue_badge_for(&state, &agency, days, &caller.actor()).await?;
+    let (record, events) = issue_badge_for(&state, &agency, days, &caller.name()).await?;
     after_write(&state, &events).await;
     Ok((
         StatusCode::CREATED,
@@ -856,7 +856,7 @@ pub async fn revoke_badge(
     agency_or_404(&state, &id).await?;
     let (record, events) = state
         .store
-        .revoke_badge(&id, &reason, &caller.actor())
+        .revoke_badge(&id, &reason, &caller.name())
         .await?;
     after_write(&state, &events).await;
     Ok(Json(json!({"badge": badge_view(&record)})))
@@ -1170,7 +1170,7 @@ pub async fn create_account(
             .filter(|w| !w.is_empty()),
         photo: photo_from(b.photo, b.photo_hash).await?,
     };
-    let (account, events) = state.store.create_account(&new, &caller.actor()).await?;
+    let (account, events) = state.store.create_account(&new, &caller.name()).await?;
     after_write(&state, &events).await;
     Ok((
         StatusCode::CREATED,
@@ -1253,7 +1253,7 @@ pub async fn update_account(
     };
     let (after, events) = state
         .store
-        .update_account(&account.handle, &changes, &caller.actor())
+        .update_account(&account.handle, &changes, &caller.name())
         .await?;
     after_write(&state, &events).await;
     let no_longer: Value = events
@@ -1354,7 +1354,7 @@ pub async fn vouch(
         &account,
         &legal_name,
         &position,
-        &caller.actor(),
+        &caller.name(),
     )
     .await?;
     after_write(&state, &events).await;
@@ -1386,7 +1386,7 @@ pub async fn revoke_vouch(
     let account = account_or_404(&state, &handle).await?;
     let (record, events) = state
         .store
-        .revoke_attestation(&id, &account.handle, &reason, &caller.actor())
+        .revoke_attestation(&id, &account.handle, &reason, &caller.name())
         .await?;
     after_write(&state, &events).await;
     Ok(Json(json!({

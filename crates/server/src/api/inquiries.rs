@@ -168,7 +168,7 @@ async fn may_act(state: &AppState, caller: &Caller, q: &Inquiry) -> ApiResult<()
 fn may_unmask(caller: &Caller, q: &Inquiry) -> bool {
     caller.role == Role::Admin
         || (caller.role == Role::AgencyOfficer
-            && q.assigned_to.as_deref() == Some(caller.actor().as_str()))
+            && q.assigned_to.as_deref() == Some(caller.name().as_str()))
 }
 
 async fn load(state: &AppState, id: i64) -> ApiResult<InquiryDetail> {
@@ -300,7 +300,7 @@ pub async fn create(
     let received_at = client_time(&caller, "received_at", b.received_at, now)?;
     let out = create_inquiry(
         &state,
-        &caller.actor(),
+        &caller.name(),
         &agency_id,
         b.kind,
         &b.text,
@@ -376,7 +376,7 @@ pub async fn show(
         };
         let events = state
             .store
-            .record_inquiry_unmasked_view(id, &caller.actor(), reason)
+            .record_inquiry_unmasked_view(id, &caller.name(), reason)
             .await?;
         after_write(&state, &events).await;
     }
@@ -429,7 +429,7 @@ pub async fn assign(
     let d = load(&state, id).await?;
     may_act(&state, &caller, &d.inquiry).await?;
     let assignee = match b.assignee {
-        None => caller.actor(),
+        None => caller.name(),
         Some(a) => {
             check_assignee(&state, &d.inquiry, &a).await?;
             a
@@ -437,7 +437,7 @@ pub async fn assign(
     };
     let (_, events) = state
         .store
-        .assign_inquiry(id, &assignee, &caller.actor())
+        .assign_inquiry(id, &assignee, &caller.name())
         .await?;
     after_write(&state, &events).await;
     let d = load(&state, id).await?;
@@ -458,13 +458,13 @@ async fn check_assignee(state: &AppState, q: &Inquiry, actor: &str) -> ApiResult
     let role: Role = role.parse().map_err(|_| bad())?;
     let token_id: i64 = id.parse().map_err(|_| bad())?;
     let token = state.store.token(token_id).await?.ok_or_else(bad)?;
-    if token.revoked || token.role != role.as_str() {
+    if token.revoked || token.role != role {
         return Err(bad());
     }
     match role {
         Role::Admin => Ok(()),
         Role::AgencyOfficer => {
-            let who = Caller { token_id, role };
+            let who = Caller::new(role, token_id);
             may_act(state, &who, q).await.map_err(|_| bad())
         }
         _ => Err(bad()),
@@ -492,7 +492,7 @@ pub async fn answer(
     may_act(&state, &caller, &d.inquiry).await?;
     validate_text("text", &b.text, true)?;
     let at = client_time(&caller, "answered_at", b.answered_at, now)?;
-    let out = answer_inquiry(&state, &caller.actor(), &d.inquiry, &b.text, at).await?;
+    let out = answer_inquiry(&state, &caller.name(), &d.inquiry, &b.text, at).await?;
     Ok(Json(json!({"inquiry": out})))
 }
 
@@ -540,7 +540,7 @@ pub struct ReopenBody {
 
 /// The citizen who asked, or an admin.
 fn asker_or_admin(caller: &Caller, q: &Inquiry) -> ApiResult<()> {
-    if caller.role == Role::Admin || q.citizen == caller.actor() {
+    if caller.role == Role::Admin || q.citizen == caller.name() {
         Ok(())
     } else {
         Err(ApiError::forbidden(
@@ -569,7 +569,7 @@ pub async fn reopen(
     );
     refuse_violations(&result)?;
     let reason = NewReply {
-        author: caller.actor(),
+        author: caller.name(),
         text: b.reason.clone(),
         masked_text: state.engine.mask_personal_data(&b.reason),
         check_json: serde_json::to_string(&result).unwrap_or_default(),
@@ -590,7 +590,7 @@ pub async fn close(
 ) -> ApiResult<Json<Value>> {
     let d = load(&state, id).await?;
     asker_or_admin(&caller, &d.inquiry)?;
-    let (_, events) = state.store.close_inquiry(id, &caller.actor()).await?;
+    let (_, events) = state.store.close_inquiry(id, &caller.name()).await?;
     after_write(&state, &events).await;
     let d = load(&state, id).await?;
     Ok(Json(
@@ -680,7 +680,7 @@ fn overdue_finding(
 /// `POST /v1/inquiries/escalate`: run the sweep now.
 pub async fn escalate(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let now = quytac_store::now_ms();
-    let ids = escalate_overdue(&state, now, &caller.actor()).await?;
+    let ids = escalate_overdue(&state, now, &caller.name()).await?;
     Ok(Json(
         json!({"escalated": ids, "at": now, "at_local": vn_string(now)}),
     ))

@@ -11,8 +11,9 @@ use axum::extract::{Request, State};
 use axum::Json;
 use hmac::{Hmac, Mac};
 use quytac_core::item::{Author, Item, Post, Profile};
+use quytac_service::moderation::ReportPost;
+use quytac_service::posts::PostSource;
 use quytac_store::audit::NewEvent;
-use quytac_store::model::NewReport;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -129,7 +130,7 @@ pub async fn webhook(State(state): State<AppState>, req: Request) -> ApiResult<J
     }
     match event.as_str() {
         "status.created" | "status.updated" => {
-            let out = super::posts::ingest_item(&state, status_item(object)?, "mastodon", ACTOR).await?;
+            let out = state.service.ingest(ACTOR, status_item(object)?, PostSource::Mastodon).await?;
             Ok(Json(json!({"event": event, "ingested": [out]})))
         }
         "report.created" => {
@@ -145,13 +146,12 @@ pub async fn webhook(State(state): State<AppState>, req: Request) -> ApiResult<J
             for status in object["statuses"].as_array().into_iter().flatten() {
                 let item = status_item(status)?;
                 let post_id = item.id().to_string();
-                ingested.push(super::posts::ingest_item(&state, item, "mastodon", ACTOR).await?);
-                let (report, case, events) = state
-                    .store
-                    .create_report(&NewReport { post_id, reporter: reporter.clone(), category: None, note: note.clone() })
+                ingested.push(state.service.ingest(ACTOR, item, PostSource::Mastodon).await?);
+                let filed = state
+                    .service
+                    .report_as(&reporter, ReportPost { post_id, category: None, note: note.clone() })
                     .await?;
-                after_write(&state, &events).await;
-                reports.push(json!({"report": report, "case": case}));
+                reports.push(filed);
             }
             if reports.is_empty() {
                 // A report about an account without statuses: kept on record for a person.

@@ -1,62 +1,66 @@
 //! `/healthz` and `/openapi.json`.
 
 use crate::error::{ApiError, ApiResult, Code};
-use crate::routes::{routes, Access};
+use crate::routes::{routes, Access, Body, Route};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
 
-pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+/// What `/healthz` answers.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the database answers.
+    pub status: String,
+    /// The active rule pack.
+    pub pack: String,
+}
+
+pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state
         .store
         .audit_head()
         .await
         .map_err(|e| ApiError::new(Code::DatabaseUnavailable, e.message))?;
-    Ok(Json(
-        json!({"status": "ok", "pack": state.engine.pack().id}),
-    ))
+    Ok(Json(Health {
+        status: "ok".to_string(),
+        pack: state.engine.pack().id.clone(),
+    }))
 }
 
-/// The OpenAPI 3.1 document, built from the route table so it cannot drift from the router.
+pub async fn openapi() -> Json<Value> {
+    Json(openapi_document())
+}
+
+/// The OpenAPI 3.1 document, built from the route table so it cannot drift from the router:
+/// each route's bodies and parameters come from the types its handler reads and answers.
 pub fn openapi_document() -> Value {
     let mut paths = Map::new();
+    let mut schemas = Vec::new();
     for r in routes() {
         if !(r.path.starts_with("/v1") || r.path == "/healthz" || r.path == "/openapi.json") {
             continue;
         }
-        let mut op = json!({
-            "summary": r.summary,
-            "responses": {
-                "200": {"description": "Success"},
-                "4XX": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            },
-        });
-        let params: Vec<Value> = r
-            .path
-            .split('/')
-            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
-        if !params.is_empty() {
-            op["parameters"] = Value::Array(params);
-        }
-        match r.access {
-            Access::Public => op["security"] = json!([]),
-            Access::Api(roles) | Access::Console(roles) => {
-                op["security"] = json!([{"bearer": []}]);
-                op["x-roles"] = json!(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>());
-            }
-            Access::Signed => {
-                op["security"] = json!([]);
-                op["x-signature"] = json!("X-Hub-Signature: sha256=<HMAC-SHA256 of the body>");
-            }
-        }
-        if r.method == "POST" {
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}}}});
-        }
+        let op = operation(&r, &mut schemas);
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
         entry[r.method.to_ascii_lowercase()] = op;
+    }
+    let mut components = Map::new();
+    components.insert(
+        "Error".into(),
+        json!({
+            "type": "object", "required": ["error"],
+            "properties": {"error": {"type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                               "request_id": {"type": "string"}}}},
+        }),
+    );
+    for (name, schema) in schemas {
+        components
+            .entry(name)
+            .or_insert_with(|| serde_json::to_value(schema).unwrap_or(Value::Null));
     }
     let codes: Vec<Value> = Code::all()
         .map(|(c, s)| json!({"code": c, "status": s.as_u16()}))
@@ -68,16 +72,78 @@ pub fn openapi_document() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": {
-                "type": "object", "required": ["error"],
-                "properties": {"error": {"type": "object", "required": ["code", "message"],
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
-            }},
+            "schemas": components,
         },
         "x-error-codes": codes,
     })
 }
 
-pub async fn openapi() -> Json<Value> {
-    Json(openapi_document())
+fn operation(r: &Route, schemas: &mut crate::routes::doc::Schemas) -> Value {
+    let error = json!({"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let mut responses = Map::new();
+    match &r.doc.response {
+        Some((status, body)) => {
+            responses.insert(
+                status.to_string(),
+                json!({"description": "Success", "content": content(body, schemas)}),
+            );
+        }
+        None => {
+            responses.insert("200".into(), json!({"description": "Success"}));
+        }
+    }
+    responses.insert("4XX".into(), error.clone());
+    responses.insert("5XX".into(), error);
+    let mut op = json!({"summary": r.summary, "responses": responses});
+    let mut params: Vec<Value> = r
+        .path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| {
+            let schema = r
+                .doc
+                .path_params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, schema)| serde_json::to_value(schema()).unwrap_or(Value::Null))
+                .unwrap_or_else(|| json!({"type": "string"}));
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect();
+    if let Some(query) = r.doc.query {
+        params.extend(
+            query()
+                .into_iter()
+                .filter_map(|p| serde_json::to_value(p).ok()),
+        );
+    }
+    if !params.is_empty() {
+        op["parameters"] = Value::Array(params);
+    }
+    match r.access {
+        Access::Public => op["security"] = json!([]),
+        Access::Api(roles) | Access::Console(roles) => {
+            op["security"] = json!([{"bearer": []}]);
+            op["x-roles"] = json!(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+        }
+        Access::Signed => {
+            op["security"] = json!([]);
+            op["x-signature"] = json!("X-Hub-Signature: sha256=<HMAC-SHA256 of the body>");
+        }
+    }
+    if let Some(body) = &r.doc.request {
+        op["requestBody"] = json!({"required": true, "content": content(body, schemas)});
+    } else if r.method == "POST" {
+        op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"type": "object"}}}});
+    }
+    op
+}
+
+fn content(body: &Body, schemas: &mut crate::routes::doc::Schemas) -> Value {
+    (body.collect)(schemas);
+    let schema = body
+        .schema
+        .map(|s| serde_json::to_value(s()).unwrap_or(Value::Null))
+        .unwrap_or_else(|| json!({"type": "string"}));
+    json!({ body.content_type: {"schema": schema} })
 }

@@ -15,30 +15,9 @@ pub mod transparency;
 
 use crate::state::AppState;
 use quytac_store::audit::AuditEvent;
-use quytac_store::model::Checkpoint;
 
-/// After a write: sign a checkpoint whenever the chain crosses a multiple of
-/// `checkpoint_every`. A failure here loses nothing (the events are committed); the next
-/// checkpoint covers them.
+/// After a write made through the store directly (the areas not yet moved into
+/// `quytac-service`): sign a checkpoint whenever the chain crosses one.
 pub(crate) async fn after_write(state: &AppState, events: &[AuditEvent]) {
-    let every = state.config.checkpoint_every.max(1);
-    for e in events.iter().filter(|e| e.seq % every == 0) {
-        let _ = sign_checkpoint(state, e.seq, &e.hash).await;
-    }
-}
-
-pub(crate) async fn sign_checkpoint(
-    state: &AppState,
-    seq: i64,
-    hash: &str,
-) -> Result<Checkpoint, quytac_store::StoreError> {
-    let c = Checkpoint {
-        seq,
-        hash: hash.to_string(),
-        signature: state.signer.sign(seq, hash),
-        public_key: state.signer.public_key_hex(),
-        at: quytac_store::now_ms(),
-    };
-    state.store.insert_checkpoint(&c).await?;
-    Ok(c)
+    state.service.after_commit(events).await;
 }

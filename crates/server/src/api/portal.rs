@@ -3,7 +3,7 @@
 //! The flow: the agency gives the address of its portal's RSS 2.0 or Atom feed (or uploads the
 //! feed file itself); `refresh` reads it with a conditional GET (`If-None-Match` /
 //! `If-Modified-Since` from the last read, so a `304 Not Modified` changes nothing) through
-//! [`crate::fetch`] (HTTPS only, timeouts, size limit, no redirect to another host) and keeps
+//! `quytac_service::fetch` (HTTPS only, timeouts, size limit, no redirect to another host) and keeps
 //! its articles. `check` compares a page post with the stored articles
 //! (`quytac_core::agency::portal`): the articles on the same subject (shared content-word
 //! bigrams) are found, the facts both state (numbers with units, money, percentages, dates,
@@ -16,33 +16,27 @@
 //!
 //! Posts ingested through `POST /v1/posts` whose author is an agency (`author.role = agency`,
 //! the agency named by `author.agency` or found by the page handle `author.id`) get the same
-//! check in the ingest path ([`check_ingested`]): it costs one query and a comparison with at
-//! most [`MAX_COMPARED`] articles, only for agency posts, and a mismatch then opens a case like
-//! any finding that needs a person.
+//! check in the ingest path (`quytac_service::portal`): it costs one query and a comparison
+//! with at most `MAX_COMPARED` articles, only for agency posts, and a mismatch then opens a
+//! case like any finding that needs a person.
 
 use super::after_write;
 use super::identity::act_for;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::extract::{body_bytes, parse_json, ApiPath};
-use crate::fetch::{self, Fetched, Validators};
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::Json;
 use quytac_core::agency::feed::{parse_feed_with, FeedLimits};
-use quytac_core::agency::portal::{compare_detailed, mismatch_findings, PortalComparison};
-use quytac_core::agency::Article;
-use quytac_core::engine::CheckResult;
-use quytac_core::finding::{Finding, Verdict};
-use quytac_core::item::{Post, Role as AuthorRole};
-use quytac_store::consultations::{NewPortalArticle, PortalArticle, PortalFeedState, PortalFetch};
+use quytac_core::finding::Verdict;
+use quytac_service::fetch::{self, Fetched, Validators};
+use quytac_store::consultations::{NewPortalArticle, PortalFeedState, PortalFetch};
 use quytac_store::model::Agency;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// The most recent articles a post is compared with.
-pub const MAX_COMPARED: i64 = 300;
 /// At most this many articles are read from one feed.
 const MAX_FEED_ITEMS: usize = 1000;
 
@@ -132,7 +126,7 @@ pub async fn set_feed(
                     last_modified: None,
                     articles,
                 },
-                &caller.actor(),
+                &caller.name(),
             )
             .await?;
         after_write(&state, &events).await;
@@ -156,7 +150,7 @@ pub async fn set_feed(
         .map_err(|e| ApiError::invalid_field(format!("`url`: {e}")))?;
     let (feed, events) = state
         .store
-        .set_portal_feed_url(&agency.id, url, &caller.actor())
+        .set_portal_feed_url(&agency.id, url, &caller.name())
         .await?;
     after_write(&state, &events).await;
     Ok(Json(feed_view(Some(&feed), 0)))
@@ -194,7 +188,7 @@ pub async fn refresh(
         Err(e) => {
             let events = state
                 .store
-                .record_portal_error(&agency.id, &url, &e.0, &caller.actor())
+                .record_portal_error(&agency.id, &url, &e.0, &caller.name())
                 .await?;
             after_write(&state, &events).await;
             return Err(ApiError::new(
@@ -216,7 +210,7 @@ pub async fn refresh(
                 Err(e) => {
                     let events = state
                         .store
-                        .record_portal_error(&agency.id, &url, &e.message, &caller.actor())
+                        .record_portal_error(&agency.id, &url, &e.message, &caller.name())
                         .await?;
                     after_write(&state, &events).await;
                     return Err(e);
@@ -233,7 +227,7 @@ pub async fn refresh(
                         last_modified: validators.last_modified,
                         articles,
                     },
-                    &caller.actor(),
+                    &caller.name(),
                 )
                 .await?;
             after_write(&state, &events).await;
@@ -257,39 +251,6 @@ struct CheckBody {
     id: Option<String>,
     #[serde(default)]
     text: Option<String>,
-}
-
-fn to_article(a: &PortalArticle) -> Article {
-    Article {
-        title: a.title.clone(),
-        url: a.url.clone(),
-        published: a.published_at.map(|ms| ms / 1000),
-        text: a.text.clone(),
-    }
-}
-
-/// Compares a text with an agency's stored articles: the articles, what the comparison found
-/// and the findings under the pack's rule for agencies.
-async fn compare_with_portal(
-    state: &AppState,
-    agency_id: &str,
-    text: &str,
-) -> ApiResult<(Vec<Article>, PortalComparison, Vec<Finding>)> {
-    let articles: Vec<Article> = state
-        .store
-        .portal_articles(agency_id, MAX_COMPARED)
-        .await?
-        .iter()
-        .map(to_article)
-        .collect();
-    let found = compare_detailed(text, &articles);
-    let findings = mismatch_findings(
-        state.engine.pack(),
-        AuthorRole::Agency,
-        text,
-        &found.mismatches,
-    );
-    Ok((articles, found, findings))
 }
 
 /// `POST /v1/agencies/{id}/portal/check`: body `{"id": "…", "text": "…"}` (a page post) or
@@ -318,7 +279,7 @@ pub async fn check(
             ))
         }
     };
-    let (articles, found, findings) = compare_with_portal(&state, &agency.id, &text).await?;
+    let (articles, found, findings) = state.service.compare_with_portal(&agency.id, &text).await?;
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     let compared = found.article.map(|i| {
         json!({
@@ -349,34 +310,4 @@ pub async fn check(
         "verdict": Verdict::of(&findings),
         "findings": findings,
     })))
-}
-
-/// The ingest hook: a post by an agency page is compared with that agency's portal, and the
-/// mismatches join its findings (see the module documentation). Other posts are untouched.
-pub(crate) async fn check_ingested(
-    state: &AppState,
-    post: &Post,
-    result: &mut CheckResult,
-) -> ApiResult<()> {
-    if post.author.role != AuthorRole::Agency {
-        return Ok(());
-    }
-    let agency_id = match (&post.author.agency, &post.author.id) {
-        (Some(a), _) if !a.is_empty() => Some(a.clone()),
-        (_, Some(handle)) => state.store.agency_id_by_page_handle(handle).await?,
-        _ => None,
-    };
-    let Some(agency_id) = agency_id else {
-        return Ok(());
-    };
-    let (_, _, findings) = compare_with_portal(state, &agency_id, &post.text).await?;
-    if findings.is_empty() {
-        return Ok(());
-    }
-    result.findings.extend(findings);
-    result
-        .findings
-        .sort_by_key(|f| (f.start.unwrap_or(usize::MAX), f.end));
-    result.verdict = Verdict::of(&result.findings);
-    Ok(())
 }

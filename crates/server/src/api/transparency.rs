@@ -136,8 +136,10 @@ pub async fn build(state: &AppState, from: i64, to: i64) -> ApiResult<Report> {
     let mut weeks: BTreeMap<i64, Week> = BTreeMap::new();
     for d in &decisions {
         *by_rule.entry(d.rule_id.clone()).or_insert(0) += 1;
-        *by_category.entry(d.category.clone()).or_insert(0) += 1;
-        *by_action.entry(d.action.clone()).or_insert(0) += 1;
+        *by_category
+            .entry(d.category.as_str().to_string())
+            .or_insert(0) += 1;
+        *by_action.entry(d.action.as_str().to_string()).or_insert(0) += 1;
         let w = week_start(d.created_at);
         let week = weeks.entry(w).or_insert_with(|| Week {
             week_start: format_date(w),
@@ -159,7 +161,7 @@ pub async fn build(state: &AppState, from: i64, to: i64) -> ApiResult<Report> {
         .count();
     let overdue_open = takedowns
         .iter()
-        .filter(|t| t.status == "open" && t.deadline < now)
+        .filter(|t| quytac_core::workflow::takedown::is_overdue(t.status, t.deadline, now))
         .count();
     Ok(Report {
         from: format_date(from),

@@ -10,7 +10,18 @@ use crate::api;
 use crate::auth::Role::{self, *};
 use crate::state::AppState;
 use crate::web;
+use api::check::{CheckRequest, CheckResponse};
 use axum::routing::{get, post, MethodRouter};
+pub use doc::{Body, Doc};
+use quytac_core::item::Item;
+use quytac_service::moderation::{
+    AppealDecision, AppealFiled, CaseList, Decide, DecisionRecorded, ReportFiled, ReportPost,
+    Standing,
+};
+use quytac_service::posts::Ingested;
+use quytac_service::takedowns::{FileTakedown, TakedownFiled, TakedownList};
+use quytac_store::model::{CaseDetail, Post, Report};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +42,46 @@ pub struct Route {
     pub access: Access,
     pub summary: &'static str,
     pub handler: MethodRouter<AppState>,
+    /// What the OpenAPI document says of the route's bodies and parameters.
+    pub doc: Doc,
+}
+
+impl Route {
+    /// The JSON request body is a `T`.
+    pub fn body<T: ToSchema>(mut self) -> Self {
+        self.doc.request = Some(Body::json::<T>());
+        self
+    }
+
+    /// The request body is of another media type (JSON Lines, a feed file).
+    pub fn body_of(mut self, content_type: &'static str) -> Self {
+        self.doc.request = Some(Body::text(content_type));
+        self
+    }
+
+    /// Success answers `status` with a JSON `T`.
+    pub fn returns<T: ToSchema>(mut self, status: u16) -> Self {
+        self.doc.response = Some((status, Body::json::<T>()));
+        self
+    }
+
+    /// Success answers `status` with a body of another media type (HTML, CSV).
+    pub fn returns_of(mut self, status: u16, content_type: &'static str) -> Self {
+        self.doc.response = Some((status, Body::text(content_type)));
+        self
+    }
+
+    /// The query parameters are the fields of `Q`.
+    pub fn query<Q: IntoParams>(mut self) -> Self {
+        self.doc = self.doc.with_query::<Q>();
+        self
+    }
+
+    /// The path parameter `name` is a `T` (path parameters are strings otherwise).
+    pub fn path_param<T: PartialSchema>(mut self, name: &'static str) -> Self {
+        self.doc = self.doc.with_path_param::<T>(name);
+        self
+    }
 }
 
 pub(crate) const ALL: &[Role] = &[Admin, Moderator, Reviewer, AgencyOfficer, Citizen];
@@ -51,10 +102,12 @@ pub(crate) fn r(
         access,
         summary,
         handler,
+        doc: Doc::default(),
     }
 }
 
 mod agency;
+pub mod doc;
 mod identity;
 
 /// Every endpoint of the service.
@@ -76,7 +129,8 @@ fn core_routes() -> Vec<Route> {
             Public,
             "Liveness and database check",
             get(api::meta::healthz),
-        ),
+        )
+        .returns::<api::meta::Health>(200),
         r(
             "GET",
             "/openapi.json",
@@ -91,21 +145,26 @@ fn core_routes() -> Vec<Route> {
             Public,
             "Check one item or an array of items; nothing is stored",
             post(api::check::check),
-        ),
+        )
+        .body::<CheckRequest>()
+        .returns::<CheckResponse>(200),
         r(
             "POST",
             "/v1/posts",
             Api(&[Admin, Moderator]),
             "Ingest a post: check, store, open a case when it needs review",
             post(api::posts::ingest),
-        ),
+        )
+        .body::<Item>()
+        .returns::<Ingested>(201),
         r(
             "GET",
             "/v1/posts/{id}",
             Api(STAFF),
             "A stored post with its check result (by the post's own id)",
             get(api::posts::show),
-        ),
+        )
+        .returns::<Post>(200),
         // Moderation.
         r(
             "POST",
@@ -113,63 +172,82 @@ fn core_routes() -> Vec<Route> {
             Api(ALL),
             "Report a stored post; the reporter is told the outcome",
             post(api::moderation::create_report),
-        ),
+        )
+        .body::<ReportPost>()
+        .returns::<ReportFiled>(201),
         r(
             "GET",
             "/v1/reports/{id}",
             Api(ALL),
             "A report and its outcome (reporters see only their own)",
             get(api::moderation::show_report),
-        ),
+        )
+        .path_param::<i64>("id")
+        .returns::<Report>(200),
         r(
             "GET",
             "/v1/cases",
             Api(STAFF),
             "The moderation queue (`?status=open|decided|appealed`)",
             get(api::moderation::list_cases),
-        ),
+        )
+        .query::<api::moderation::CasesQuery>()
+        .returns::<CaseList>(200),
         r(
             "GET",
             "/v1/cases/{id}",
             Api(STAFF),
             "A case: post, findings, reports, decisions, appeals, takedowns",
             get(api::moderation::show_case),
-        ),
+        )
+        .path_param::<i64>("id")
+        .returns::<CaseDetail>(200),
         r(
             "POST",
             "/v1/cases/{id}/decision",
             Api(STAFF),
             "Decide a case with a statement of reasons",
             post(api::moderation::decide),
-        ),
+        )
+        .path_param::<i64>("id")
+        .body::<Decide>()
+        .returns::<DecisionRecorded>(201),
         r(
             "POST",
             "/v1/cases/{id}/appeal",
             Api(&[Admin, Moderator, Citizen]),
             "Appeal the latest decision on a case",
             post(api::moderation::appeal),
-        ),
+        )
+        .path_param::<i64>("id")
+        .body::<AppealDecision>()
+        .returns::<AppealFiled>(201),
         r(
             "POST",
             "/v1/takedowns",
             Api(&[Admin, AgencyOfficer]),
             "An authority's removal request, due within 24 hours (ND-2)",
             post(api::takedowns::create),
-        ),
+        )
+        .body::<FileTakedown>()
+        .returns::<TakedownFiled>(201),
         r(
             "GET",
             "/v1/takedowns",
             Api(&[Admin, Moderator, AgencyOfficer]),
             "Takedown requests (`?overdue=true` for the overdue ones)",
             get(api::takedowns::list),
-        ),
+        )
+        .query::<api::takedowns::TakedownQuery>()
+        .returns::<TakedownList>(200),
         r(
             "GET",
             "/v1/accounts/{handle}/violations",
             Api(STAFF),
             "Violation counters and the lock recommendation (ND-3)",
             get(api::moderation::violations),
-        ),
+        )
+        .returns::<Standing>(200),
         // Audit and transparency.
         r(
             "GET",

@@ -7,11 +7,9 @@ pub mod consultations;
 pub mod identity;
 pub mod responsiveness;
 
-use crate::api::moderation::{record_decision, DecisionBody};
 use crate::api::transparency::{self, Period};
 use crate::auth::{Caller, Role as TokenRole};
 use crate::error::ApiError;
-use crate::moderation::Action;
 use crate::routes::CONSOLE_ROLES;
 use crate::state::AppState;
 use askama::Template;
@@ -22,6 +20,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use quytac_core::finding::Category;
 use quytac_core::item::{Author, Item, Post, Role};
+use quytac_core::workflow::{Action, CaseStatus};
+use quytac_service::moderation::Decide;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -404,10 +404,10 @@ pub async fn queue_page(
     let status = q
         .ok()
         .and_then(|q| q.0.status)
-        .filter(|s| ["open", "decided", "appealed"].contains(&s.as_str()))
-        .unwrap_or_else(|| "open".into());
-    let cases = match state.store.list_cases(Some(&status), 500).await {
-        Ok(c) => c,
+        .and_then(|s| s.parse::<CaseStatus>().ok())
+        .unwrap_or(CaseStatus::Open);
+    let cases = match state.service.cases(Some(status), 500).await {
+        Ok(c) => c.cases,
         Err(e) => return ApiError::from(e).into_response(),
     };
     let rows = cases
@@ -416,15 +416,15 @@ pub async fn queue_page(
             id: c.case.id,
             post: c.external_id,
             author: c.author_id.unwrap_or_default(),
-            status: c.case.status,
-            source: c.case.source,
-            verdict: c.case.verdict,
+            status: c.case.status.to_string(),
+            source: c.case.source.to_string(),
+            verdict: c.case.verdict.as_str().to_string(),
             snippet: c.text.chars().take(120).collect(),
         })
         .collect();
     render(&QueuePage {
-        actor: caller.actor(),
-        status,
+        actor: caller.name(),
+        status: status.to_string(),
         rows,
     })
 }
@@ -452,9 +452,9 @@ struct CasePage {
 }
 
 async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String) -> Response {
-    let detail = match state.store.case_detail(id).await {
-        Ok(Some(d)) => d,
-        Ok(None) => {
+    let detail = match state.service.case(id).await {
+        Ok(d) => d,
+        Err(e) if e.kind == quytac_service::ErrorKind::NotFound => {
             return (
                 StatusCode::NOT_FOUND,
                 Html("<p>Không có hồ sơ này / no such case</p>".to_string()),
@@ -471,7 +471,7 @@ async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String
             r.id,
             r.reporter,
             r.note,
-            r.outcome.as_deref().unwrap_or("đang chờ")
+            r.outcome.map_or("đang chờ", |o| o.as_str())
         ));
     }
     for t in &detail.takedowns {
@@ -504,14 +504,14 @@ async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String
     }
     let suggested = findings.first();
     render(&CasePage {
-        actor: caller.actor(),
+        actor: caller.name(),
         id,
-        status: detail.case.status.clone(),
-        source: detail.case.source.clone(),
+        status: detail.case.status.to_string(),
+        source: detail.case.source.to_string(),
         post: detail.post.external_id.clone(),
         author: detail.post.author_id.clone().unwrap_or_default(),
-        verdict: detail.case.verdict.clone(),
-        can_decide: detail.case.status == "open" || detail.case.status == "appealed",
+        verdict: detail.case.verdict.as_str().to_string(),
+        can_decide: detail.case.status != CaseStatus::Decided,
         suggested_rule: suggested.map(|f| f.rule.clone()).unwrap_or_default(),
         suggested_category: suggested.map(|f| f.category.clone()).unwrap_or_default(),
         segments,
@@ -559,7 +559,7 @@ pub async fn case_decide(
         Ok(f) => f,
         Err(e) => return bad_form(e),
     };
-    let (Ok(category), Some(action)) = (f.category.parse::<Category>(), Action::parse(&f.action))
+    let (Ok(category), Ok(action)) = (f.category.parse::<Category>(), f.action.parse::<Action>())
     else {
         return case_response(
             &state,
@@ -569,17 +569,18 @@ pub async fn case_decide(
         )
         .await;
     };
-    let body = DecisionBody {
+    let decision = Decide {
         rule: f.rule,
         category,
         action,
         statement: f.statement,
         automated_decision: false,
     };
-    match record_decision(&state, &caller, id, body).await {
+    match state.service.decide(&caller, id, decision).await {
         Ok(_) => Redirect::to(&format!("/console/cases/{id}")).into_response(),
         // The form again, with the reason it was refused, under the error's own status.
         Err(e) => {
+            let e = ApiError::from(e);
             let page = case_response(&state, &caller, id, e.message).await;
             if page.status().is_success() {
                 (e.code.status(), page).into_response()

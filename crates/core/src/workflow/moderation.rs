@@ -1,0 +1,357 @@
+//! Cases, decisions and appeals.
+//!
+//! A case opens when a post needs a person (the engine flagged it, someone reported it, or an
+//! authority asked for its removal). Its life:
+//!
+//! ```text
+//! open ──decide──► decided ──appeal──► appealed ──decide (reviewer/admin, not the appealed
+//!                                                         decision's author)──► decided (final)
+//! ```
+//!
+//! An appeal contests the latest decision, once: a decision taken on appeal is final.
+
+use super::{status_words, Actor, Refusal, Role};
+use crate::finding::Category;
+use crate::item::Role as AuthorRole;
+use crate::rules::Rule;
+
+status_words! {
+    /// Where a case stands.
+    CaseStatus {
+        Open => "open",
+        Decided => "decided",
+        Appealed => "appealed",
+    }
+}
+
+status_words! {
+    /// What opened a case.
+    CaseSource {
+        /// The engine's check found something that needs a person.
+        Automated => "automated",
+        Report => "report",
+        Takedown => "takedown",
+    }
+}
+
+status_words! {
+    /// Where an appeal stands.
+    AppealStatus {
+        Pending => "pending",
+        Decided => "decided",
+    }
+}
+
+status_words! {
+    /// What a decision does to the content or account. `none` records that no rule was broken.
+    Action {
+        None => "none",
+        Label => "label",
+        Hide => "hide",
+        Remove => "remove",
+        Restrict => "restrict",
+        Suspend => "suspend",
+    }
+}
+
+status_words! {
+    /// What a reporter is told: the action taken, or that none was.
+    ReportOutcome {
+        NoAction => "no_action",
+        Label => "label",
+        Hide => "hide",
+        Remove => "remove",
+        Restrict => "restrict",
+        Suspend => "suspend",
+    }
+}
+
+impl Action {
+    /// Vietnamese wording for the author and reporters.
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Action::None => "không xử lý (không vi phạm)",
+            Action::Label => "gắn nhãn cảnh báo",
+            Action::Hide => "ẩn nội dung",
+            Action::Remove => "gỡ bỏ nội dung",
+            Action::Restrict => "hạn chế tài khoản",
+            Action::Suspend => "tạm khóa tài khoản",
+        }
+    }
+
+    /// Whether the decision counts against the author (ND-3): every action but `none`.
+    pub fn is_violation(self) -> bool {
+        self != Action::None
+    }
+
+    /// Whether the content is no longer visible afterwards, which satisfies an authority's
+    /// takedown request (ND-2).
+    pub fn closes_takedown(self) -> bool {
+        matches!(self, Action::Hide | Action::Remove | Action::Suspend)
+    }
+
+    /// Whether it is a temporary lock of the account, counted by ND-3 toward a permanent one.
+    pub fn is_temporary_lock(self) -> bool {
+        self == Action::Suspend
+    }
+
+    /// What the reporters of the post are told.
+    pub fn report_outcome(self) -> ReportOutcome {
+        match self {
+            Action::None => ReportOutcome::NoAction,
+            Action::Label => ReportOutcome::Label,
+            Action::Hide => ReportOutcome::Hide,
+            Action::Remove => ReportOutcome::Remove,
+            Action::Restrict => ReportOutcome::Restrict,
+            Action::Suspend => ReportOutcome::Suspend,
+        }
+    }
+}
+
+/// Whether a decision is the first look at a case or the second look after an appeal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionOn {
+    FirstLook,
+    Appeal,
+}
+
+/// May `actor` decide a case that stands at `status`? `appealed_decision_by` is the name of
+/// the moderator whose decision the pending appeal contests. Called inside the write
+/// transaction, on the rows as they are now, so a concurrent appeal cannot slip between the
+/// check and the write.
+pub fn may_decide(
+    actor: &Actor,
+    status: CaseStatus,
+    appealed_decision_by: Option<&str>,
+) -> Result<DecisionOn, Refusal> {
+    if !actor.role.is_staff() {
+        return Err(Refusal::Forbidden(
+            "only platform staff decide cases".to_string(),
+        ));
+    }
+    match status {
+        CaseStatus::Open => Ok(DecisionOn::FirstLook),
+        CaseStatus::Decided => Err(Refusal::Conflict(
+            "the case is decided, not open".to_string(),
+        )),
+        CaseStatus::Appealed => {
+            if !matches!(actor.role, Role::Admin | Role::Reviewer) {
+                return Err(Refusal::Forbidden(
+                    "an appeal is decided by a reviewer or an admin".to_string(),
+                ));
+            }
+            if appealed_decision_by == Some(actor.name().as_str()) {
+                return Err(Refusal::SameModerator);
+            }
+            Ok(DecisionOn::Appeal)
+        }
+    }
+}
+
+/// The decision an appeal would contest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatestDecision<'a> {
+    pub moderator: &'a str,
+    pub on_appeal: bool,
+}
+
+/// May `actor` appeal a case at `status` whose latest decision is `latest`? Only a decided
+/// case, only a first decision (a decision on appeal is final), and never by the moderator
+/// who took the decision.
+pub fn may_appeal(
+    actor: &Actor,
+    status: CaseStatus,
+    latest: Option<LatestDecision<'_>>,
+) -> Result<(), Refusal> {
+    let Some(latest) = latest.filter(|_| status == CaseStatus::Decided) else {
+        return Err(Refusal::Conflict(format!(
+            "the case is {status}: only a decided case can be appealed"
+        )));
+    };
+    if latest.on_appeal {
+        return Err(Refusal::Conflict(
+            "the decision was taken on appeal and is final".to_string(),
+        ));
+    }
+    if latest.moderator == actor.name() {
+        return Err(Refusal::Forbidden(
+            "a moderator cannot appeal their own decision".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// A decision may only cite a rule that binds the post's author and, unless it finds no
+/// breach (`none`), judges the category cited.
+pub fn check_rule_applies(
+    rule: &Rule,
+    author: AuthorRole,
+    category: Category,
+    action: Action,
+) -> Result<(), Refusal> {
+    let list = |items: Vec<&str>| items.join(", ");
+    if !rule.subjects.contains(&author) {
+        return Err(Refusal::RuleNotApplicable(format!(
+            "Quy tắc {id} không áp dụng cho tác giả là {author} / rule `{id}` applies to {}, \
+             not to this post's author ({author})",
+            list(rule.subjects.iter().map(|r| r.as_str()).collect()),
+            id = rule.id,
+            author = author.as_str(),
+        )));
+    }
+    if action != Action::None && !rule.categories.contains(&category) {
+        let judged = if rule.categories.is_empty() {
+            "no category (it is checked outside the text engine)".to_string()
+        } else {
+            list(rule.categories.iter().map(|c| c.as_str()).collect())
+        };
+        return Err(Refusal::RuleNotApplicable(format!(
+            "Quy tắc {id} không xét danh mục {category} / rule `{id}` does not judge \
+             `{category}`; it judges {judged}",
+            id = rule.id,
+            category = category.as_str(),
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RulePack;
+
+    fn actor(role: Role, id: i64) -> Actor {
+        Actor::new(role, id)
+    }
+
+    #[test]
+    fn every_role_and_status_of_a_decision() {
+        use CaseStatus::*;
+        use Role::*;
+        // (role, status, appealed decision by the same person?) → allowed as
+        let table: &[(Role, CaseStatus, bool, Result<DecisionOn, &str>)] = &[
+            (Moderator, Open, false, Ok(DecisionOn::FirstLook)),
+            (Reviewer, Open, false, Ok(DecisionOn::FirstLook)),
+            (Admin, Open, false, Ok(DecisionOn::FirstLook)),
+            (AgencyOfficer, Open, false, Err("forbidden")),
+            (Citizen, Open, false, Err("forbidden")),
+            (Moderator, Decided, false, Err("conflict")),
+            (Admin, Decided, false, Err("conflict")),
+            (Moderator, Appealed, false, Err("forbidden")),
+            (Reviewer, Appealed, false, Ok(DecisionOn::Appeal)),
+            (Admin, Appealed, false, Ok(DecisionOn::Appeal)),
+            (Reviewer, Appealed, true, Err("same_moderator")),
+            (Admin, Appealed, true, Err("same_moderator")),
+            (Citizen, Appealed, false, Err("forbidden")),
+        ];
+        for (role, status, same, want) in table {
+            let a = actor(*role, 7);
+            let by = if *same {
+                a.name()
+            } else {
+                "reviewer:99".into()
+            };
+            let got = may_decide(&a, *status, Some(&by)).map_err(|r| match r {
+                Refusal::Forbidden(_) => "forbidden",
+                Refusal::Conflict(_) => "conflict",
+                Refusal::SameModerator => "same_moderator",
+                _ => "other",
+            });
+            assert_eq!(got, *want, "{role} on {status} (same: {same})");
+        }
+    }
+
+    #[test]
+    fn an_appeal_contests_a_first_decision_once_and_not_by_its_author() {
+        let citizen = actor(Role::Citizen, 3);
+        let first = LatestDecision {
+            moderator: "moderator:2",
+            on_appeal: false,
+        };
+        assert_eq!(
+            may_appeal(&citizen, CaseStatus::Decided, Some(first)),
+            Ok(())
+        );
+        for status in [CaseStatus::Open, CaseStatus::Appealed] {
+            assert!(matches!(
+                may_appeal(&citizen, status, Some(first)),
+                Err(Refusal::Conflict(_))
+            ));
+        }
+        assert!(matches!(
+            may_appeal(&citizen, CaseStatus::Decided, None),
+            Err(Refusal::Conflict(_))
+        ));
+        let final_one = LatestDecision {
+            moderator: "reviewer:4",
+            on_appeal: true,
+        };
+        assert!(matches!(
+            may_appeal(&citizen, CaseStatus::Decided, Some(final_one)),
+            Err(Refusal::Conflict(_))
+        ));
+        let own = actor(Role::Moderator, 2);
+        assert!(matches!(
+            may_appeal(&own, CaseStatus::Decided, Some(first)),
+            Err(Refusal::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn what_each_action_does() {
+        use Action::*;
+        for a in Action::ALL {
+            assert_eq!(a.is_violation(), *a != None);
+            assert_eq!(a.closes_takedown(), matches!(a, Hide | Remove | Suspend));
+            assert_eq!(a.is_temporary_lock(), *a == Suspend);
+            let outcome = a.report_outcome();
+            if *a == None {
+                assert_eq!(outcome, ReportOutcome::NoAction);
+            } else {
+                assert_eq!(outcome.as_str(), a.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn status_words_round_trip_and_refuse_unknown_words() {
+        for s in CaseStatus::ALL {
+            assert_eq!(s.as_str().parse::<CaseStatus>(), Ok(*s));
+            assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{s}\""));
+        }
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>(), Ok(*a));
+        }
+        assert!("closed".parse::<CaseStatus>().is_err());
+        assert!(serde_json::from_str::<Action>("\"delete\"").is_err());
+    }
+
+    #[test]
+    fn a_decision_cites_a_rule_for_the_author_and_the_category() {
+        let pack = RulePack::builtin(crate::rules::DEFAULT_PACK).unwrap();
+        let cs5 = pack.rule("CS-5").expect("CS-5 in the default pack");
+        let cat = cs5.categories[0];
+        assert_eq!(
+            check_rule_applies(cs5, AuthorRole::CivilServant, cat, Action::Remove),
+            Ok(())
+        );
+        assert!(matches!(
+            check_rule_applies(cs5, AuthorRole::Citizen, cat, Action::Remove),
+            Err(Refusal::RuleNotApplicable(_))
+        ));
+        let other = Category::ALL
+            .iter()
+            .copied()
+            .find(|c| !cs5.categories.contains(c))
+            .unwrap();
+        assert!(matches!(
+            check_rule_applies(cs5, AuthorRole::CivilServant, other, Action::Remove),
+            Err(Refusal::RuleNotApplicable(_))
+        ));
+        // Finding no breach may cite the rule whatever the category.
+        assert_eq!(
+            check_rule_applies(cs5, AuthorRole::CivilServant, other, Action::None),
+            Ok(())
+        );
+    }
+}

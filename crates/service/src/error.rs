@@ -1,0 +1,81 @@
+//! What went wrong in a use case, by kind, so each front end can answer in its own terms (an
+//! HTTP status and stable code, an HTML page, a worker's dead letter).
+
+use quytac_core::workflow::Refusal;
+use quytac_store::StoreError;
+use std::fmt;
+
+/// The kinds of failure of a use case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    NotFound,
+    Forbidden,
+    /// The record is not in a state that allows the step.
+    Conflict,
+    SameModerator,
+    InvalidField,
+    /// An item that is not what the use case takes (e.g. a profile sent as a post).
+    InvalidItem,
+    UnknownRule,
+    RuleNotApplicable,
+    ContentRejected,
+    /// The database failed or could not be reached; the message is not for the client.
+    Database,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ServiceError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ServiceError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    pub fn invalid_field(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidField, message)
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+impl From<Refusal> for ServiceError {
+    fn from(r: Refusal) -> Self {
+        let kind = match r {
+            Refusal::Forbidden(_) => ErrorKind::Forbidden,
+            Refusal::Conflict(_) => ErrorKind::Conflict,
+            Refusal::SameModerator => ErrorKind::SameModerator,
+            Refusal::RuleNotApplicable(_) => ErrorKind::RuleNotApplicable,
+            Refusal::InvalidField(_) => ErrorKind::InvalidField,
+            Refusal::ContentRejected(_) => ErrorKind::ContentRejected,
+        };
+        ServiceError::new(kind, r.to_string())
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        let kind = match e.kind {
+            quytac_store::ErrorKind::NotFound => ErrorKind::NotFound,
+            quytac_store::ErrorKind::Conflict => ErrorKind::Conflict,
+            _ => ErrorKind::Database,
+        };
+        ServiceError::new(kind, e.message)
+    }
+}

@@ -1,0 +1,248 @@
+//! The moderation workflow through the service: what decisions and appeals change, who may
+//! take each step, and the race between an appeal and decisions sent at the same moment. Run
+//! on SQLite always and on PostgreSQL when `QUYTAC_TEST_POSTGRES_URL` is set.
+
+use quytac_core::engine::Engine;
+use quytac_core::finding::Category;
+use quytac_core::item::Item;
+use quytac_core::rules::{RulePack, DEFAULT_PACK};
+use quytac_core::workflow::{
+    Action, Actor, AppealStatus, CaseSource, CaseStatus, ReportOutcome, Role, TakedownStatus,
+};
+use quytac_service::moderation::{AppealDecision, Decide, ReportPost};
+use quytac_service::posts::PostSource;
+use quytac_service::signing::AuditSigner;
+use quytac_service::takedowns::FileTakedown;
+use quytac_service::{ErrorKind, Service, Settings};
+use quytac_store::testing::on_each_backend;
+use quytac_store::Store;
+use std::sync::Arc;
+
+fn service(store: Store) -> Service {
+    let engine = Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap());
+    Service::new(
+        Arc::new(engine),
+        store,
+        Arc::new(AuditSigner::ephemeral()),
+        Settings::default(),
+    )
+}
+
+/// A civil servant's regional slur: CS-5 binds the author and judges the category.
+fn slur(id: &str) -> Item {
+    Item::from_json(&format!(
+        r#"{{"id":"{id}","text":"Bọn bắc kỳ toàn lũ lừa đảo, đuổi hết về quê đi","author":{{"id":"cs-{id}","role":"civil_servant"}}}}"#
+    ))
+    .unwrap()
+}
+
+fn remove(statement: &str) -> Decide {
+    Decide {
+        rule: "CS-5".into(),
+        category: Category::RegionalDiscrimination,
+        action: Action::Remove,
+        statement: statement.into(),
+        automated_decision: false,
+    }
+}
+
+fn appeal() -> AppealDecision {
+    AppealDecision {
+        reason: "Tôi không đồng ý.".into(),
+    }
+}
+
+const MODERATOR: fn() -> Actor = || Actor::new(Role::Moderator, 30);
+const REVIEWER: fn() -> Actor = || Actor::new(Role::Reviewer, 10);
+const OTHER_REVIEWER: fn() -> Actor = || Actor::new(Role::Reviewer, 11);
+const CITIZEN: fn() -> Actor = || Actor::new(Role::Citizen, 20);
+
+#[tokio::test]
+async fn a_decision_tells_reporters_counts_the_violation_and_closes_takedowns() {
+    on_each_backend(|store| async move {
+        let svc = service(store);
+        let ingested = svc.ingest("t", slur("p1"), PostSource::Api).await.unwrap();
+        let case = ingested.case.expect("the slur needs a person");
+        assert_eq!(case.source, CaseSource::Automated);
+        let filed = svc
+            .report(
+                &CITIZEN(),
+                ReportPost {
+                    post_id: "p1".into(),
+                    category: Some(Category::Hate),
+                    note: "n".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(filed.case.id, case.id, "the report joins the open case");
+        assert!(filed.report.outcome.is_none());
+        let now = quytac_store::now_ms();
+        let td = svc
+            .file_takedown(
+                &Actor::new(Role::AgencyOfficer, 5),
+                FileTakedown {
+                    post_id: "p1".into(),
+                    authority: "A".into(),
+                    legal_basis: "B".into(),
+                    reason: "C".into(),
+                    received_at: Some(now - 25 * 3600 * 1000),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(td.takedown.overdue);
+        assert_eq!(svc.takedowns(true).await.unwrap().takedowns.len(), 1);
+
+        let recorded = svc
+            .decide(&MODERATOR(), case.id, remove("Lý do."))
+            .await
+            .unwrap();
+        assert!(recorded.notice_to_author.automated_detection);
+        assert!(recorded.notice_to_author.can_appeal);
+        assert_eq!(recorded.reporters_notified, 1);
+        let report = svc.report_for(&CITIZEN(), filed.report.id).await.unwrap();
+        assert_eq!(report.outcome, Some(ReportOutcome::Remove));
+        assert!(svc.takedowns(true).await.unwrap().takedowns.is_empty());
+        let all = svc.takedowns(false).await.unwrap().takedowns;
+        assert_eq!(all[0].takedown.status, TakedownStatus::Done);
+        let standing = svc.standing("cs-p1").await.unwrap();
+        assert_eq!(
+            (
+                standing.counts.last_30_days,
+                standing.counts.temporary_locks
+            ),
+            (1, 0)
+        );
+
+        let err = svc
+            .decide(&MODERATOR(), case.id, remove("Again."))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict);
+        let err = svc
+            .decide(&MODERATOR(), 999, remove("x"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        // Someone else's report is not shown to them.
+        let err = svc
+            .report_for(&Actor::new(Role::Citizen, 99), filed.report.id)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_appeal_reopens_a_first_decision_once_for_another_reviewer() {
+    on_each_backend(|store| async move {
+        let svc = service(store);
+        let case = svc
+            .ingest("t", slur("p1"), PostSource::Api)
+            .await
+            .unwrap()
+            .case
+            .unwrap();
+        let err = svc.appeal(&CITIZEN(), case.id, appeal()).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict, "nothing decided yet");
+        svc.decide(&REVIEWER(), case.id, remove("Gỡ."))
+            .await
+            .unwrap();
+        let err = svc
+            .appeal(&REVIEWER(), case.id, appeal())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Forbidden, "not one's own decision");
+        let filed = svc.appeal(&CITIZEN(), case.id, appeal()).await.unwrap();
+        assert_eq!(filed.appeal.status, AppealStatus::Pending);
+        assert_eq!(
+            svc.case(case.id).await.unwrap().case.status,
+            CaseStatus::Appealed
+        );
+
+        let err = svc
+            .decide(&MODERATOR(), case.id, remove("x"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::Forbidden,
+            "a moderator cannot decide an appeal"
+        );
+        let err = svc
+            .decide(&REVIEWER(), case.id, remove("x"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::SameModerator);
+        let mut overturn = remove("Không vi phạm.");
+        overturn.action = Action::None;
+        let recorded = svc
+            .decide(&OTHER_REVIEWER(), case.id, overturn)
+            .await
+            .unwrap();
+        assert!(recorded.decision.on_appeal);
+        assert!(
+            !recorded.notice_to_author.can_appeal,
+            "a decision on appeal is final"
+        );
+        let detail = svc.case(case.id).await.unwrap();
+        assert_eq!(detail.appeals[0].status, AppealStatus::Decided);
+        let err = svc.appeal(&CITIZEN(), case.id, appeal()).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict, "appeals once");
+    })
+    .await;
+}
+
+/// The race of issue "One home for every rule": an appeal and two decisions sent at the same
+/// moment — by a moderator, and by the reviewer whose decision is appealed. Whatever lands
+/// first, neither may end up deciding the appeal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_appeal_racing_decisions_is_never_decided_by_a_moderator_or_the_appealed_reviewer() {
+    on_each_backend(|store| async move {
+        let svc = service(store);
+        let rounds = 40;
+        let mut appeals_filed = 0;
+        for round in 0..rounds {
+            let id = format!("race-{round}");
+            let case = svc
+                .ingest("t", slur(&id), PostSource::Api)
+                .await
+                .unwrap()
+                .case
+                .unwrap();
+            svc.decide(&REVIEWER(), case.id, remove("Gỡ."))
+                .await
+                .unwrap();
+            let (a, m, r) = (svc.clone(), svc.clone(), svc.clone());
+            let appeal_task =
+                tokio::spawn(async move { a.appeal(&CITIZEN(), case.id, appeal()).await });
+            let moderator_task =
+                tokio::spawn(async move { m.decide(&MODERATOR(), case.id, remove("M")).await });
+            let reviewer_task =
+                tokio::spawn(async move { r.decide(&REVIEWER(), case.id, remove("R")).await });
+            if appeal_task.await.unwrap().is_ok() {
+                appeals_filed += 1;
+            }
+            assert!(moderator_task.await.unwrap().is_err(), "round {round}");
+            assert!(reviewer_task.await.unwrap().is_err(), "round {round}");
+            let detail = svc.case(case.id).await.unwrap();
+            let on_appeal: Vec<&str> = detail
+                .decisions
+                .iter()
+                .filter(|d| d.on_appeal)
+                .map(|d| d.moderator.as_str())
+                .collect();
+            assert!(
+                on_appeal.is_empty(),
+                "round {round}: appeal decided by {on_appeal:?}"
+            );
+        }
+        assert_eq!(
+            appeals_filed, rounds,
+            "every appeal of a first decision lands"
+        );
+    })
+    .await;
+}

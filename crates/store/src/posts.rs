@@ -1,0 +1,288 @@
+//! Posts with their check results, and the cases opened on them.
+
+use crate::audit::NewEvent;
+use crate::model::{Case, CaseDetail, CaseSummary, NewPost, Post};
+use crate::moderation::{
+    appeal_from, decision_from, report_from, APPEAL_COLS, DECISION_COLS, REPORT_COLS,
+};
+use crate::takedowns::{takedown_from, TAKEDOWN_COLS};
+use crate::{
+    fetch_one, fetch_optional, json_col, now_ms, opt_word_col, word_col, Result, Store, StoreError,
+    WriteTx,
+};
+use quytac_core::finding::Verdict;
+use quytac_core::workflow::{CaseSource, CaseStatus};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+pub(crate) const POST_COLS: &str =
+    "id, external_id, author_id, text, result_json, verdict, label, source, created_at, updated_at";
+pub(crate) const CASE_COLS: &str = "id, post_id, status, source, verdict, opened_at, updated_at";
+
+impl Store {
+    pub async fn post(&self, id: i64) -> Result<Option<Post>> {
+        let row = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| post_from(&r)).transpose()
+    }
+
+    pub async fn post_by_external_id(&self, external_id: &str) -> Result<Option<Post>> {
+        let row = sqlx::query(&format!(
+            "SELECT {POST_COLS} FROM posts WHERE external_id = $1"
+        ))
+        .bind(external_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| post_from(&r)).transpose()
+    }
+
+    /// The item JSON a post was ingested from.
+    pub async fn post_item_json(&self, external_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT item_json FROM posts WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok(r.try_get("item_json")?)).transpose()
+    }
+
+    pub async fn count_posts(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM posts")
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?)
+    }
+
+    /// Cases, oldest first, with their post; only those at `status` when given.
+    pub async fn list_cases(
+        &self,
+        status: Option<CaseStatus>,
+        limit: i64,
+    ) -> Result<Vec<CaseSummary>> {
+        let sql = format!(
+            "SELECT c.id, c.post_id, c.status, c.source, c.verdict, c.opened_at, c.updated_at, \
+             p.external_id, p.author_id, p.text, p.result_json FROM cases c JOIN posts p ON p.id = c.post_id \
+             {} ORDER BY c.id ASC LIMIT $1",
+            if status.is_some() { "WHERE c.status = $2" } else { "" }
+        );
+        let mut q = sqlx::query(&sql).bind(limit);
+        if let Some(s) = status {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseSummary {
+                    case: case_from(r)?,
+                    external_id: r.try_get("external_id")?,
+                    author_id: r.try_get("author_id")?,
+                    text: r.try_get("text")?,
+                    result: json_col(r, "result_json")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn case(&self, id: i64) -> Result<Option<Case>> {
+        let row = sqlx::query(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| case_from(&r)).transpose()
+    }
+
+    /// A case with everything that happened to it.
+    pub async fn case_detail(&self, id: i64) -> Result<Option<CaseDetail>> {
+        let Some(case) = self.case(id).await? else {
+            return Ok(None);
+        };
+        let post = self
+            .post(case.post_id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("post of case"))?;
+        let decisions = self
+            .rows_of_case("decisions", DECISION_COLS, id, decision_from)
+            .await?;
+        let reports = self
+            .rows_of_case("reports", REPORT_COLS, id, report_from)
+            .await?;
+        let appeals = self
+            .rows_of_case("appeals", APPEAL_COLS, id, appeal_from)
+            .await?;
+        let takedowns = self
+            .rows_of_case("takedowns", TAKEDOWN_COLS, id, takedown_from)
+            .await?;
+        Ok(Some(CaseDetail {
+            case,
+            post,
+            decisions,
+            reports,
+            appeals,
+            takedowns,
+        }))
+    }
+
+    /// The rows of `table` that belong to case `id`, oldest first. `table` and `cols` are
+    /// constants of this crate, never user input.
+    async fn rows_of_case<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        id: i64,
+        from: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        sqlx::query(&format!(
+            "SELECT {cols} FROM {table} WHERE case_id = $1 ORDER BY id"
+        ))
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(from)
+        .collect()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Stores a checked post, or replaces the stored one with the same external id; returns
+    /// it as stored.
+    pub async fn upsert_post(&mut self, post: &NewPost, actor: &str) -> Result<Post> {
+        let now = now_ms();
+        let post_id: i64 = sqlx::query(
+            "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
+             item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
+             label = excluded.label, updated_at = excluded.updated_at RETURNING id",
+        )
+        .bind(&post.external_id)
+        .bind(&post.author_id)
+        .bind(&post.text)
+        .bind(&post.item_json)
+        .bind(&post.result_json)
+        .bind(post.verdict.as_str())
+        .bind(post.label.map(|l| l.as_str()))
+        .bind(&post.source)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get("id")?;
+        self.audit(NewEvent::new(
+            actor,
+            "post.ingested",
+            format!("post:{post_id}"),
+            serde_json::json!({"external_id": post.external_id, "verdict": post.verdict, "source": post.source}),
+        ))
+        .await?;
+        let sql = format!("SELECT {POST_COLS} FROM posts WHERE id = $1");
+        fetch_one(self, "post", &sql, post_id, post_from).await
+    }
+
+    /// A stored post by its own (external) id, read in this transaction.
+    pub async fn post_by_external_id(&mut self, external_id: &str) -> Result<Post> {
+        let sql = format!("SELECT {POST_COLS} FROM posts WHERE external_id = $1");
+        fetch_one(self, "post", &sql, external_id, post_from).await
+    }
+
+    /// A stored post, read in this transaction.
+    pub async fn post(&mut self, id: i64) -> Result<Post> {
+        let sql = format!("SELECT {POST_COLS} FROM posts WHERE id = $1");
+        fetch_one(self, "post", &sql, id, post_from).await
+    }
+
+    /// The item JSON that post `id` was ingested from.
+    pub async fn post_item_json(&mut self, id: i64) -> Result<String> {
+        Ok(sqlx::query("SELECT item_json FROM posts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?
+            .try_get("item_json")?)
+    }
+
+    /// A case, read in this transaction.
+    pub async fn case(&mut self, id: i64) -> Result<Option<Case>> {
+        let sql = format!("SELECT {CASE_COLS} FROM cases WHERE id = $1");
+        fetch_optional(self, &sql, id, case_from).await
+    }
+
+    /// Joins the post's case that still awaits a person, or opens a new one.
+    pub async fn join_or_open_case(
+        &mut self,
+        post_id: i64,
+        source: CaseSource,
+        verdict: Verdict,
+        actor: &str,
+    ) -> Result<Case> {
+        let existing = sqlx::query(&format!(
+            "SELECT {CASE_COLS} FROM cases WHERE post_id = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(post_id)
+        .bind(CaseStatus::Open.as_str())
+        .bind(CaseStatus::Appealed.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        if let Some(row) = existing {
+            return case_from(&row);
+        }
+        let now = now_ms();
+        let id: i64 = sqlx::query(
+            "INSERT INTO cases (post_id, status, source, verdict, opened_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(post_id)
+        .bind(CaseStatus::Open.as_str())
+        .bind(source.as_str())
+        .bind(verdict.as_str())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get("id")?;
+        self.audit(NewEvent::new(
+            actor,
+            "case.opened",
+            format!("case:{id}"),
+            serde_json::json!({"post_id": post_id, "source": source, "verdict": verdict}),
+        ))
+        .await?;
+        let sql = format!("SELECT {CASE_COLS} FROM cases WHERE id = $1");
+        fetch_one(self, "case", &sql, id, case_from).await
+    }
+
+    /// Moves a case to `status`.
+    pub async fn set_case_status(&mut self, case_id: i64, status: CaseStatus) -> Result<()> {
+        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(now_ms())
+            .bind(case_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
+pub(crate) fn post_from(r: &AnyRow) -> Result<Post> {
+    Ok(Post {
+        id: r.try_get("id")?,
+        external_id: r.try_get("external_id")?,
+        author_id: r.try_get("author_id")?,
+        text: r.try_get("text")?,
+        result: json_col(r, "result_json")?,
+        verdict: word_col(r, "verdict")?,
+        label: opt_word_col(r, "label")?,
+        source: r.try_get("source")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub(crate) fn case_from(r: &AnyRow) -> Result<Case> {
+    Ok(Case {
+        id: r.try_get("id")?,
+        post_id: r.try_get("post_id")?,
+        status: word_col(r, "status")?,
+        source: word_col(r, "source")?,
+        verdict: word_col(r, "verdict")?,
+        opened_at: r.try_get("opened_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
