@@ -12,6 +12,7 @@
 //!   (actions, lock recommendations) as plain functions.
 //! - [`auth`]: argon2-hashed bearer tokens with roles; [`signing`]: Ed25519 audit checkpoints.
 //! - [`fetch`]: bounded outbound HTTP (domain challenges, portal feeds).
+//! - [`observe`]: the request log and the request id.
 //!
 //! **Invariant:** every state change goes through `quytac-store`, which appends its audit
 //! events in the same transaction.
@@ -25,6 +26,7 @@ pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod moderation;
+pub mod observe;
 pub mod routes;
 pub mod signing;
 pub mod state;

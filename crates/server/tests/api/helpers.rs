@@ -11,6 +11,7 @@ pub use quytac_server::auth::{create_token, Role};
 pub use quytac_server::{Application, Config};
 pub use serde_json::{json, Value};
 pub use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock};
 pub use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -80,6 +81,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the service like [`spawn_app`], after `tweak` has adjusted its configuration.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    captured_log();
     let dir = tempfile::tempdir().unwrap();
     let db_file = dir.path().join("t.db");
     let db_url = format!("sqlite://{}", db_file.display());
@@ -192,6 +194,65 @@ impl TestApp {
             .await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.json()
+    }
+}
+
+/// The log of every service the tests start, as `quytac serve` writes it (plain text, level
+/// `info`); a test finds its own lines by the request ids it was answered.
+///
+/// One subscriber for the whole binary, installed before the first service starts: a
+/// subscriber for one test's thread misses events whose call sites another test's thread
+/// registered at the same moment (tracing caches each call site's interest globally).
+pub fn captured_log() -> &'static CapturedLog {
+    static LOG: OnceLock<CapturedLog> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = CapturedLog::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        log
+    })
+}
+
+/// A log sink the tests can read back.
+#[derive(Clone, Default)]
+pub struct CapturedLog(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).to_string()
+    }
+
+    /// The lines logged while serving the request with this id, the request line last.
+    pub fn lines_of(&self, request_id: &str) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter(|l| l.contains(request_id))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The request line of the request with this id.
+    pub fn request_line(&self, request_id: &str) -> String {
+        let needle = format!("request_id={request_id}");
+        self.lines_of(request_id)
+            .into_iter()
+            .find(|l| l.contains("quytac::http") && l.contains(&needle))
+            .unwrap_or_else(|| panic!("no request line for {request_id} in:\n{}", self.text()))
     }
 }
 

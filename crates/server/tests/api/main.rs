@@ -13,4 +13,5 @@ mod identity;
 mod inquiries;
 mod mastodon;
 mod moderation;
+mod observe;
 mod permissions;
