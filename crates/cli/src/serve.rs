@@ -18,9 +18,51 @@ pub struct ServeArgs {
     /// File with the Ed25519 key that signs audit checkpoints (created when missing).
     #[arg(long, default_value = "quytac-audit.key")]
     pub audit_key: PathBuf,
+    /// Format of the log on stderr: `text`, or `json` (one object a line). Without the flag,
+    /// `QUYTAC_LOG_FORMAT` decides; `RUST_LOG` sets the level (default `info`).
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Sends the service's log (one line per request, errors with their source) to stderr.
+fn init_logging(format: Option<LogFormat>) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let format = format.unwrap_or_else(|| match std::env::var("QUYTAC_LOG_FORMAT") {
+        Ok(f) if f.eq_ignore_ascii_case("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    });
+    let filter = match EnvFilter::try_from_default_env() {
+        Ok(filter) => filter,
+        Err(e) => {
+            if std::env::var_os("RUST_LOG").is_some() {
+                eprintln!("quytac: RUST_LOG is not usable ({e}); logging at `info`");
+            }
+            EnvFilter::new("info")
+        }
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let installed = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+    };
+    if let Err(e) = installed {
+        eprintln!("quytac: no request log: {e}");
+    }
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
+    init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

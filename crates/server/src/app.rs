@@ -127,8 +127,11 @@ fn build_router(route_list: Vec<routes::Route>, state: AppState) -> Router {
             },
         ))
         .layer(CatchPanicLayer::custom(|_| {
-            ApiError::new(Code::Internal, "internal error").into_response()
+            ApiError::new(Code::Internal, "a handler panicked").into_response()
         }))
+        // Outermost, so that the line is written for every answer, timeouts and panics
+        // included; a layer of the router still sees the matched route template.
+        .layer(middleware::from_fn(crate::observe::log_request))
         .with_state(state)
 }
 
@@ -213,7 +216,12 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
 
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            // Without a Ctrl-C handler the service still stops on SIGTERM; stopping now would
+            // take it down the moment it started.
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let term = async {

@@ -1,6 +1,10 @@
 //! Errors of the HTTP API: one stable snake_case code per kind of failure, and one table that
 //! maps each code to its HTTP status (as meilisearch does). The body is always
-//! `{"error":{"code":"…","message":"…"}}`.
+//! `{"error":{"code":"…","message":"…","request_id":"…"}}`.
+//!
+//! The message of an internal error (`internal`, `database_unavailable`) is for the log only:
+//! it can hold database text, so it is logged with the request id and the client gets a
+//! generic message and that id instead.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -229,23 +233,54 @@ impl From<StoreError> for ApiError {
             ErrorKind::NotFound => Code::NotFound,
             ErrorKind::Conflict => Code::Conflict,
             ErrorKind::Database | ErrorKind::Config => Code::DatabaseUnavailable,
+            ErrorKind::Internal => Code::Internal,
             _ => Code::Internal,
         };
         ApiError::new(code, e.message)
     }
 }
 
-/// The error body as JSON text.
+/// The error body as JSON text, with the id of the request being served (when there is one).
 pub fn body(code: Code, message: &str) -> String {
-    serde_json::json!({"error": {"code": code.as_str(), "message": message}}).to_string()
+    let mut error = serde_json::json!({"code": code.as_str(), "message": message});
+    if let Some(id) = crate::observe::current_request_id() {
+        error["request_id"] = id.into();
+    }
+    serde_json::json!({ "error": error }).to_string()
+}
+
+impl ApiError {
+    /// What a client may be told: the message, or for an internal error (whose message can
+    /// hold database text) a generic one.
+    pub fn public_message(&self) -> &str {
+        match self.code {
+            Code::Internal => "internal error; quote the request id when reporting it",
+            Code::DatabaseUnavailable => "the database is unavailable; try again later",
+            _ => &self.message,
+        }
+    }
+
+    /// Logs an internal error with its message, inside the request's span (so with its id).
+    fn log(&self) {
+        match self.code {
+            Code::Internal => {
+                tracing::error!(code = self.code.as_str(), error = %self.message, "internal error")
+            }
+            Code::DatabaseUnavailable => {
+                tracing::warn!(code = self.code.as_str(), error = %self.message, "database unavailable")
+            }
+            _ => {}
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        self.log();
         (
             self.code.status(),
             [(axum::http::header::CONTENT_TYPE, "application/json")],
-            body(self.code, &self.message),
+            body(self.code, self.public_message()),
         )
             .into_response()
     }
@@ -265,9 +300,34 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::UnknownRule => Code::UnknownRule,
             ServiceErrorKind::RuleNotApplicable => Code::RuleNotApplicable,
             ServiceErrorKind::ContentRejected => Code::ContentRejected,
-            ServiceErrorKind::Database => Code::DatabaseUnavailable,
+            ServiceErrorKind::DatabaseUnavailable => Code::DatabaseUnavailable,
+            ServiceErrorKind::Internal => Code::Internal,
             _ => Code::Internal,
         };
         ApiError::new(code, e.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_message_for_the_log_only() {
+        let e = ApiError::new(Code::Internal, "database error: no such table: cases");
+        assert!(!e.public_message().contains("table"));
+        let e = ApiError::new(Code::DatabaseUnavailable, "database error: pool timed out");
+        assert!(!e.public_message().contains("pool"));
+        let e = ApiError::not_found("case 7 not found");
+        assert_eq!(e.public_message(), "case 7 not found");
+    }
+
+    #[test]
+    fn the_body_has_a_request_id_only_while_serving_a_request() {
+        let v: serde_json::Value = serde_json::from_str(&body(Code::NotFound, "x")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {"code": "not_found", "message": "x"}})
+        );
     }
 }

@@ -11,6 +11,7 @@
 //! - [`api`]: JSON handlers; [`web`]: HTML pages. Both are thin adapters over the use cases
 //!   of `quytac-service`, whose rules are `quytac_core::workflow`'s.
 //! - [`auth`]: argon2-hashed bearer tokens with roles.
+//! - [`observe`]: the request log and the request id.
 //!
 //! **Invariant:** every state change goes through `quytac-service` and `quytac-store`, which
 //! appends its audit events in the same transaction.
@@ -22,6 +23,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod observe;
 pub mod routes;
 pub mod state;
 pub mod vn_time;

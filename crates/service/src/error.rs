@@ -20,8 +20,10 @@ pub enum ErrorKind {
     UnknownRule,
     RuleNotApplicable,
     ContentRejected,
-    /// The database failed or could not be reached; the message is not for the client.
-    Database,
+    /// The database could not be reached or is overloaded; the message is not for the client.
+    DatabaseUnavailable,
+    /// Anything else that went wrong inside; the message is not for the client.
+    Internal,
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +76,10 @@ impl From<StoreError> for ServiceError {
         let kind = match e.kind {
             quytac_store::ErrorKind::NotFound => ErrorKind::NotFound,
             quytac_store::ErrorKind::Conflict => ErrorKind::Conflict,
-            _ => ErrorKind::Database,
+            quytac_store::ErrorKind::Database | quytac_store::ErrorKind::Config => {
+                ErrorKind::DatabaseUnavailable
+            }
+            _ => ErrorKind::Internal,
         };
         ServiceError::new(kind, e.message)
     }

@@ -63,6 +63,9 @@ pub enum ErrorKind {
     Database,
     /// The database URL or configuration is not usable.
     Config,
+    /// A query failed in a way that is a fault of the service or of the data (a missing
+    /// table, a value that does not decode), not an outage: retrying will not help.
+    Internal,
 }
 
 #[derive(Debug, Clone)]
@@ -94,12 +97,47 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// The message keeps the database's own text: it is for the service's log, and the server
+/// never shows it to a client.
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        let kind = if is_outage(&e) {
+            ErrorKind::Database
+        } else {
+            ErrorKind::Internal
+        };
         StoreError {
-            kind: ErrorKind::Database,
+            kind,
             message: format!("database error: {e}"),
         }
+    }
+}
+
+/// Whether an error means the database could not serve the query for now (unreachable,
+/// overloaded, busy, shutting down), so the same request may succeed later.
+fn is_outage(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            // PostgreSQL SQLSTATE classes 08 (connection), 53 (insufficient resources), 57
+            // (operator intervention: shutdown, cancel); SQLite's primary codes 5 and 6 (busy,
+            // locked), also under their extended codes (the low byte).
+            if code.len() == 5 {
+                ["08", "53", "57"]
+                    .iter()
+                    .any(|class| code.starts_with(class))
+            } else {
+                matches!(code.parse::<u32>().map(|c| c & 0xff), Ok(5 | 6))
+            }
+        }
+        _ => false,
     }
 }
 
@@ -344,7 +382,7 @@ where
 
 fn unreadable(col: &str, e: impl fmt::Display) -> StoreError {
     StoreError {
-        kind: ErrorKind::Database,
+        kind: ErrorKind::Internal,
         message: format!("stored value in {col} is unreadable: {e}"),
     }
 }

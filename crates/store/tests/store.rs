@@ -85,7 +85,7 @@ async fn an_unknown_stored_status_is_refused_as_unreadable() {
             .await
             .unwrap();
         let err = s.case(case.id).await.unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Database);
+        assert_eq!(err.kind, ErrorKind::Internal);
         assert!(err.message.contains("status"), "{}", err.message);
     })
     .await;

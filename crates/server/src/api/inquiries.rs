@@ -693,7 +693,14 @@ pub async fn sweep_forever(state: AppState) {
     loop {
         tick.tick().await;
         // A failed sweep (database busy) is retried at the next tick.
-        let _ = escalate_overdue(&state, quytac_store::now_ms(), "system:escalation").await;
+        if let Err(e) = escalate_overdue(&state, quytac_store::now_ms(), "system:escalation").await
+        {
+            tracing::warn!(
+                code = e.code.as_str(),
+                error = %e.message,
+                "escalating overdue inquiries failed; retried at the next tick"
+            );
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! after the closing time, and a portal feed served by a local HTTP server (conditional GET,
 //! oversize and silent feeds, changed figures and unrelated articles).
 
-use super::*;
+use crate::helpers::*;
 use quytac_store::consultations::NewConsultation;
 use quytac_store::model::NewAgency;
 use std::sync::{Arc, Mutex};
@@ -751,7 +751,7 @@ async fn feed_uploads_oversize_feeds_and_timeouts_give_clear_errors() {
     // The feed uploaded as a file.
     let xml = feed_xml(port);
     let r = app
-        .raw(
+        .request(
             "POST",
             "/v1/agencies/so-gd/portal/feed",
             &[
@@ -765,7 +765,7 @@ async fn feed_uploads_oversize_feeds_and_timeouts_give_clear_errors() {
     assert_eq!(r.json()["articles"], 2);
     assert_eq!(r.json()["feed"]["source"], "upload");
     let r = app
-        .raw(
+        .request(
             "POST",
             "/v1/agencies/so-gd/portal/feed",
             &[("authorization", auth.as_str())],

@@ -3,7 +3,7 @@
 //! of citizens' personal data with audited unmasked reads (AG-5), the responsiveness figures
 //! and their public pages (AG-7).
 
-use super::*;
+use crate::helpers::*;
 use quytac_core::agency::{CivilDate, DateTimeVn};
 use quytac_server::auth::create_token_for_agency;
 use quytac_store::model::NewAgency;
@@ -765,7 +765,7 @@ async fn responsiveness_figures_pages_and_ranking() {
     assert_eq!(r.status, 404);
 
     let page = app
-        .raw("GET", "/agencies/slow/responsiveness", &[], b"")
+        .request("GET", "/agencies/slow/responsiveness", &[], b"")
         .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<svg"), "{}", page.body);
@@ -779,11 +779,13 @@ async fn responsiveness_figures_pages_and_ranking() {
         page.body.contains("2025-10 · Đúng hạn: 9") && page.body.contains("2025-10 · Trễ hạn: 1")
     );
     let page = app
-        .raw("GET", "/agencies/nope/responsiveness", &[], b"")
+        .request("GET", "/agencies/nope/responsiveness", &[], b"")
         .await;
     assert_eq!(page.status, 404);
 
-    let page = app.raw("GET", "/agencies/responsiveness", &[], b"").await;
+    let page = app
+        .request("GET", "/agencies/responsiveness", &[], b"")
+        .await;
     assert_eq!(page.status, 200);
     let order: Vec<usize> = ["fast", "slow", "quiet"]
         .iter()
