@@ -17,6 +17,7 @@
 //! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
+pub mod audit;
 pub mod demo;
 mod error;
 pub mod fetch;
@@ -25,6 +26,7 @@ pub mod portal;
 pub mod posts;
 pub mod signing;
 pub mod takedowns;
+pub mod transparency;
 
 pub use error::{ErrorKind, ServiceError};
 pub use quytac_core::workflow::{Actor, Role};

@@ -38,13 +38,15 @@ impl NewEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub seq: i64,
     pub at: i64,
     pub actor: String,
     pub action: String,
     pub subject: String,
+    #[schema(value_type = Object)]
+    #[schema(value_type = Object)]
     pub payload: Value,
     pub prev_hash: String,
     pub hash: String,
@@ -145,7 +147,7 @@ pub(crate) async fn events(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec
 }
 
 /// The first place where the chain does not hold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BrokenLink {
     pub seq: i64,
     /// `missing_event`, `prev_hash_mismatch` or `hash_mismatch`.

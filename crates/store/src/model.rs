@@ -34,6 +34,7 @@ pub struct NewPost {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = StoredPost)]
 pub struct Post {
     pub id: i64,
     pub external_id: String,

@@ -147,3 +147,42 @@ fn content(body: &Body, schemas: &mut crate::routes::doc::Schemas) -> Value {
         .unwrap_or_else(|| json!({"type": "string"}));
     json!({ body.content_type: {"schema": schema} })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Two types with one schema name would overwrite each other in the components: every
+    /// name the route table brings in must stand for one schema.
+    #[test]
+    fn every_schema_name_stands_for_one_type() {
+        let mut schemas = Vec::new();
+        for r in routes() {
+            for body in r
+                .doc
+                .request
+                .iter()
+                .chain(r.doc.response.iter().map(|(_, b)| b))
+            {
+                (body.collect)(&mut schemas);
+            }
+        }
+        let mut by_name: HashMap<String, Value> = HashMap::new();
+        for (name, schema) in schemas {
+            let schema = serde_json::to_value(schema).unwrap();
+            if let Some(seen) = by_name.insert(name.clone(), schema.clone()) {
+                assert_eq!(seen, schema, "two types are both named `{name}`");
+            }
+        }
+        assert!(by_name.len() >= 25, "{} schemas", by_name.len());
+    }
+
+    #[test]
+    fn integer_ids_are_declared_as_integers() {
+        let doc = openapi_document();
+        let id = &doc["paths"]["/v1/cases/{id}"]["get"]["parameters"][0];
+        assert_eq!(id["name"], "id");
+        assert_eq!(id["schema"]["type"], "integer");
+    }
+}

@@ -14,12 +14,14 @@ use api::check::{CheckRequest, CheckResponse};
 use axum::routing::{get, post, MethodRouter};
 pub use doc::{Body, Doc};
 use quytac_core::item::Item;
+use quytac_service::audit::{AuditPage, AuditVerification, CheckpointSigned};
 use quytac_service::moderation::{
     AppealDecision, AppealFiled, CaseList, Decide, DecisionRecorded, ReportFiled, ReportPost,
     Standing,
 };
 use quytac_service::posts::Ingested;
 use quytac_service::takedowns::{FileTakedown, TakedownFiled, TakedownList};
+use quytac_service::transparency::TransparencyReport;
 use quytac_store::model::{CaseDetail, Post, Report};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
@@ -255,28 +257,34 @@ fn core_routes() -> Vec<Route> {
             Api(&[Admin, Reviewer]),
             "Audit events after `?after=N`",
             get(api::audit::list),
-        ),
+        )
+        .query::<api::audit::AuditQuery>()
+        .returns::<AuditPage>(200),
         r(
             "GET",
             "/v1/audit/verify",
             Api(&[Admin, Reviewer]),
             "Recompute the hash chain and check the signed checkpoints",
             get(api::audit::verify),
-        ),
+        )
+        .returns::<AuditVerification>(200),
         r(
             "POST",
             "/v1/audit/checkpoints",
             Api(&[Admin]),
             "Sign a checkpoint of the chain's head now",
             post(api::audit::checkpoint),
-        ),
+        )
+        .returns::<CheckpointSigned>(201),
         r(
             "GET",
             "/v1/transparency",
             Api(ALL),
             "Decisions per rule, action and week; takedown timeliness (`?from=YYYY-MM-DD&to=…`)",
             get(api::transparency::report),
-        ),
+        )
+        .query::<api::transparency::Period>()
+        .returns::<TransparencyReport>(200),
         // Integrations.
         r(
             "POST",

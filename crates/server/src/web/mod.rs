@@ -22,6 +22,7 @@ use quytac_core::finding::Category;
 use quytac_core::item::{Author, Item, Post, Role};
 use quytac_core::workflow::{Action, CaseStatus};
 use quytac_service::moderation::Decide;
+use quytac_service::transparency::{format_date, TransparencyReport};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -480,7 +481,7 @@ async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String
             t.id,
             t.authority,
             t.legal_basis,
-            transparency::format_date(t.deadline),
+            format_date(t.deadline),
             t.status
         ));
     }
@@ -596,7 +597,7 @@ pub async fn case_decide(
 #[derive(Template)]
 #[template(path = "transparency.html")]
 struct TransparencyPage {
-    report: transparency::Report,
+    report: TransparencyReport,
     chart: String,
     takedowns: Vec<(String, String)>,
 }
@@ -679,7 +680,7 @@ pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Ba
 }
 
 /// A stacked bar chart of decisions per week, one colour per rule.
-pub fn chart_svg(report: &transparency::Report) -> String {
+pub fn chart_svg(report: &TransparencyReport) -> String {
     let series: Vec<(String, &str)> = report
         .by_rule
         .keys()
@@ -715,17 +716,22 @@ pub async fn transparency_page(
         to: None,
     });
     let report = match transparency::period(&p) {
-        Ok((from, to)) => match transparency::build(&state, from, to).await {
+        Ok((from, to)) => match state.service.transparency_report(from, to).await {
             Ok(r) => r,
-            Err(e) => return e.into_response(),
+            Err(e) => return ApiError::from(e).into_response(),
         },
         Err(e) => return e.into_response(),
     };
-    let takedowns = report
-        .takedowns
-        .as_object()
-        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
-        .unwrap_or_default();
+    let t = &report.takedowns;
+    let takedowns = [
+        ("received", t.received),
+        ("completed_within_24h", t.completed_within_24h),
+        ("completed_late", t.completed_late),
+        ("open_overdue", t.open_overdue),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
     let chart = chart_svg(&report);
     render(&TransparencyPage {
         report,

@@ -179,3 +179,33 @@ async fn the_database_file_survives_a_restart() {
         .unwrap()
         .is_some());
 }
+
+/// `quytac serve --demo` started a second time on the same database serves: the demo data is
+/// kept as it is and only new tokens are made.
+#[tokio::test]
+async fn the_demo_loads_twice_on_one_database() {
+    let app = spawn_app().await;
+    let first = quytac_server::demo::load(&app.state).await.unwrap();
+    assert!(!first.already_loaded);
+    let cases = app.state.store.list_cases(None, 1000).await.unwrap().len();
+    let again = Application::build(Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        app.db_url.clone(),
+    ))
+    .await
+    .unwrap();
+    let second = quytac_server::demo::load(again.state()).await.unwrap();
+    assert!(second.already_loaded);
+    assert_eq!(second.tokens.len(), Role::ALL.len());
+    assert_eq!(
+        again
+            .state()
+            .store
+            .list_cases(None, 1000)
+            .await
+            .unwrap()
+            .len(),
+        cases,
+        "nothing loaded twice"
+    );
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The HTTP contract of `quytac serve`, checked from outside: the OpenAPI document served at
+# /openapi.json passes a standard validator (openapi-spec-validator), and schemathesis, with
+# an admin token of a fresh `serve --demo`, generates requests from the document's schemas
+# and finds no server error and no response that breaks its schema. Loopback only, bounded
+# by the number of examples per operation.
+#
+#   scripts/api-contract.sh          # installs both tools into target/api-venv on first use
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-target/api-venv}
+BIN=${BIN:-target/debug/quytac}
+EXAMPLES=${EXAMPLES:-25}
+PORT=${PORT:-18390}
+
+if [ ! -x "$VENV/bin/schemathesis" ] || [ ! -x "$VENV/bin/openapi-spec-validator" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet "schemathesis==4.*" "openapi-spec-validator==0.*"
+fi
+[ -x "$BIN" ] || cargo build -p quytac
+
+WORK=$(mktemp -d)
+trap 'kill "${SERVER:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# A webhook secret, so the Mastodon endpoint answers (a wrong signature is a 401, not a 503).
+QUYTAC_MASTODON_SECRET=api-contract RUST_LOG=warn "$BIN" serve --demo --addr "127.0.0.1:$PORT" --db "sqlite://$WORK/api.db" \
+  --audit-key "$WORK/audit.key" 2> "$WORK/serve.log" &
+SERVER=$!
+for _ in $(seq 200); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+TOKEN=$(awk '/demo token \(admin\)/ {print $4}' "$WORK/serve.log")
+[ -n "$TOKEN" ] || { cat "$WORK/serve.log" >&2; echo "no admin token from serve --demo" >&2; exit 1; }
+
+curl -fs "http://127.0.0.1:$PORT/openapi.json" > "$WORK/openapi.json"
+"$VENV/bin/openapi-spec-validator" "$WORK/openapi.json"
+
+"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
+  --header "Authorization: Bearer $TOKEN" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples "$EXAMPLES" \
+  --seed 20261206 \
+  --no-color
