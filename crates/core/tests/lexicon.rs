@@ -256,7 +256,10 @@ fn vihos_dev_span_f1() {
         scores.pooled_recall,
         scores.pooled_f1
     );
-    assert_eq!(scores.texts, 956);
+    // Every data row is scored: the count follows the file (rows change when the shared data
+    // is deduplicated), so only the header is left out.
+    assert_eq!(scores.texts, rows.len() - 1);
+    assert!(scores.texts > 0, "an empty dev file measures nothing");
     assert!(scores.per_text_mean_f1 >= 0.55, "{scores:?}");
     assert!(scores.pooled_f1 >= 0.45, "{scores:?}");
 }
