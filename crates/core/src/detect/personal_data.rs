@@ -25,8 +25,7 @@
 //!
 //! Offsets are converted once, at the end, from bytes to chars (Unicode scalar values).
 //!
-//! Known gaps (deliberate or not yet handled): numbers typed digit by digit to dodge filters
-//! ("0 9 8 7 …"); "Birthday:" (left out because "sinh nhật"/birthday dates are usually party
+//! Known gaps (deliberate or not yet handled): "Birthday:" (left out because "sinh nhật"/birthday dates are usually party
 //! dates); a birth year alone ("sinh năm 1990") is not a `dob`; a bare 9-digit number is never a
 //! CMND and a bare 10-digit MST never a tax code (both need a label); cards of other networks
 //! than NAPAS 9704 need a card label; landlines need a phone label or `+84`/`(0xx)` formatting;
@@ -138,6 +137,9 @@ impl LabelInfo {
 pub struct PersonalDataDetector {
     email: Regex,
     phone: Regex,
+    /// Mobile numbers whose prefix is split by a separator: pairs ("09.12.34.56.78") and digit
+    /// by digit ("0 9 8 7 6 5 4 3 2 1"), see [`split_phone_shape`](contact::split_phone_shape).
+    phone_split: Regex,
     landline: Regex,
     plate: Regex,
     date: Regex,
@@ -168,6 +170,11 @@ impl PersonalDataDetector {
                 r"(?:\(\+84\)[ .\-]?|\+84[ .\-]?(?:\(0\)[ .\-]?)?|84[ .\-]?|0)(?:3[2-9]|5[2689]|7[06-9]|8[1-9]|9[0-46-9])(?:[ .\-]?[0-9]){7}",
             ),
             // Landlines: 0 + 2x(x) area code, 10 significant digits in all.
+            // The shapes are checked in code (one separator throughout, all pairs or all
+            // single digits, a mobile prefix), because the regex crate has no backreferences.
+            phone_split: re(
+                r"0[0-9](?:[ .\-][0-9]{2}){4}|0(?:[ .\-][0-9]){9}|\+84(?:[ .\-][0-9]){9}",
+            ),
             landline: re(r"(?:\(\+84\)[ .\-]?|\+84[ .\-]?|\(0|0)2[0-9](?:[ .\-)]{0,2}[0-9]){8}"),
             plate: re(
                 r"(?P<loc>[0-9]{2})(?P<s1> ?- ?| )?(?P<ser>MĐ[0-9]?|[A-Z]{1,2}[0-9]?)(?P<s2> ?[\-.] ?| )?(?P<num>[0-9]{3}\.[0-9]{2}|[0-9]{4,5})",

@@ -112,6 +112,50 @@ fn phones_in_many_shapes() {
 }
 
 #[test]
+fn phones_with_a_split_prefix() {
+    for (t, want) in [
+        ("gọi 09.12.34.56.78 nhé", "09.12.34.56.78"),
+        ("09 12 34 56 78", "09 12 34 56 78"),
+        ("zalo: 03-87-12-34-56", "03-87-12-34-56"),
+        ("ib hoặc gọi 0 9 8 7 6 5 4 3 2 1", "0 9 8 7 6 5 4 3 2 1"),
+        ("liên hệ 0.9.1.2.3.4.5.6.7.8 ạ", "0.9.1.2.3.4.5.6.7.8"),
+        ("+84 9 1 2 3 4 5 6 7 8", "+84 9 1 2 3 4 5 6 7 8"),
+    ] {
+        assert_eq!(found(t), vec![(K::Phone, want.to_string())], "{t}");
+    }
+    // Same digits, not a phone: mixed separators (dates, ranges), an invalid prefix, a label
+    // that makes it an amount or a code, a longer run of pairs or digits.
+    for t in [
+        "07.09.2023-05.12.2023",
+        "01.12.34.56.78",
+        "giá 09.12.34.56.78",
+        "09.12.34.56.78.90",
+        "0 9 8 7 6 5 4 3 2 1 0",
+        "ngày 12.03.2024, giá 120.000đ, bản 1.2.3",
+        "tỉ số 0 - 1, 2 - 3",
+    ] {
+        assert!(kinds(t).is_empty(), "{t}: {:?}", found(t));
+    }
+}
+
+#[test]
+fn split_phone_shapes() {
+    use super::contact::{split_phone_shape, SplitPhone};
+    assert_eq!(split_phone_shape("09.12.34.56.78"), Some(SplitPhone::Pairs));
+    assert_eq!(
+        split_phone_shape("0 9 1 2 3 4 5 6 7 8"),
+        Some(SplitPhone::Digits)
+    );
+    assert_eq!(split_phone_shape("09.12-34.56.78"), None);
+    assert_eq!(split_phone_shape("04.12.34.56.78"), None);
+    assert_eq!(
+        split_phone_shape("+84 9 1 2 3 4 5 6 7 8"),
+        Some(SplitPhone::Digits)
+    );
+    assert_eq!(split_phone_shape(""), None);
+}
+
+#[test]
 fn emails() {
     assert_eq!(
         found("mail: nguyen.van.a92@gmail.com."),
