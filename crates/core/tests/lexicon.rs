@@ -130,6 +130,59 @@ fn group_slurs_and_discrimination() {
     check("lũ sư hổ mang", &[(Religious, "lũ sư hổ mang")]);
 }
 
+/// Issue 13: group generalisations, women's-role stereotypes, disguised slurs; and the texts
+/// next to them that must stay clean.
+#[test]
+fn generalisations_stereotypes_and_disguises() {
+    check(
+        "Nghệ An thì toàn bọn trộm cắp",
+        &[(Regional, "Nghệ An thì toàn bọn trộm cắp")],
+    );
+    check(
+        "dân Thanh Hóa bản chất là lừa lọc",
+        &[(Regional, "dân Thanh Hóa bản chất là lừa lọc")],
+    );
+    check(
+        "tỉnh Quảng Bình thì toàn lũ ăn cướp",
+        &[(Regional, "tỉnh Quảng Bình thì toàn lũ ăn cướp")],
+    );
+    check(
+        "con gái học lắm làm gì, cuối cùng cũng chỉ ở nhà",
+        &[(Gender, "con gái học lắm làm gì, cuối cùng cũng chỉ ở nhà")],
+    );
+    check(
+        "phụ nữ chỉ nên ở nhà nội trợ",
+        &[(Gender, "phụ nữ chỉ nên ở nhà nội trợ")],
+    );
+    check(
+        "việc của đàn bà là bếp núc",
+        &[(Gender, "việc của đàn bà là bếp núc")],
+    );
+    check("bọn b4c kỳ", &[(Regional, "bọn b4c kỳ")]);
+    check("bọn b&#7855;c kỳ", &[(Regional, "bọn b&#7855;c kỳ")]);
+    check(
+        "lũ b&#x1EAF;c k&#7923;",
+        &[(Regional, "lũ b&#x1EAF;c k&#7923;")],
+    );
+    check("mấy thằng 3 que", &[(Hate, "mấy thằng 3 que")]);
+    let clean = [
+        "tỉnh Nghệ An có nhiều đặc sản",
+        "Nghệ An thì toàn đặc sản ngon",
+        "Thanh Hóa là quê hương của tôi",
+        "con gái học giỏi lắm",
+        "phụ nữ học cao ngày càng nhiều",
+        "con gái tôi học lắm, cuối cùng cũng đỗ đại học",
+        "phụ nữ mang thai nên ở nhà nghỉ ngơi",
+        "Đảng Cộng sản Việt Nam",
+        "chủ nghĩa xã hội",
+        "Con chó nhà tôi rất khôn",
+        "AT&amp;T &#169; 2024",
+    ];
+    for text in clean {
+        assert_eq!(found(text), vec![], "text: {text:?}");
+    }
+}
+
 #[test]
 fn violence() {
     check("giết hết bọn chúng", &[(Violence, "giết hết bọn chúng")]);

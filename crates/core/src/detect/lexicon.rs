@@ -255,6 +255,22 @@ impl LexiconDetector {
         });
     }
 
+    /// Token ranges (indices into the keys of `norm`) of the false friends found in a text:
+    /// the stretches a reader takes in their harmless sense ("con chó nhà tôi", "Đảng Cộng sản
+    /// Việt Nam"). The engine keeps them from the learned classifier, which knows words, not
+    /// senses, and otherwise reads a pet dog or a party's name as abuse. Empty for most texts.
+    pub fn literal_senses(&self, norm: &Normalized) -> Vec<std::ops::Range<usize>> {
+        if self.false_friends == 0 {
+            return Vec::new();
+        }
+        let mut raw = Vec::new();
+        self.matcher.find_all(norm, &mut raw);
+        raw.iter()
+            .filter(|m| matches!(self.roles[m.phrase()], Role::FalseFriend))
+            .map(|m| m.tok_start()..m.tok_end())
+            .collect()
+    }
+
     /// Turns the raw phrase matches of one text into detections.
     fn resolve(&self, norm: &Normalized, raw: &[PhraseMatch], out: &mut Vec<Detection>) {
         // Most texts hold only context words and false friends ("con", "mẹ", "mọi người"):

@@ -112,6 +112,27 @@ impl Normalized {
         normalize(text, Some(teencode()))
     }
 
+    /// The same keys without the tokens whose indices fall in `drop` (ranges of token
+    /// indices, in any order, may overlap). The tokens kept still map to their original chars,
+    /// so offsets found on the result are offsets in the original text.
+    pub fn without_tokens(&self, drop: &[Range<usize>]) -> Normalized {
+        let keep = |i: usize| !drop.iter().any(|r| r.contains(&i));
+        let rebuild = |key: &Key| {
+            let mut out = Key::default();
+            for (i, t) in key.tokens.iter().enumerate() {
+                if keep(i) {
+                    out.push(&key.text[t.key.clone()], t.orig.clone(), t.had_marks);
+                }
+            }
+            out.finish();
+            out
+        };
+        Normalized {
+            marked: rebuild(&self.marked),
+            plain: rebuild(&self.plain),
+        }
+    }
+
     /// The key with diacritics (tone placement unified).
     pub fn marked(&self) -> &Key {
         &self.marked
@@ -781,6 +802,22 @@ mod tests {
         let at = n.marked().text().find(" kỳ ").unwrap();
         let (s, e) = n.marked().orig_span(at, at + " kỳ ".len()).unwrap();
         assert_eq!(slice_chars(text, s, e), "k&#x1EF3;");
+    }
+
+    #[test]
+    fn dropping_tokens_keeps_the_mapping() {
+        let text = "Con chó nhà tôi rất khôn";
+        let n = Normalized::new(text);
+        let kept = n.without_tokens(&[0..2, 2..4]);
+        assert_eq!(kept.marked().text(), " rất  khôn ");
+        assert_eq!(kept.plain().text(), " rat  khon ");
+        let t = &kept.marked().tokens()[1];
+        assert_eq!(slice_chars(text, t.orig.start, t.orig.end), "khôn");
+        assert_eq!(n.without_tokens(&[]).marked().text(), n.marked().text());
+        assert_eq!(
+            n.without_tokens(&[0..1, 1..99]).marked().text(),
+            Normalized::new("").marked().text()
+        );
     }
 
     #[test]
