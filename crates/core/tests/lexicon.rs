@@ -165,7 +165,20 @@ fn generalisations_stereotypes_and_disguises() {
         &[(Regional, "lũ b&#x1EAF;c k&#7923;")],
     );
     check("mấy thằng 3 que", &[(Hate, "mấy thằng 3 que")]);
+    check("bọn cộng phỉ", &[(Hate, "bọn cộng phỉ")]);
+    check(
+        "người dân tộc toàn lũ lười biếng",
+        &[(Hate, "người dân tộc toàn lũ lười biếng")],
+    );
+    check(
+        "đồng tính là bệnh hoạn",
+        &[(Gender, "đồng tính là bệnh hoạn")],
+    );
     let clean = [
+        "Dân tộc Mường sống ở Hòa Bình",
+        "người Hoa kinh doanh giỏi",
+        "người đồng tính cũng là người bình thường",
+        "áo ba sọc đẹp",
         "tỉnh Nghệ An có nhiều đặc sản",
         "Nghệ An thì toàn đặc sản ngon",
         "Thanh Hóa là quê hương của tôi",
