@@ -313,6 +313,8 @@ proptest! {
         "đm", "thằng", "ngu", "bắc", "kỳ", "MẬT", "Số:", "12/QĐ-UBND", "0912", "345", "678", "001090012345",
         "nghe", "nói", "Nghị", "định", "tôi", "là", "trưởng", "phòng", "liệu", "hồn", "@", "https://x.com/a",
         "n.g.u", "đ.ị.t", "😡", "\n", "9704", "1.250.000", "đồng", "sinh", "ngày", "12/03/1990",
+        "b&#7855;c", "&agrave;", "&amp;", "&#", "con", "chó", "nhà", "Đảng", "Cộng", "sản", "Việt", "Nam",
+        "09.12.34.56.78", "0", "9", "đừng", "chấp", "hành", "vô", "lý", "Nghệ", "An", "toàn", "bọn",
     ]), 0..40)) {
         let text = words.join(" ");
         let r = post("civil_servant", &text);
