@@ -166,6 +166,9 @@ fn generalisations_stereotypes_and_disguises() {
     );
     check("mấy thằng 3 que", &[(Hate, "mấy thằng 3 que")]);
     check("bọn cộng phỉ", &[(Hate, "bọn cộng phỉ")]);
+    check("bọn c0ng ph1", &[(Hate, "bọn c0ng ph1")]);
+    check("dân b4 que", &[(Hate, "dân b4 que")]);
+    check("lũ b.a.c k.y", &[(Regional, "lũ b.a.c k.y")]);
     check(
         "người dân tộc toàn lũ lười biếng",
         &[(Hate, "người dân tộc toàn lũ lười biếng")],
