@@ -7,7 +7,7 @@
 
 use crate::classifier::{Classifier, Prediction};
 use crate::detect::lexicon::LexiconDetector;
-use crate::detect::markers::MarkerDetector;
+use crate::detect::markers::{MarkerDetector, PolicyStance};
 use crate::detect::personal_data::PersonalDataDetector;
 use crate::finding::{Category, Detection, Finding, Label, Severity, Verdict};
 use crate::identity::name;
@@ -146,10 +146,20 @@ impl Engine {
                     DISCLAIMER_SCORE
                 },
                 kind: None,
-                reason: format!(
-                    "about policy (\"{}\") without saying it is a personal view",
-                    slice_chars(text, first.start(), first.end())
-                ),
+                reason: match policy.stance {
+                    Some((PolicyStance::Noncompliance, m)) => format!(
+                        "urges people not to comply (\"{}\") without saying it is a personal view",
+                        slice_chars(text, m.start(), m.end())
+                    ),
+                    Some((PolicyStance::Judgement, m)) => format!(
+                        "judges a policy (\"{}\") without saying it is a personal view",
+                        slice_chars(text, m.start(), m.end())
+                    ),
+                    None => format!(
+                        "about policy (\"{}\") without saying it is a personal view",
+                        slice_chars(text, first.start(), first.end())
+                    ),
+                },
             });
         }
     }
@@ -167,7 +177,7 @@ impl Engine {
             .into_iter()
             .filter(|d| d.score >= self.pack.threshold(d.category))
             .collect();
-        let prediction = self.classifier.predict(&norm);
+        let prediction = self.predict_literal_aware(&norm);
         let thresholds = self.pack.classifier.unwrap_or(prediction.thresholds);
         let label = prediction.label_with(&thresholds).max(label_of(&dets));
         if let Some(d) = self.classifier_detection(&p.text, &norm, &prediction, label, &dets) {
@@ -209,6 +219,26 @@ impl Engine {
         }
         findings.sort_by_key(|f| (f.start.unwrap_or(usize::MAX), f.end));
         (findings, label)
+    }
+
+    /// The classifier's prediction, read without the stretches that the lexicons know in a
+    /// harmless sense when those would tip it. The model knows words, not senses: it reads
+    /// "Con chó nhà tôi rất khôn" (a pet) as abuse and "Đảng Cộng sản Việt Nam" (a party named
+    /// plainly) as hate. The lexicons' false friends say which stretches mean what they say, so
+    /// a post the model flags is read again without them. Clean posts, most of them, pay
+    /// nothing; a false friend never hides a longer abusive phrase around it, so "lũ chó" in
+    /// the same post still counts.
+    fn predict_literal_aware(&self, norm: &Normalized) -> Prediction {
+        let prediction = self.classifier.predict(norm);
+        let thresholds = self.pack.classifier.unwrap_or(prediction.thresholds);
+        if prediction.label_with(&thresholds) == Label::Clean {
+            return prediction;
+        }
+        let literal = self.lexicon.literal_senses(norm);
+        if literal.is_empty() {
+            return prediction;
+        }
+        self.classifier.predict(&norm.without_tokens(&literal))
     }
 
     /// When the classifier labels a post offensive or hate and no detector already found that

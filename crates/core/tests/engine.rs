@@ -99,6 +99,81 @@ fn civil_servant_posts() {
     );
 }
 
+/// Issue 13: what the detectors add to the classifier, each with the hard negatives that must
+/// stay clean.
+#[test]
+fn detectors_for_what_the_classifier_cannot_see() {
+    use Verdict::*;
+    let cs = "civil_servant";
+    // CS-4: a call not to comply, or a verdict on a policy, without a disclaimer.
+    check(
+        cs,
+        "Mọi người đừng chấp hành quyết định này của UBND huyện",
+        &["CS-4/missing_disclaimer"],
+        Review,
+    );
+    check(
+        cs,
+        "Quy định mới của Bộ Y tế thật vô lý",
+        &["CS-4/missing_disclaimer"],
+        Review,
+    );
+    check(
+        cs,
+        "Quyết định của UBND tỉnh thật vô lý (ý kiến cá nhân)",
+        &[],
+        Pass,
+    );
+    check(cs, "Anh ấy nói thật vô lý", &[], Pass);
+    check(cs, "Người không chấp hành quy định sẽ bị phạt", &[], Pass);
+    check(cs, "Cửa hàng hôm nay không đóng cửa", &[], Pass);
+    check(
+        "citizen",
+        "Mọi người đừng chấp hành quyết định này của UBND huyện",
+        &[],
+        Pass,
+    );
+    // Generalisations pinned on a province, and stereotypes about women's roles.
+    check(
+        "citizen",
+        "Nghệ An thì toàn bọn trộm cắp",
+        &["US-1/regional_discrimination"],
+        Violation,
+    );
+    check("citizen", "Tỉnh Nghệ An có nhiều đặc sản", &[], Pass);
+    check(
+        "citizen",
+        "con gái học lắm làm gì, cuối cùng cũng chỉ ở nhà lo chồng con",
+        &["US-1/gender_discrimination"],
+        Violation,
+    );
+    check("citizen", "Con gái tôi học giỏi lắm", &[], Pass);
+    // A slur written with an HTML character reference; evidence is the original text.
+    check(
+        "citizen",
+        "bọn b&#7855;c kỳ",
+        &["US-1/regional_discrimination"],
+        Violation,
+    );
+    // Literal senses and plain names are not abuse, whatever the classifier makes of them.
+    check("citizen", "Con chó nhà tôi rất khôn", &[], Pass);
+    check(
+        "citizen",
+        "Đảng Cộng sản Việt Nam lãnh đạo cách mạng",
+        &[],
+        Pass,
+    );
+    check("citizen", "lũ cộng sản", &["US-1/hate"], Violation);
+    // Personal data written in pairs.
+    check(
+        cs,
+        "Gọi em 09.12.34.56.78 nhé",
+        &["CS-10/personal_data"],
+        Review,
+    );
+    check(cs, "Áo giá 120.000đ, ngày 12.03.2024, bản 1.2.3", &[], Pass);
+}
+
 #[test]
 fn citizen_posts_follow_the_citizen_rules() {
     use Verdict::*;
@@ -238,6 +313,8 @@ proptest! {
         "đm", "thằng", "ngu", "bắc", "kỳ", "MẬT", "Số:", "12/QĐ-UBND", "0912", "345", "678", "001090012345",
         "nghe", "nói", "Nghị", "định", "tôi", "là", "trưởng", "phòng", "liệu", "hồn", "@", "https://x.com/a",
         "n.g.u", "đ.ị.t", "😡", "\n", "9704", "1.250.000", "đồng", "sinh", "ngày", "12/03/1990",
+        "b&#7855;c", "&agrave;", "&amp;", "&#", "con", "chó", "nhà", "Đảng", "Cộng", "sản", "Việt", "Nam",
+        "09.12.34.56.78", "0", "9", "đừng", "chấp", "hành", "vô", "lý", "Nghệ", "An", "toàn", "bọn",
     ]), 0..40)) {
         let text = words.join(" ");
         let r = post("civil_servant", &text);

@@ -130,6 +130,75 @@ fn group_slurs_and_discrimination() {
     check("lũ sư hổ mang", &[(Religious, "lũ sư hổ mang")]);
 }
 
+/// Issue 13: group generalisations, women's-role stereotypes, disguised slurs; and the texts
+/// next to them that must stay clean.
+#[test]
+fn generalisations_stereotypes_and_disguises() {
+    check(
+        "Nghệ An thì toàn bọn trộm cắp",
+        &[(Regional, "Nghệ An thì toàn bọn trộm cắp")],
+    );
+    check(
+        "dân Thanh Hóa bản chất là lừa lọc",
+        &[(Regional, "dân Thanh Hóa bản chất là lừa lọc")],
+    );
+    check(
+        "tỉnh Quảng Bình thì toàn lũ ăn cướp",
+        &[(Regional, "tỉnh Quảng Bình thì toàn lũ ăn cướp")],
+    );
+    check(
+        "con gái học lắm làm gì, cuối cùng cũng chỉ ở nhà",
+        &[(Gender, "con gái học lắm làm gì, cuối cùng cũng chỉ ở nhà")],
+    );
+    check(
+        "phụ nữ chỉ nên ở nhà nội trợ",
+        &[(Gender, "phụ nữ chỉ nên ở nhà nội trợ")],
+    );
+    check(
+        "việc của đàn bà là bếp núc",
+        &[(Gender, "việc của đàn bà là bếp núc")],
+    );
+    check("bọn b4c kỳ", &[(Regional, "bọn b4c kỳ")]);
+    check("bọn b&#7855;c kỳ", &[(Regional, "bọn b&#7855;c kỳ")]);
+    check(
+        "lũ b&#x1EAF;c k&#7923;",
+        &[(Regional, "lũ b&#x1EAF;c k&#7923;")],
+    );
+    check("mấy thằng 3 que", &[(Hate, "mấy thằng 3 que")]);
+    check("bọn cộng phỉ", &[(Hate, "bọn cộng phỉ")]);
+    check("bọn c0ng ph1", &[(Hate, "bọn c0ng ph1")]);
+    check("dân b4 que", &[(Hate, "dân b4 que")]);
+    check("lũ b.a.c k.y", &[(Regional, "lũ b.a.c k.y")]);
+    check(
+        "người dân tộc toàn lũ lười biếng",
+        &[(Hate, "người dân tộc toàn lũ lười biếng")],
+    );
+    check(
+        "đồng tính là bệnh hoạn",
+        &[(Gender, "đồng tính là bệnh hoạn")],
+    );
+    let clean = [
+        "Dân tộc Mường sống ở Hòa Bình",
+        "người Hoa kinh doanh giỏi",
+        "người đồng tính cũng là người bình thường",
+        "áo ba sọc đẹp",
+        "tỉnh Nghệ An có nhiều đặc sản",
+        "Nghệ An thì toàn đặc sản ngon",
+        "Thanh Hóa là quê hương của tôi",
+        "con gái học giỏi lắm",
+        "phụ nữ học cao ngày càng nhiều",
+        "con gái tôi học lắm, cuối cùng cũng đỗ đại học",
+        "phụ nữ mang thai nên ở nhà nghỉ ngơi",
+        "Đảng Cộng sản Việt Nam",
+        "chủ nghĩa xã hội",
+        "Con chó nhà tôi rất khôn",
+        "AT&amp;T &#169; 2024",
+    ];
+    for text in clean {
+        assert_eq!(found(text), vec![], "text: {text:?}");
+    }
+}
+
 #[test]
 fn violence() {
     check("giết hết bọn chúng", &[(Violence, "giết hết bọn chúng")]);
@@ -256,7 +325,10 @@ fn vihos_dev_span_f1() {
         scores.pooled_recall,
         scores.pooled_f1
     );
-    assert_eq!(scores.texts, 956);
+    // Every data row is scored: the count follows the file (rows change when the shared data
+    // is deduplicated), so only the header is left out.
+    assert_eq!(scores.texts, rows.len() - 1);
+    assert!(scores.texts > 0, "an empty dev file measures nothing");
     assert!(scores.per_text_mean_f1 >= 0.55, "{scores:?}");
     assert!(scores.pooled_f1 >= 0.45, "{scores:?}");
 }

@@ -53,6 +53,10 @@ struct PolicyMarkers {
     strong: Vec<String>,
     topics: Vec<String>,
     disclaimers: Vec<String>,
+    /// Calls not to comply with a decision: about policy on their own.
+    noncompliance: Vec<String>,
+    /// Verdicts on a policy ("vô lý", "phi lý"): about policy only beside a policy word.
+    judgements: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +72,19 @@ pub struct PolicyAssessment {
     pub topics: Vec<PhraseMatch>,
     /// The disclaimer found in the text, if any.
     pub disclaimer: Option<PhraseMatch>,
+    /// What the post does with the policy beyond naming it, when the markers say: a call not
+    /// to comply, or a verdict on it. Only set when the post is about policy.
+    pub stance: Option<(PolicyStance, PhraseMatch)>,
+}
+
+/// What a post about policy does with it (CS-4: a civil servant doing this must say it is a
+/// personal view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyStance {
+    /// Urges people not to comply with a decision ("đừng chấp hành", "tẩy chay quy định").
+    Noncompliance,
+    /// Judges a policy ("quy định vô lý", "chính sách phi lý").
+    Judgement,
 }
 
 /// A link outside the allow-list of official sources.
@@ -90,6 +107,8 @@ enum Group {
     PolicyStrong,
     PolicyTopic,
     Disclaimer,
+    Noncompliance,
+    Judgement,
     Approval,
     Disagreement,
 }
@@ -169,7 +188,7 @@ impl MarkerDetector {
             "khẩn cầu",
         ]
         .map(String::from);
-        let lists: [(Group, &[String]); 11] = [
+        let lists: [(Group, &[String]); 13] = [
             (Group::Claim, &f.unverified_claim.phrases),
             (Group::Office, &f.abuse_of_office.office),
             (Group::Pressure, &f.abuse_of_office.pressure),
@@ -179,6 +198,8 @@ impl MarkerDetector {
             (Group::PolicyStrong, &f.policy.strong),
             (Group::PolicyTopic, &f.policy.topics),
             (Group::Disclaimer, &f.policy.disclaimers),
+            (Group::Noncompliance, &f.policy.noncompliance),
+            (Group::Judgement, &f.policy.judgements),
             (Group::Approval, &f.approval.phrases),
             (Group::Disagreement, &f.approval.disagreement),
         ];
@@ -434,18 +455,35 @@ impl MarkerDetector {
     }
 
     /// Policy topics and the personal-capacity disclaimer (CS-4).
+    ///
+    /// A call not to comply ("đừng chấp hành quyết định này") is about policy by itself, and
+    /// is put first so the finding points at it. A verdict ("vô lý") counts as one more topic:
+    /// with a policy word it makes a policy post ("quy định của Bộ thật vô lý"), alone it does
+    /// not ("anh ấy nói thật vô lý").
     pub fn policy(&self, hits: &MarkerHits) -> PolicyAssessment {
-        let mut topics: Vec<PhraseMatch> = hits.of(Group::PolicyStrong).copied().collect();
+        let noncompliance = hits.of(Group::Noncompliance).next().copied();
+        let judgement = hits.of(Group::Judgement).next().copied();
+        let mut topics: Vec<PhraseMatch> = noncompliance.into_iter().collect();
+        topics.extend(hits.of(Group::PolicyStrong).copied());
         let strong = !topics.is_empty();
         let mut distinct: Vec<usize> = hits.of(Group::PolicyTopic).map(|m| m.phrase()).collect();
         distinct.sort_unstable();
         distinct.dedup();
-        if strong || distinct.len() >= self.policy_min_topics {
+        let judged = !distinct.is_empty() && judgement.is_some();
+        let about_policy = strong || distinct.len() + usize::from(judged) >= self.policy_min_topics;
+        if about_policy {
             topics.extend(hits.of(Group::PolicyTopic).copied());
         }
+        let stance = match (noncompliance, judgement) {
+            _ if !about_policy => None,
+            (Some(m), _) => Some((PolicyStance::Noncompliance, m)),
+            (None, Some(m)) => Some((PolicyStance::Judgement, m)),
+            (None, None) => None,
+        };
         PolicyAssessment {
             topics,
             disclaimer: hits.of(Group::Disclaimer).next().copied(),
+            stance,
         }
     }
 

@@ -1,6 +1,8 @@
 //! Vietnamese text handling: normalisation into match keys with exact offset mapping
-//! ([`Normalized`]), Vietnamese letter tables, and byte/char offset conversion.
+//! ([`Normalized`]), Vietnamese letter tables, byte/char offset conversion, and HTML as text
+//! ([`html`]).
 
+pub mod html;
 pub mod normalize;
 pub mod offsets;
 pub mod phrases;

@@ -112,6 +112,27 @@ impl Normalized {
         normalize(text, Some(teencode()))
     }
 
+    /// The same keys without the tokens whose indices fall in `drop` (ranges of token
+    /// indices, in any order, may overlap). The tokens kept still map to their original chars,
+    /// so offsets found on the result are offsets in the original text.
+    pub fn without_tokens(&self, drop: &[Range<usize>]) -> Normalized {
+        let keep = |i: usize| !drop.iter().any(|r| r.contains(&i));
+        let rebuild = |key: &Key| {
+            let mut out = Key::default();
+            for (i, t) in key.tokens.iter().enumerate() {
+                if keep(i) {
+                    out.push(&key.text[t.key.clone()], t.orig.clone(), t.had_marks);
+                }
+            }
+            out.finish();
+            out
+        };
+        Normalized {
+            marked: rebuild(&self.marked),
+            plain: rebuild(&self.plain),
+        }
+    }
+
     /// The key with diacritics (tone placement unified).
     pub fn marked(&self) -> &Key {
         &self.marked
@@ -247,15 +268,28 @@ fn fold_leet(c: char) -> char {
 /// A base character and the combining marks that follow it form one cluster; the cluster is
 /// normalised as a whole (so decomposed input composes) and all its output points back to it.
 fn fold_chars(text: &str, out: &mut Vec<Folded>) {
-    let mut chars = text.chars().peekable();
+    let mut chars = text.char_indices().peekable();
     let mut i = 0u32;
     let mut cluster = String::new();
-    while let Some(c) = chars.next() {
+    while let Some((byte, c)) = chars.next() {
         let start = i;
         i += 1;
+        // An HTML character reference in plain text ("b&#7855;c") is a way to write a letter
+        // that a filter reading the raw text does not see: fold it to what it stands for, all
+        // of it pointing back to the whole reference.
+        if c == '&' {
+            if let Some((end, decoded)) = super::html::reference_at(text, byte) {
+                while chars.peek().is_some_and(|&(b, _)| b < end) {
+                    chars.next();
+                    i += 1;
+                }
+                fold_cluster(&decoded, start, i, out);
+                continue;
+            }
+        }
         let marks_follow = chars
             .peek()
-            .is_some_and(|&n| !n.is_ascii() && is_combining_mark(n));
+            .is_some_and(|&(_, n)| !n.is_ascii() && is_combining_mark(n));
         if !marks_follow && c.is_ascii() {
             out.push(Folded {
                 c: c.to_ascii_lowercase(),
@@ -276,7 +310,7 @@ fn fold_chars(text: &str, out: &mut Vec<Folded>) {
         }
         cluster.clear();
         cluster.push(c);
-        while let Some(&n) = chars.peek() {
+        while let Some(&(_, n)) = chars.peek() {
             if n.is_ascii() || !is_combining_mark(n) {
                 break;
             }
@@ -284,17 +318,23 @@ fn fold_chars(text: &str, out: &mut Vec<Folded>) {
             chars.next();
             i += 1;
         }
-        for n in cluster.nfkc() {
-            for l in n.to_lowercase() {
-                if is_combining_mark(l) {
-                    continue;
-                }
-                out.push(Folded {
-                    c: fold_lookalike(l),
-                    start,
-                    end: i,
-                });
+        fold_cluster(&cluster, start, i, out);
+    }
+}
+
+/// Folds a base character with its combining marks (or a decoded reference) as a whole, every
+/// output character pointing back to original chars `start..end`.
+fn fold_cluster(cluster: &str, start: u32, end: u32, out: &mut Vec<Folded>) {
+    for n in cluster.nfkc() {
+        for l in n.to_lowercase() {
+            if is_combining_mark(l) {
+                continue;
             }
+            out.push(Folded {
+                c: fold_lookalike(l),
+                start,
+                end,
+            });
         }
     }
 }
@@ -751,6 +791,36 @@ mod tests {
     }
 
     #[test]
+    fn character_references_fold_to_their_letters() {
+        let text = "bọn B&#7855;c k&#x1EF3; AT&T &bar;";
+        assert_eq!(nf(text), "bọn  bắc  kỳ  at  t  bar");
+        assert_eq!(nf("x&agrave;m"), "xàm");
+        let n = Normalized::new(text);
+        let at = n.marked().text().find(" bắc ").unwrap();
+        let (s, e) = n.marked().orig_span(at, at + " bắc ".len()).unwrap();
+        assert_eq!(slice_chars(text, s, e), "B&#7855;c");
+        let at = n.marked().text().find(" kỳ ").unwrap();
+        let (s, e) = n.marked().orig_span(at, at + " kỳ ".len()).unwrap();
+        assert_eq!(slice_chars(text, s, e), "k&#x1EF3;");
+    }
+
+    #[test]
+    fn dropping_tokens_keeps_the_mapping() {
+        let text = "Con chó nhà tôi rất khôn";
+        let n = Normalized::new(text);
+        let kept = n.without_tokens(&[0..2, 2..4]);
+        assert_eq!(kept.marked().text(), " rất  khôn ");
+        assert_eq!(kept.plain().text(), " rat  khon ");
+        let t = &kept.marked().tokens()[1];
+        assert_eq!(slice_chars(text, t.orig.start, t.orig.end), "khôn");
+        assert_eq!(n.without_tokens(&[]).marked().text(), n.marked().text());
+        assert_eq!(
+            n.without_tokens(&[0..1, 1..99]).marked().text(),
+            Normalized::new("").marked().text()
+        );
+    }
+
+    #[test]
     fn teencode_expansions_are_normal_forms() {
         for (k, exp) in &teencode().map {
             for m in &exp.marked {
@@ -770,7 +840,8 @@ mod tests {
         let atoms = prop::sample::select(vec![
             "địt", "mẹ", "Hoà", "hòa", "ngu", "n-g-u", "đ.ị.t", "d", "i", "t", " ", "  ", ".",
             "ko", "dm", "vcl", "1", "0", "@", "$", "ｎ", "о", "\u{0301}", "😡", "Ệ", "\n", "-",
-            "2018", "10k", "a", "b", "c", "nguuuu", "İ", "ß", "ﬁ", "ǅ", "Ω",
+            "2018", "10k", "a", "b", "c", "nguuuu", "İ", "ß", "ﬁ", "ǅ", "Ω", "&#7855;", "&agrave;",
+            "&amp;", "&#x1EAF;", "&", "#", ";", "&#769;", "&#0;",
         ]);
         prop::collection::vec(atoms, 0..24).prop_map(|v| v.concat())
     }

@@ -41,36 +41,10 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Mastodon's HTML status content as plain text.
+/// Mastodon's HTML status content as plain text: the core's conversion, which decodes every
+/// named and numeric character reference ("b&#7855;c" is "bắc").
 pub fn html_to_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
-        let Some(gt) = rest[lt..].find('>') else {
-            rest = &rest[lt..];
-            break;
-        };
-        let tag = rest[lt + 1..lt + gt]
-            .trim_start_matches('/')
-            .to_ascii_lowercase();
-        if (tag.starts_with("br") || tag.starts_with('p'))
-            && !out.is_empty()
-            && !out.ends_with('\n')
-        {
-            out.push('\n');
-        }
-        rest = &rest[lt + gt + 1..];
-    }
-    out.push_str(rest);
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .trim()
-        .to_string()
+    quytac_core::text::html::html_to_text(html)
 }
 
 fn str_of(v: &Value) -> Option<String> {
@@ -201,8 +175,9 @@ mod tests {
     fn html_becomes_text() {
         assert_eq!(
             html_to_text("<p>Xin ch&agrave;o</p><p>a &amp; b<br>c</p>"),
-            "Xin ch&agrave;o\na & b\nc"
+            "Xin chào\na & b\nc"
         );
+        assert_eq!(html_to_text("<p>b&#7855;c k&#7923;</p>"), "bắc kỳ");
         assert_eq!(html_to_text("a < b"), "a < b");
     }
 }
