@@ -149,13 +149,15 @@ impl WriteTx<'_> {
     /// it as stored.
     pub async fn upsert_post(&mut self, post: &NewPost, actor: &str) -> Result<Post> {
         let now = now_ms();
-        let post_id: i64 = sqlx::query(
+        // RETURNING the whole row saves a read inside the write lock, which every ingest
+        // waits on.
+        let row = sqlx::query(&format!(
             "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
              ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
              item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
-             label = excluded.label, updated_at = excluded.updated_at RETURNING id",
-        )
+             label = excluded.label, updated_at = excluded.updated_at RETURNING {POST_COLS}"
+        ))
         .bind(&post.external_id)
         .bind(&post.author_id)
         .bind(&post.text)
@@ -166,17 +168,16 @@ impl WriteTx<'_> {
         .bind(&post.source)
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await?
-        .try_get("id")?;
+        .await?;
+        let stored = post_from(&row)?;
         self.audit(NewEvent::new(
             actor,
             "post.ingested",
-            format!("post:{post_id}"),
+            format!("post:{}", stored.id),
             serde_json::json!({"external_id": post.external_id, "verdict": post.verdict, "source": post.source}),
         ))
         .await?;
-        let sql = format!("SELECT {POST_COLS} FROM posts WHERE id = $1");
-        fetch_one(self, "post", &sql, post_id, post_from).await
+        Ok(stored)
     }
 
     /// A stored post by its own (external) id, read in this transaction.

@@ -425,3 +425,55 @@ async fn transparency_counts_decisions_per_rule_and_week_and_draws_them() {
         .json();
     assert_eq!(old["decisions"], 0);
 }
+
+/// The race of issue "One home for every rule", over HTTP: a citizen's appeal and two
+/// decisions sent at the same moment — by a moderator, and by the reviewer whose decision is
+/// appealed. Whichever lands first, neither of them decides the appeal. On SQLite, and on
+/// PostgreSQL when `QUYTAC_TEST_POSTGRES_URL` is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appeal_and_decisions_never_let_the_wrong_person_decide_the_appeal() {
+    for db in quytac_store::testing::TestDb::each_backend().await {
+        let url = db.url.clone();
+        let app = spawn_app_with(move |c| c.database_url = url).await;
+        let moderator = app.token(Role::Moderator).await;
+        let reviewer = app.token(Role::Reviewer).await;
+        let citizen = app.token(Role::Citizen).await;
+        let reviewer_name = format!("reviewer:{}", reviewer.split('_').nth(1).unwrap());
+        let moderator_name = format!("moderator:{}", moderator.split('_').nth(1).unwrap());
+        let decision = |statement: &str| {
+            json!({"rule": "CS-5", "category": "regional_discrimination", "action": "remove", "statement": statement})
+        };
+        for round in 0..30 {
+            let post = json!({"id": format!("race-{round}"), "text": HATE,
+                              "author": {"id": format!("cs-{round}"), "role": "civil_servant"}});
+            let r = app.call("POST", "/v1/posts", Some(&moderator), Some(post)).await;
+            let case = r.json()["case"]["id"].as_i64().expect("a case");
+            let path = format!("/v1/cases/{case}/decision");
+            let first = app.call("POST", &path, Some(&reviewer), Some(decision("Gỡ."))).await;
+            assert_eq!(first.status, 201, "{}", first.body);
+            let appeal_path = format!("/v1/cases/{case}/appeal");
+            let (appeal, by_moderator, by_reviewer) = tokio::join!(
+                app.call("POST", &appeal_path, Some(&citizen), Some(json!({"reason": "Sai."}))),
+                app.call("POST", &path, Some(&moderator), Some(decision("M"))),
+                app.call("POST", &path, Some(&reviewer), Some(decision("R"))),
+            );
+            assert_eq!(appeal.status, 201, "round {round}: {}", appeal.body);
+            assert!(by_moderator.status >= 400, "round {round}: {}", by_moderator.body);
+            assert!(by_reviewer.status >= 400, "round {round}: {}", by_reviewer.body);
+            let detail = app
+                .call("GET", &format!("/v1/cases/{case}"), Some(&moderator), None)
+                .await
+                .json();
+            for d in detail["decisions"].as_array().unwrap() {
+                if d["on_appeal"] == true {
+                    let by = d["moderator"].as_str().unwrap();
+                    assert!(
+                        by != moderator_name && by != reviewer_name,
+                        "round {round}: the appeal was decided by {by}"
+                    );
+                }
+            }
+        }
+        db.cleanup().await;
+    }
+}
