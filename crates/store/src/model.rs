@@ -184,7 +184,7 @@ pub struct Checkpoint {
 }
 
 /// Who answers for an agency's page (AG-2, AG-3).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct ResponsiblePerson {
     pub name: String,
     pub position: String,
@@ -196,7 +196,7 @@ pub struct ResponsiblePerson {
 
 /// The people an agency names for its page: the head or spokesperson who answers for what it
 /// says, and the administrator who runs it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Responsible {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<ResponsiblePerson>,
@@ -219,7 +219,7 @@ pub struct NewAgency {
     pub responsible: Responsible,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Agency {
     pub id: String,
     pub name: String,
@@ -248,7 +248,7 @@ pub struct AgencyChanges {
 }
 
 /// A domain challenge (AG-1). `method` is `well_known` or `dns`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DomainChallenge {
     pub id: i64,
     pub agency_id: String,
@@ -342,7 +342,7 @@ pub struct AccountChanges {
     pub photo: Option<Option<AccountPhoto>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Account {
     pub handle: String,
     pub display_name: String,
@@ -350,6 +350,7 @@ pub struct Account {
     pub agency_id: Option<String>,
     pub workplace: Option<String>,
     pub photo_hash: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub photo_report: Option<serde_json::Value>,
     pub created_by: String,
     pub created_at: i64,
