@@ -253,7 +253,7 @@ pub struct DomainChallenge {
     pub id: i64,
     pub agency_id: String,
     pub domain: String,
-    pub method: String,
+    pub method: quytac_core::workflow::agency::ChallengeMethod,
     pub token: String,
     pub created_by: String,
     pub created_at: i64,
@@ -305,8 +305,7 @@ pub struct BadgeRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct RevokedSerial {
     pub serial: String,
-    /// `badge` or `attestation`.
-    pub kind: String,
+    pub kind: quytac_core::workflow::agency::SignedKind,
     pub revoked_at: i64,
     pub reason: String,
 }

@@ -37,10 +37,6 @@ fn dns_name(domain: &str) -> String {
     format!("{DNS_LABEL}.{domain}")
 }
 
-fn method_of(c: &DomainChallenge) -> ChallengeMethod {
-    c.method.parse().unwrap_or_default()
-}
-
 /// Open a challenge.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -96,7 +92,7 @@ pub struct ChallengeVerified {
 
 impl Service {
     pub fn publish_instructions(&self, c: &DomainChallenge) -> Publish {
-        match method_of(c) {
+        match c.method {
             ChallengeMethod::Dns => Publish::Dns {
                 name: dns_name(&c.domain),
                 record_type: "TXT".into(),
@@ -136,7 +132,7 @@ impl Service {
             .create_challenge(
                 id,
                 &domain,
-                cmd.method.as_str(),
+                cmd.method,
                 &random_id("quytac-challenge"),
                 now_ms() + CHALLENGE_TTL_MS,
                 &actor.name(),
@@ -188,7 +184,7 @@ impl Service {
                 "the agency's official domain changed since the challenge: open a new one",
             ));
         }
-        let outcome = match method_of(&c) {
+        let outcome = match c.method {
             ChallengeMethod::Dns => self.check_dns(&c).await,
             ChallengeMethod::WellKnown => check_well_known(&c, &self.settings.fetch).await,
         };

@@ -106,7 +106,7 @@ impl Service {
                 .create_challenge(
                     &verified.id,
                     domain,
-                    ChallengeMethod::WellKnown.as_str(),
+                    ChallengeMethod::WellKnown,
                     &random_id("quytac-challenge"),
                     now_ms() + CHALLENGE_TTL_MS,
                     actor,
