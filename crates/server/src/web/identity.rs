@@ -143,7 +143,7 @@ pub async fn directory(
     let folded = fold(&q);
     let result: Result<DirectoryPage, ApiError> = async {
         let mut agencies = Vec::new();
-        for a in state.store.list_agencies().await? {
+        for a in state.service.all_agencies().await? {
             let hay = fold(&format!(
                 "{} {} {} {}",
                 a.id,
@@ -161,7 +161,7 @@ pub async fn directory(
         let mut accounts = Vec::new();
         if !q.is_empty() {
             let needle = q.trim_start_matches('@');
-            for a in state.store.search_accounts(needle, 50).await? {
+            for a in state.service.search_accounts(needle, 50).await? {
                 accounts.push(account_row(&state, &a).await?);
             }
         }
@@ -277,7 +277,7 @@ async fn keys_json(state: &AppState) -> Result<String, ApiError> {
 
 /// `GET /directory/agencies/{id}`.
 pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>) -> Response {
-    let agency = match state.store.agency(&agency_id).await {
+    let agency = match state.service.find_agency(&agency_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found(&agency_id),
         Err(e) => return server_error(e.into()),
@@ -286,24 +286,14 @@ pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>
         let p: PageStatus = state.service.page_status(&agency).await?;
         let findings = state.service.agency_findings(&agency, &p);
         let mut staff = Vec::new();
-        for r in state.store.staff_of(&agency.id).await? {
-            if let Some(account) = state.store.account(&r.handle).await? {
-                let counts = state
-                    .service
-                    .vouches(&account)
-                    .await?
-                    .into_iter()
-                    .any(|v| v.counts && v.record.agency_id == agency.id);
-                if counts {
-                    staff.push(StaffRow {
-                        handle: r.handle.clone(),
-                        display_name: account.display_name.clone(),
-                        legal_name: r.legal_name.clone(),
-                        position: r.position.clone(),
-                        since: vn_display(r.issued_at),
-                    });
-                }
-            }
+        for (r, account) in state.service.vouched_staff(&agency.id).await? {
+            staff.push(StaffRow {
+                handle: r.handle.clone(),
+                display_name: account.display_name.clone(),
+                legal_name: r.legal_name.clone(),
+                position: r.position.clone(),
+                since: vn_display(r.issued_at),
+            });
         }
         Ok(AgencyPage {
             verified: p.verified,
@@ -355,8 +345,8 @@ pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>
 /// `GET /directory/agencies/{id}/badge.json`: the latest badge, byte for byte as signed, for
 /// `quytac badge verify`.
 pub async fn badge_file(State(state): State<AppState>, Path(agency_id): Path<String>) -> Response {
-    match state.store.badges_of(&agency_id).await {
-        Ok(badges) => match badges.into_iter().next() {
+    match state.service.latest_badge(&agency_id).await {
+        Ok(latest) => match latest {
             Some(b) => (
                 [
                     (header::CONTENT_TYPE, "application/json"),
@@ -396,7 +386,7 @@ pub async fn account(State(state): State<AppState>, Path(handle): Path<String>) 
     let Ok(h) = normalize_handle(&handle) else {
         return not_found(&handle);
     };
-    let account = match state.store.account(&h).await {
+    let account = match state.service.find_account(&h).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found(&h),
         Err(e) => return server_error(e.into()),

@@ -192,6 +192,16 @@ impl Service {
             .ok_or_else(|| ServiceError::not_found(format!("no account `{handle}`")))
     }
 
+    /// An account by its (normalised) handle, if registered.
+    pub async fn find_account(&self, handle: &str) -> Result<Option<Account>> {
+        Ok(self.store.account(handle).await?)
+    }
+
+    /// Accounts whose handle or display name contains `needle` (the directory).
+    pub async fn search_accounts(&self, needle: &str, limit: i64) -> Result<Vec<Account>> {
+        Ok(self.store.search_accounts(needle, limit).await?)
+    }
+
     /// Other accounts whose photo is the same picture (impersonation, CS-2).
     pub async fn same_photo_accounts(&self, handle: &str, hash: &str) -> Result<Vec<String>> {
         Ok(self

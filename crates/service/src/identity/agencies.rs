@@ -158,6 +158,21 @@ impl Service {
             .ok_or_else(|| ServiceError::not_found(format!("no agency `{id}`")))
     }
 
+    /// An agency, if registered (the directory's pages).
+    pub async fn find_agency(&self, id: &str) -> Result<Option<Agency>> {
+        Ok(self.store.agency(id).await?)
+    }
+
+    /// Every agency, by id (the directory).
+    pub async fn all_agencies(&self) -> Result<Vec<Agency>> {
+        Ok(self.store.list_agencies().await?)
+    }
+
+    /// The agency's latest badge, exactly as signed, if any.
+    pub async fn latest_badge(&self, agency_id: &str) -> Result<Option<BadgeRecord>> {
+        Ok(self.store.badges_of(agency_id).await?.into_iter().next())
+    }
+
     /// Registers an agency (admins, by the route table).
     pub async fn register_agency(&self, actor: &Actor, cmd: RegisterAgency) -> Result<AgencyShown> {
         let policy = &self.settings.fetch;

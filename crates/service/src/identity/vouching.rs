@@ -253,6 +253,27 @@ impl Service {
         Ok(out)
     }
 
+    /// The staff an agency vouches for whose attestation counts now, with their accounts.
+    pub async fn vouched_staff(
+        &self,
+        agency_id: &str,
+    ) -> Result<Vec<(AttestationRecord, Account)>> {
+        let mut out = Vec::new();
+        for r in self.store.staff_of(agency_id).await? {
+            if let Some(account) = self.store.account(&r.handle).await? {
+                let counts = self
+                    .vouches(&account)
+                    .await?
+                    .into_iter()
+                    .any(|v| v.counts && v.record.agency_id == agency_id);
+                if counts {
+                    out.push((r, account));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Signs and records an attestation of `agency` for `account`.
     pub(crate) async fn sign_attestation(
         &self,
