@@ -372,7 +372,7 @@ impl Store {
         ))
         .bind(&a.handle)
         .bind(&a.display_name)
-        .bind(&a.role)
+        .bind(a.role.as_str())
         .bind(&a.agency_id)
         .bind(&a.workplace)
         .bind(a.photo.as_ref().map(|p| p.hash.clone()))
@@ -466,7 +466,7 @@ impl Store {
              photo_changed_at = $9 WHERE handle = $10",
         )
         .bind(&display_name)
-        .bind(&role)
+        .bind(role.as_str())
         .bind(&agency_id)
         .bind(&workplace)
         .bind(&photo_hash)
@@ -800,7 +800,7 @@ fn account_from(r: &AnyRow) -> Result<Account> {
     Ok(Account {
         handle: r.try_get("handle")?,
         display_name: r.try_get("display_name")?,
-        role: r.try_get("role")?,
+        role: word_col(r, "role")?,
         agency_id: r.try_get("agency_id")?,
         workplace: r.try_get("workplace")?,
         photo_hash: r.try_get("photo_hash")?,

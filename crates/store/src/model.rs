@@ -323,7 +323,7 @@ pub struct NewAccount {
     pub handle: String,
     pub display_name: String,
     /// A subject role of the code: `citizen`, `civil_servant`, `agency`, …
-    pub role: String,
+    pub role: quytac_core::item::Role,
     /// The agency the account names as its workplace.
     pub agency_id: Option<String>,
     pub workplace: Option<String>,
@@ -334,7 +334,7 @@ pub struct NewAccount {
 #[derive(Debug, Clone, Default)]
 pub struct AccountChanges {
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<quytac_core::item::Role>,
     pub agency_id: Option<Option<String>>,
     pub workplace: Option<Option<String>>,
     /// `Some(None)` removes the photo.
@@ -345,7 +345,7 @@ pub struct AccountChanges {
 pub struct Account {
     pub handle: String,
     pub display_name: String,
-    pub role: String,
+    pub role: quytac_core::item::Role,
     pub agency_id: Option<String>,
     pub workplace: Option<String>,
     pub photo_hash: Option<String>,

@@ -959,7 +959,7 @@ async fn accounts_attestations_and_officer_tokens() {
                 &NewAccount {
                     handle: "an".into(),
                     display_name: "Nguyễn Văn An".into(),
-                    role: "civil_servant".into(),
+                    role: quytac_core::item::Role::CivilServant,
                     agency_id: Some("a1".into()),
                     workplace: None,
                     photo: Some(photo.clone()),
@@ -974,7 +974,7 @@ async fn accounts_attestations_and_officer_tokens() {
                 &NewAccount {
                     handle: "an".into(),
                     display_name: "x".into(),
-                    role: "citizen".into(),
+                    role: quytac_core::item::Role::Citizen,
                     agency_id: None,
                     workplace: None,
                     photo: None,

@@ -178,10 +178,6 @@ fn photo_check_of(account: &Account) -> PhotoCheck {
     PhotoCheck::Checked(problems)
 }
 
-fn subject_role(role: &str) -> SubjectRole {
-    serde_json::from_value(json!(role)).unwrap_or_default()
-}
-
 impl Service {
     pub(crate) async fn account_or_404(&self, handle: &str) -> Result<Account> {
         let handle =
@@ -226,7 +222,7 @@ impl Service {
         let counting = vouches.iter().find(|v| v.counts);
         let profile = Profile {
             id: account.handle.clone(),
-            role: subject_role(&account.role),
+            role: account.role,
             display_name: Some(account.display_name.clone()),
             legal_name: counting.map(|v| v.record.legal_name.clone()),
             photo: account.photo_hash.clone(),
@@ -284,7 +280,7 @@ impl Service {
         let new = NewAccount {
             handle: normalize_handle(&cmd.handle)?,
             display_name: text_field("display_name", &cmd.display_name, true)?,
-            role: cmd.role.unwrap_or_default().as_str().to_string(),
+            role: cmd.role.unwrap_or_default(),
             agency_id: cmd.agency_id.as_deref().map(check_agency_id).transpose()?,
             workplace: cmd
                 .workplace
@@ -330,7 +326,7 @@ impl Service {
                 .display_name
                 .map(|d| text_field("display_name", &d, true))
                 .transpose()?,
-            role: cmd.role.map(|r| r.as_str().to_string()),
+            role: cmd.role,
             agency_id: cmd
                 .agency_id
                 .map(|a| a.as_deref().map(check_agency_id).transpose())

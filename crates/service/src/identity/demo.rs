@@ -134,7 +134,7 @@ impl Service {
                         &NewAccount {
                             handle: handle.into(),
                             display_name: display.into(),
-                            role: "civil_servant".into(),
+                            role: quytac_core::item::Role::CivilServant,
                             agency_id: Some(agency.into()),
                             workplace: Some(workplace.into()),
                             photo: None,

@@ -146,7 +146,7 @@ pub struct VouchRevoked {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AccountSummary {
     pub display_name: String,
-    pub role: String,
+    pub role: quytac_core::item::Role,
     pub display_name_changed_at: i64,
     pub photo_changed_at: Option<i64>,
     pub has_photo: bool,
