@@ -16,6 +16,17 @@ pub enum Role {
     Provider,
 }
 
+impl std::str::FromStr for Role {
+    type Err = String;
+    /// The stored word of a subject role (`civil_servant`, …).
+    fn from_str(s: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown subject role `{s}`"))
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 5] = [
         Role::Citizen,

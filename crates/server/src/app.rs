@@ -49,6 +49,8 @@ impl Application {
         let signer = Arc::new(signer);
         let settings = Settings {
             checkpoint_every: config.checkpoint_every,
+            fetch: config.fetch.clone(),
+            dns_server: config.dns_server,
         };
         let service = Service::new(engine.clone(), store.clone(), signer.clone(), settings);
         let state = AppState {

@@ -23,7 +23,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
     if !already_loaded {
         state.service.load_moderation_demo().await?;
         // Identity first: it registers the agencies the other two hang their data off.
-        crate::api::identity::load_demo(state).await?;
+        state.service.load_identity_demo().await?;
         crate::api::inquiries::load_demo(state).await?;
         crate::api::consultations::load_demo(state).await?;
     }

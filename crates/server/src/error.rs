@@ -302,6 +302,9 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::ContentRejected => Code::ContentRejected,
             ServiceErrorKind::DatabaseUnavailable => Code::DatabaseUnavailable,
             ServiceErrorKind::Internal => Code::Internal,
+            ServiceErrorKind::ChallengeFailed => Code::ChallengeFailed,
+            ServiceErrorKind::DomainNotVerified => Code::DomainNotVerified,
+            ServiceErrorKind::PayloadTooLarge => Code::PayloadTooLarge,
             _ => Code::Internal,
         };
         ApiError::new(code, e.message)

@@ -24,6 +24,12 @@ pub enum ErrorKind {
     DatabaseUnavailable,
     /// Anything else that went wrong inside; the message is not for the client.
     Internal,
+    /// A domain challenge whose token was not found where it was to be published.
+    ChallengeFailed,
+    /// A badge asked for before the agency proved control of its domain.
+    DomainNotVerified,
+    /// An uploaded file (a photo) larger than accepted.
+    PayloadTooLarge,
 }
 
 #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@
 //! - [`ServiceError`]: what a front end tells the caller, by [`ErrorKind`].
 //! - [`posts`]: check and ingest; [`moderation`]: reports, cases, decisions, appeals,
 //!   ND-3 standing; [`takedowns`]: ND-2 requests; [`demo`]: the demo data.
+//! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching.
 //! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
@@ -21,6 +22,7 @@ pub mod audit;
 pub mod demo;
 mod error;
 pub mod fetch;
+pub mod identity;
 pub mod moderation;
 pub mod portal;
 pub mod posts;
@@ -45,12 +47,18 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 pub struct Settings {
     /// A signed checkpoint every this many audit events.
     pub checkpoint_every: i64,
+    /// Limits of outbound fetches (domain challenges, portal feeds).
+    pub fetch: fetch::FetchPolicy,
+    /// The DNS server asked for challenge TXT records; the system's when `None`.
+    pub dns_server: Option<std::net::SocketAddr>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             checkpoint_every: 100,
+            fetch: fetch::FetchPolicy::default(),
+            dns_server: None,
         }
     }
 }

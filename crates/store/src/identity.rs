@@ -6,7 +6,8 @@
 
 use crate::audit::{AuditEvent, NewEvent};
 use crate::model::*;
-use crate::{json_col, now_ms, Result, Store, StoreError, WriteTx};
+use crate::{json_col, now_ms, word_col, Result, Store, StoreError, WriteTx};
+use quytac_core::workflow::agency::{ChallengeMethod, SignedKind};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -43,7 +44,7 @@ impl Store {
         &self,
         agency_id: &str,
         domain: &str,
-        method: &str,
+        method: ChallengeMethod,
         token: &str,
         expires_at: i64,
         actor: &str,
@@ -56,7 +57,7 @@ impl Store {
         )
         .bind(agency_id)
         .bind(domain)
-        .bind(method)
+        .bind(method.as_str())
         .bind(token)
         .bind(actor)
         .bind(now_ms())
@@ -305,25 +306,29 @@ impl Store {
 
     /// Every revoked badge and attestation, oldest revocation first.
     pub async fn revoked_serials(&self) -> Result<Vec<RevokedSerial>> {
-        sqlx::query(
-            "SELECT serial, 'badge' AS kind, revoked_at, revoke_reason FROM badges WHERE revoked_at IS NOT NULL \
-             UNION ALL SELECT serial, 'attestation' AS kind, revoked_at, revoke_reason FROM staff_attestations \
-             WHERE revoked_at IS NOT NULL ORDER BY revoked_at, serial",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(RevokedSerial {
-                serial: r.try_get("serial")?,
-                kind: r.try_get("kind")?,
-                revoked_at: r.try_get("revoked_at")?,
-                reason: r
-                    .try_get::<Option<String>, _>("revoke_reason")?
-                    .unwrap_or_default(),
-            })
-        })
-        .collect()
+        let mut out = Vec::new();
+        for (kind, table) in [
+            (SignedKind::Badge, "badges"),
+            (SignedKind::Attestation, "staff_attestations"),
+        ] {
+            let rows = sqlx::query(&format!(
+                "SELECT serial, revoked_at, revoke_reason FROM {table} WHERE revoked_at IS NOT NULL"
+            ))
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                out.push(RevokedSerial {
+                    serial: r.try_get("serial")?,
+                    kind,
+                    revoked_at: r.try_get("revoked_at")?,
+                    reason: r
+                        .try_get::<Option<String>, _>("revoke_reason")?
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        out.sort_by(|a, b| (a.revoked_at, &a.serial).cmp(&(b.revoked_at, &b.serial)));
+        Ok(out)
     }
 
     /// The (key id, public key) pairs that signed any badge or attestation.
@@ -367,7 +372,7 @@ impl Store {
         ))
         .bind(&a.handle)
         .bind(&a.display_name)
-        .bind(&a.role)
+        .bind(a.role.as_str())
         .bind(&a.agency_id)
         .bind(&a.workplace)
         .bind(a.photo.as_ref().map(|p| p.hash.clone()))
@@ -461,7 +466,7 @@ impl Store {
              photo_changed_at = $9 WHERE handle = $10",
         )
         .bind(&display_name)
-        .bind(&role)
+        .bind(role.as_str())
         .bind(&agency_id)
         .bind(&workplace)
         .bind(&photo_hash)
@@ -760,7 +765,7 @@ fn challenge_from(r: &AnyRow) -> Result<DomainChallenge> {
         id: r.try_get("id")?,
         agency_id: r.try_get("agency_id")?,
         domain: r.try_get("domain")?,
-        method: r.try_get("method")?,
+        method: word_col(r, "method")?,
         token: r.try_get("token")?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
@@ -795,7 +800,7 @@ fn account_from(r: &AnyRow) -> Result<Account> {
     Ok(Account {
         handle: r.try_get("handle")?,
         display_name: r.try_get("display_name")?,
-        role: r.try_get("role")?,
+        role: word_col(r, "role")?,
         agency_id: r.try_get("agency_id")?,
         workplace: r.try_get("workplace")?,
         photo_hash: r.try_get("photo_hash")?,

@@ -185,7 +185,7 @@ pub struct Checkpoint {
 }
 
 /// Who answers for an agency's page (AG-2, AG-3).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct ResponsiblePerson {
     pub name: String,
     pub position: String,
@@ -197,7 +197,7 @@ pub struct ResponsiblePerson {
 
 /// The people an agency names for its page: the head or spokesperson who answers for what it
 /// says, and the administrator who runs it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Responsible {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<ResponsiblePerson>,
@@ -220,7 +220,7 @@ pub struct NewAgency {
     pub responsible: Responsible,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Agency {
     pub id: String,
     pub name: String,
@@ -249,12 +249,12 @@ pub struct AgencyChanges {
 }
 
 /// A domain challenge (AG-1). `method` is `well_known` or `dns`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DomainChallenge {
     pub id: i64,
     pub agency_id: String,
     pub domain: String,
-    pub method: String,
+    pub method: quytac_core::workflow::agency::ChallengeMethod,
     pub token: String,
     pub created_by: String,
     pub created_at: i64,
@@ -306,8 +306,7 @@ pub struct BadgeRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct RevokedSerial {
     pub serial: String,
-    /// `badge` or `attestation`.
-    pub kind: String,
+    pub kind: quytac_core::workflow::agency::SignedKind,
     pub revoked_at: i64,
     pub reason: String,
 }
@@ -325,7 +324,7 @@ pub struct NewAccount {
     pub handle: String,
     pub display_name: String,
     /// A subject role of the code: `citizen`, `civil_servant`, `agency`, …
-    pub role: String,
+    pub role: quytac_core::item::Role,
     /// The agency the account names as its workplace.
     pub agency_id: Option<String>,
     pub workplace: Option<String>,
@@ -336,21 +335,22 @@ pub struct NewAccount {
 #[derive(Debug, Clone, Default)]
 pub struct AccountChanges {
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<quytac_core::item::Role>,
     pub agency_id: Option<Option<String>>,
     pub workplace: Option<Option<String>>,
     /// `Some(None)` removes the photo.
     pub photo: Option<Option<AccountPhoto>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Account {
     pub handle: String,
     pub display_name: String,
-    pub role: String,
+    pub role: quytac_core::item::Role,
     pub agency_id: Option<String>,
     pub workplace: Option<String>,
     pub photo_hash: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub photo_report: Option<serde_json::Value>,
     pub created_by: String,
     pub created_at: i64,

@@ -3,6 +3,7 @@
 //! The moderation workflow built on these rows is tested through `quytac-service`.
 
 use quytac_core::finding::{Label, Verdict};
+use quytac_core::workflow::agency::ChallengeMethod;
 use quytac_core::workflow::{CaseSource, CaseStatus, Role};
 use quytac_store::audit::AuditEvent;
 use quytac_store::model::*;
@@ -827,7 +828,7 @@ async fn challenges_and_badges_follow_the_agency_and_are_audited() {
             .create_challenge(
                 "a1",
                 "a1.gov.vn",
-                "well_known",
+                ChallengeMethod::WellKnown,
                 "tok-1",
                 i64::MAX,
                 "officer",
@@ -836,7 +837,7 @@ async fn challenges_and_badges_follow_the_agency_and_are_audited() {
             .unwrap();
         assert_eq!((c.attempts, c.verified_at), (0, None));
         assert_eq!(
-            s.create_challenge("nope", "x.vn", "dns", "tok-2", 0, "t")
+            s.create_challenge("nope", "x.vn", ChallengeMethod::Dns, "tok-2", 0, "t")
                 .await
                 .unwrap_err()
                 .kind,
@@ -915,7 +916,7 @@ async fn challenges_and_badges_follow_the_agency_and_are_audited() {
         );
         let revoked = s.revoked_serials().await.unwrap();
         assert_eq!(revoked.len(), 2);
-        assert!(revoked.iter().all(|r| r.kind == "badge"));
+        assert!(revoked.iter().all(|r| r.kind.as_str() == "badge"));
         assert_eq!(
             s.signing_keys().await.unwrap(),
             [("ed25519-k1".to_string(), "00".repeat(32))]
@@ -958,7 +959,7 @@ async fn accounts_attestations_and_officer_tokens() {
                 &NewAccount {
                     handle: "an".into(),
                     display_name: "Nguyễn Văn An".into(),
-                    role: "civil_servant".into(),
+                    role: quytac_core::item::Role::CivilServant,
                     agency_id: Some("a1".into()),
                     workplace: None,
                     photo: Some(photo.clone()),
@@ -973,7 +974,7 @@ async fn accounts_attestations_and_officer_tokens() {
                 &NewAccount {
                     handle: "an".into(),
                     display_name: "x".into(),
-                    role: "citizen".into(),
+                    role: quytac_core::item::Role::Citizen,
                     agency_id: None,
                     workplace: None,
                     photo: None,
@@ -1057,7 +1058,7 @@ async fn accounts_attestations_and_officer_tokens() {
             .await
             .unwrap()
             .into_iter()
-            .map(|r| r.kind)
+            .map(|r| r.kind.to_string())
             .collect();
         assert_eq!(kinds, ["attestation", "attestation"]);
         assert_eq!(

@@ -176,6 +176,7 @@ pub fn key_id(key: &VerifyingKey) -> String {
 }
 
 /// One published public key.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicKey {
     pub kid: String,
@@ -204,6 +205,7 @@ impl PublicKey {
 }
 
 /// A set of public keys: the document at `/.well-known/quytac-keys.json`.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySet {
     pub keys: Vec<PublicKey>,
@@ -232,6 +234,7 @@ impl KeySet {
 // ---- revocations --------------------------------------------------------------------------
 
 /// One revoked record.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revocation {
     pub serial: String,
@@ -241,6 +244,7 @@ pub struct Revocation {
 }
 
 /// A revocation list: the document at `/.well-known/quytac-revocations.json`.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevocationList {
     pub revoked: Vec<Revocation>,

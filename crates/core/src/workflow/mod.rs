@@ -4,6 +4,7 @@
 //! and writes what they decide. Every rule of the workflow lives here, once.
 //!
 //! - [`actor`]: [`Role`] and [`Actor`], who is acting.
+//! - [`agency`]: who may act for an agency, and the words of its identity records.
 //! - [`moderation`]: [`CaseStatus`], [`Action`], decisions ([`may_decide`]) and appeals
 //!   ([`may_appeal`]), the rule a decision may cite ([`check_rule_applies`]).
 //! - [`takedown`]: ND-2's 24-hour deadline and what closes a takedown.
@@ -14,6 +15,7 @@
 //! A refused step is a [`Refusal`]: a kind the front ends map to a status, and a message.
 
 pub mod actor;
+pub mod agency;
 pub mod moderation;
 pub mod nd3;
 pub mod takedown;

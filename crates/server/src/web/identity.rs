@@ -4,7 +4,6 @@
 //! (WebCrypto) beside the server's own verdict. Times are shown in Vietnam time (UTC+7).
 
 use super::render;
-use crate::api::identity::{self as id, normalize_handle, PageStatus, Vouch};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::vn_time::vn_display;
@@ -14,6 +13,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use quytac_core::text::vietnamese::strip;
+use quytac_service::identity::agencies::PageStatus;
+use quytac_service::identity::normalize_handle;
+use quytac_service::identity::vouching::Vouch;
 use quytac_store::model::{Account, Agency, ResponsiblePerson};
 use serde::Deserialize;
 
@@ -27,7 +29,7 @@ fn server_error(e: ApiError) -> Response {
         StatusCode::SERVICE_UNAVAILABLE,
         Html(format!(
             "<p>Không tải được dữ liệu / the directory is unavailable: {}</p>",
-            super::escape(&e.message)
+            super::escape(e.public_message())
         )),
     )
         .into_response()
@@ -71,8 +73,10 @@ struct DirectoryPage {
     searched: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
+    /// An agency's name, id, domain or page, or an account's handle or display name.
     #[serde(default)]
     pub q: String,
 }
@@ -92,7 +96,7 @@ fn status_vi(status: &str) -> &'static str {
 }
 
 async fn agency_row(state: &AppState, a: &Agency) -> Result<AgencyRow, ApiError> {
-    let p = id::page_status(state, a).await?;
+    let p = state.service.page_status(a).await?;
     Ok(AgencyRow {
         id: a.id.clone(),
         name: a.name.clone(),
@@ -110,7 +114,7 @@ async fn agency_row(state: &AppState, a: &Agency) -> Result<AgencyRow, ApiError>
 }
 
 async fn account_row(state: &AppState, a: &Account) -> Result<AccountRow, ApiError> {
-    let vouches = id::vouches(state, a).await?;
+    let vouches = state.service.vouches(a).await?;
     let counting: Vec<&Vouch> = vouches.iter().filter(|v| v.counts).collect();
     Ok(AccountRow {
         handle: a.handle.clone(),
@@ -139,7 +143,7 @@ pub async fn directory(
     let folded = fold(&q);
     let result: Result<DirectoryPage, ApiError> = async {
         let mut agencies = Vec::new();
-        for a in state.store.list_agencies().await? {
+        for a in state.service.all_agencies().await? {
             let hay = fold(&format!(
                 "{} {} {} {}",
                 a.id,
@@ -157,7 +161,7 @@ pub async fn directory(
         let mut accounts = Vec::new();
         if !q.is_empty() {
             let needle = q.trim_start_matches('@');
-            for a in state.store.search_accounts(needle, 50).await? {
+            for a in state.service.search_accounts(needle, 50).await? {
                 accounts.push(account_row(&state, &a).await?);
             }
         }
@@ -268,36 +272,28 @@ fn person_view(role_vi: &'static str, p: &Option<ResponsiblePerson>) -> PersonVi
 }
 
 async fn keys_json(state: &AppState) -> Result<String, ApiError> {
-    Ok(serde_json::to_string(&id::key_set(state).await?).unwrap_or_default())
+    Ok(serde_json::to_string(&state.service.key_set().await?).unwrap_or_default())
 }
 
 /// `GET /directory/agencies/{id}`.
 pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>) -> Response {
-    let agency = match state.store.agency(&agency_id).await {
+    let agency = match state.service.find_agency(&agency_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found(&agency_id),
         Err(e) => return server_error(e.into()),
     };
     let result: Result<AgencyPage, ApiError> = async {
-        let p: PageStatus = id::page_status(&state, &agency).await?;
-        let findings = id::agency_findings(&state, &agency, &p);
+        let p: PageStatus = state.service.page_status(&agency).await?;
+        let findings = state.service.agency_findings(&agency, &p);
         let mut staff = Vec::new();
-        for r in state.store.staff_of(&agency.id).await? {
-            if let Some(account) = state.store.account(&r.handle).await? {
-                let counts = id::vouches(&state, &account)
-                    .await?
-                    .into_iter()
-                    .any(|v| v.counts && v.record.agency_id == agency.id);
-                if counts {
-                    staff.push(StaffRow {
-                        handle: r.handle.clone(),
-                        display_name: account.display_name.clone(),
-                        legal_name: r.legal_name.clone(),
-                        position: r.position.clone(),
-                        since: vn_display(r.issued_at),
-                    });
-                }
-            }
+        for (r, account) in state.service.vouched_staff(&agency.id).await? {
+            staff.push(StaffRow {
+                handle: r.handle.clone(),
+                display_name: account.display_name.clone(),
+                legal_name: r.legal_name.clone(),
+                position: r.position.clone(),
+                since: vn_display(r.issued_at),
+            });
         }
         Ok(AgencyPage {
             verified: p.verified,
@@ -349,8 +345,8 @@ pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>
 /// `GET /directory/agencies/{id}/badge.json`: the latest badge, byte for byte as signed, for
 /// `quytac badge verify`.
 pub async fn badge_file(State(state): State<AppState>, Path(agency_id): Path<String>) -> Response {
-    match state.store.badges_of(&agency_id).await {
-        Ok(badges) => match badges.into_iter().next() {
+    match state.service.latest_badge(&agency_id).await {
+        Ok(latest) => match latest {
             Some(b) => (
                 [
                     (header::CONTENT_TYPE, "application/json"),
@@ -390,13 +386,13 @@ pub async fn account(State(state): State<AppState>, Path(handle): Path<String>) 
     let Ok(h) = normalize_handle(&handle) else {
         return not_found(&handle);
     };
-    let account = match state.store.account(&h).await {
+    let account = match state.service.find_account(&h).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found(&h),
         Err(e) => return server_error(e.into()),
     };
     let result: Result<AccountPage, ApiError> = async {
-        let vouches = id::vouches(&state, &account).await?;
+        let vouches = state.service.vouches(&account).await?;
         Ok(AccountPage {
             verified: vouches.iter().any(|v| v.counts),
             vouches: vouches

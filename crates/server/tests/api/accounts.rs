@@ -304,9 +304,7 @@ fn base64_of(b: &[u8]) -> String {
 #[tokio::test]
 async fn the_public_directory_shows_what_is_verified() {
     let app = spawn_identity_app(None).await;
-    quytac_server::api::identity::load_demo(&app.state)
-        .await
-        .unwrap();
+    app.state.service.load_identity_demo().await.unwrap();
     let r = app.call("GET", "/directory", None, None).await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Sở Thông tin và Truyền thông Hà Nội"));

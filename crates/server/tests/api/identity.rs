@@ -505,6 +505,30 @@ async fn domain_challenge_badge_keys_and_revocation_end_to_end() {
         [("AG-1".to_string(), "unverified_page".to_string())]
     );
 
+    // The official domain changes only through an admin: an officer's change is refused and
+    // leaves the domain (and the badge that names it) as it was.
+    for domain in [json!("khac.gov.vn"), Value::Null] {
+        let r = app
+            .call(
+                "PATCH",
+                "/v1/agencies/so-tt-hn",
+                Some(&officer),
+                Some(json!({"official_domain": domain})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "forbidden"),
+            "{}",
+            r.body
+        );
+    }
+    let r = app
+        .call("GET", "/v1/agencies/so-tt-hn", Some(&officer), None)
+        .await;
+    assert_ne!(r.json()["agency"]["official_domain"], "khac.gov.vn");
+    assert!(!r.json()["agency"]["official_domain"].is_null());
+
     let actions = app.actions(&admin).await;
     for want in [
         "agency.created",
