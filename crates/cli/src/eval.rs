@@ -16,17 +16,18 @@
 //!
 //! The task is guessed from the file when not given.
 
-use crate::eval_classify::{self, ClassifyEvalArgs};
+use crate::eval_classify::{self, ClassifyEvalArgs, RESAMPLES};
 use crate::eval_identity;
 use crate::train::LabelKind;
 use anyhow::{bail, Context, Result};
-use quytac_core::classifier::Confusion;
+use quytac_core::classifier::{Classifier, Confusion};
 use quytac_core::detect::personal_data::{PersonalDataDetector, PersonalDataScores};
 use quytac_core::engine::Engine;
-use quytac_core::eval::span_scores;
+use quytac_core::eval::{confusion_ci, span_scores_ci};
 use quytac_core::finding::{Label, PersonalDataKind};
 use quytac_core::item::{Item, Post};
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
+use quytac_core::text::Normalized;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -69,7 +70,7 @@ pub struct EvalArgs {
     /// With --task model: how the label column is read.
     #[arg(long, value_enum, default_value_t = LabelKind::Vihsd)]
     pub labels: LabelKind,
-    /// With --task model: a model file [default: the shipped model].
+    /// With --task model or spans: a model file [default: the shipped model].
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// With --task model: threshold on P(offensive) + P(hate) [default: the model's].
@@ -219,9 +220,16 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
         .sum();
 
     let mut confusion = Confusion::new(3);
-    for ((_, gold), pred) in rows.iter().zip(&predicted) {
-        confusion.add(gold.index(), pred.index());
+    let pairs: Vec<(usize, usize)> = rows
+        .iter()
+        .zip(&predicted)
+        .map(|((_, gold), pred)| (gold.index(), pred.index()))
+        .collect();
+    for &(g, p) in &pairs {
+        confusion.add(g, p);
     }
+    let ci = confusion_ci(&pairs, 3, RESAMPLES, 0.95, |m| m.macro_f1())
+        .map_or(String::new(), |i| format!(" ({i})"));
     println!("data: {} ({} items)", args.data.display(), rows.len());
     println!(
         "label: the text classifier combined with the detectors' findings (as `quytac check`)"
@@ -242,7 +250,7 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
         );
     }
     println!(
-        "macro-F1 {:.4}   accuracy {:.4}",
+        "macro-F1 {:.4}{ci}   accuracy {:.4}",
         confusion.macro_f1(),
         confusion.accuracy()
     );
@@ -265,6 +273,9 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// Which predicted spans to score, from the detectors' spans and the classifier's.
+type PickSpans = fn(&[(usize, usize)], &[(usize, usize)]) -> Vec<(usize, usize)>;
+
 fn eval_spans(args: &EvalArgs) -> Result<u8> {
     let text_col = args.text_col.as_deref().unwrap_or("content");
     let mut r = csv_reader(&args.data)?;
@@ -274,14 +285,25 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         column(&headers, "index_spans", &args.data)?,
     );
     let engine = engine()?;
-    let mut triples = Vec::new();
+    let owned;
+    let model: &Classifier = match &args.model {
+        Some(path) => {
+            owned = eval_classify::load_model(path)?;
+            &owned
+        }
+        None => Classifier::builtin(),
+    };
+    // The decision the engine would take: the pack's classifier thresholds, else the model's.
+    let thresholds = engine.pack().classifier.unwrap_or(model.thresholds());
+    // Per text: gold offsets, detector spans, classifier spans, length.
+    let mut texts = Vec::new();
     let started = Instant::now();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.with_context(|| format!("{}: row {}", args.data.display(), i + 2))?;
         let gold: Vec<usize> = serde_json::from_str(&rec[si])
             .with_context(|| format!("row {}: index_spans is not a list of offsets", i + 2))?;
         let text = &rec[ti];
-        let pred: Vec<(usize, usize)> = engine
+        let dets: Vec<(usize, usize)> = engine
             .detect(text)
             .into_iter()
             .filter(|d| {
@@ -289,19 +311,54 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
             })
             .map(|d| (d.start, d.end))
             .collect();
-        triples.push((gold, pred, text.chars().count()));
+        // The classifier's spans: every stretch its attributions give for the label it
+        // decides, when it decides the text is offensive or hate.
+        let norm = Normalized::new(text);
+        let label = model.predict(&norm).label_with(&thresholds);
+        let from_model: Vec<(usize, usize)> = if label == Label::Clean {
+            Vec::new()
+        } else {
+            model
+                .attribute(&norm, label)
+                .iter()
+                .map(|a| (a.start, a.end))
+                .collect()
+        };
+        texts.push((gold, dets, from_model, text.chars().count()));
     }
     let secs = started.elapsed().as_secs_f64();
-    let n = triples.len();
-    let s = span_scores(triples);
-    println!("data: {} ({} texts)", args.data.display(), s.texts);
-    println!("per-text mean F1 (ViHOS metric): {:.4}", s.per_text_mean_f1);
+    let n = texts.len();
+    if n == 0 {
+        bail!("{} has no rows", args.data.display());
+    }
+    println!("data: {} ({n} texts)", args.data.display());
+    let sets: [(&str, PickSpans); 3] = [
+        ("detectors and classifier (as `quytac check`)", |d, m| {
+            d.iter().chain(m).copied().collect()
+        }),
+        ("detectors alone", |d, _| d.to_vec()),
+        ("classifier attributions alone", |_, m| m.to_vec()),
+    ];
+    for (name, pick) in sets {
+        let triples = texts
+            .iter()
+            .map(|(g, d, m, len)| (g.clone(), pick(d, m), *len));
+        let (s, ci) = span_scores_ci(triples, RESAMPLES, 0.95);
+        let [per_text_ci, pooled_ci] = ci.map_or([String::new(), String::new()], |c| {
+            c.map(|i| format!(" ({i})"))
+        });
+        println!("\n{name}:");
+        println!(
+            "  per-text mean F1 (ViHOS metric): {:.4}{per_text_ci}",
+            s.per_text_mean_f1
+        );
+        println!(
+            "  pooled characters: precision {:.4}  recall {:.4}  F1 {:.4}{pooled_ci}",
+            s.pooled_precision, s.pooled_recall, s.pooled_f1
+        );
+    }
     println!(
-        "pooled characters: precision {:.4}  recall {:.4}  F1 {:.4}",
-        s.pooled_precision, s.pooled_recall, s.pooled_f1
-    );
-    println!(
-        "speed: {:.0} texts/s (one thread, all detectors)",
+        "\nspeed: {:.0} texts/s (one thread, all detectors and the classifier)",
         n as f64 / secs
     );
     Ok(0)
@@ -340,6 +397,9 @@ fn eval_personal_data(path: &Path) -> Result<u8> {
         scores.add(&gold, &pred);
         n += 1;
     }
+    if n == 0 {
+        bail!("{} has no test sentences", path.display());
+    }
     println!("data: {} ({n} sentences)", path.display());
     print!("{}", scores.table());
     Ok(0)
@@ -350,6 +410,9 @@ fn eval_portal(path: &Path) -> Result<u8> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let pairs = parse_pairs(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if pairs.is_empty() {
+        bail!("{} has no post/article pairs", path.display());
+    }
     println!("data: {} ({} pairs)", path.display(), pairs.len());
     for (mode, what) in [
         (Mode::Pairs, "each post against its article"),

@@ -4,6 +4,7 @@
 use crate::train::{load, LabelKind, Row, Source};
 use anyhow::{bail, Context, Result};
 use quytac_core::classifier::{Classifier, Confusion, Label, Prediction, Target, Thresholds};
+use quytac_core::eval::confusion_ci;
 use quytac_core::text::vietnamese;
 use quytac_core::text::Normalized;
 use std::collections::HashMap;
@@ -37,6 +38,9 @@ pub struct ClassifyEvalArgs {
     pub teencode: Option<PathBuf>,
 }
 
+/// Bootstrap resamples behind every confidence interval of the reports.
+pub const RESAMPLES: usize = 1000;
+
 /// The loaded model and the decision rule to apply.
 struct Scorer<'a> {
     model: &'a Classifier,
@@ -54,15 +58,18 @@ impl Scorer<'_> {
     }
 }
 
+/// Reads a model file.
+pub fn load_model(path: &std::path::Path) -> Result<Classifier> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Classifier::from_bytes(&bytes).with_context(|| format!("cannot load model {}", path.display()))
+}
+
 pub fn run(args: &ClassifyEvalArgs) -> Result<()> {
     let started = Instant::now();
     let owned;
     let model: &Classifier = match &args.model {
         Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            owned = Classifier::from_bytes(&bytes)
-                .with_context(|| format!("cannot load model {}", path.display()))?;
+            owned = load_model(path)?;
             &owned
         }
         None => Classifier::builtin(),
@@ -146,6 +153,7 @@ fn report(scorer: &Scorer, rows: &[Row], binary: bool) -> Vec<Label> {
     };
     let mut m = Confusion::new(n);
     let mut labels = Vec::with_capacity(rows.len());
+    let mut pairs = Vec::with_capacity(rows.len());
     for r in rows {
         let p = scorer.model.predict(&Normalized::new(&r.text));
         let l = scorer.label(&p);
@@ -156,6 +164,7 @@ fn report(scorer: &Scorer, rows: &[Row], binary: bool) -> Vec<Label> {
             l.index()
         };
         m.add(class_index(r.target, binary), pred);
+        pairs.push((class_index(r.target, binary), pred));
     }
     println!(
         "{:<10} {:>9} {:>9} {:>9} {:>8}",
@@ -168,7 +177,21 @@ fn report(scorer: &Scorer, rows: &[Row], binary: bool) -> Vec<Label> {
             name, s.precision, s.recall, s.f1, s.support
         );
     }
-    println!("\nmacro-F1  {:.4}", m.macro_f1());
+    let ci = |score: &dyn Fn(&Confusion) -> f64| {
+        confusion_ci(&pairs, n, RESAMPLES, 0.95, score).map_or(String::new(), |i| format!(" ({i})"))
+    };
+    println!(
+        "\nmacro-F1  {:.4}{}",
+        m.macro_f1(),
+        ci(&|m: &Confusion| m.macro_f1())
+    );
+    if binary {
+        println!(
+            "toxic F1  {:.4}{}",
+            m.class(1).f1,
+            ci(&|m: &Confusion| m.class(1).f1)
+        );
+    }
     println!("accuracy  {:.4}", m.accuracy());
     println!("\nconfusion (rows gold, columns predicted)");
     print!("{:<10}", "");
@@ -381,6 +404,11 @@ fn split_words(text: &str) -> Vec<Word> {
     out
 }
 
+/// The text with every diacritic removed ("Đồ ngu" → "Do ngu"), case kept.
+pub fn strip_diacritics(text: &str) -> String {
+    text.chars().filter_map(strip_char).collect()
+}
+
 fn strip_char(c: char) -> Option<char> {
     if ('\u{300}'..='\u{36f}').contains(&c) {
         return None;
@@ -484,7 +512,7 @@ pub fn rewrite(
     turn: usize,
 ) -> String {
     match how {
-        Rewrite::NoDiacritics => text.chars().filter_map(strip_char).collect(),
+        Rewrite::NoDiacritics => strip_diacritics(text),
         Rewrite::Teencode => table.rewrite(text),
         Rewrite::Mixed => {
             const WORD_LEVEL: [Rewrite; 5] = [

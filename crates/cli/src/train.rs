@@ -1,12 +1,11 @@
 //! `quytac train`: trains the whole-text classifier on labelled CSV files and writes a model.
 
+use crate::eval_classify::strip_diacritics;
 use anyhow::{bail, Context, Result};
 use quytac_core::classifier::{
-    tune_thresholds_on, ClassWeights, Classifier, Example, FeatureSpec, Label, NgramRange, Target,
-    TrainConfig, Trainer,
+    tune_thresholds_on, ClassWeights, Classifier, Example, FeatureSpec, HeldOut, Label, NgramRange,
+    Target, TrainConfig, Trainer,
 };
-use quytac_core::text::normal_form;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -22,6 +21,11 @@ pub enum LabelKind {
     /// Several target columns valued 0 absent, 1 clean, 2 offensive, 3 hate, as ViTHSD's; the
     /// text takes the highest.
     Targets,
+    /// As `targets`, the first column naming attacks on an individual and the others attacks
+    /// on groups (ViTHSD's `individual` then `groups,religion/creed,race/ethnicity,politics`).
+    /// Hate is an attack on a group or an identity, so hate aimed at an individual only counts
+    /// as offensive.
+    GroupTargets,
 }
 
 /// One labelled CSV file.
@@ -58,8 +62,10 @@ impl Source {
             "binary" => LabelKind::Binary,
             "spans" => LabelKind::Spans,
             "targets" => LabelKind::Targets,
+            "group-targets" => LabelKind::GroupTargets,
             other => bail!(
-                "data spec {spec:?}: unknown label kind {other:?} (vihsd, binary, spans, targets)"
+                "data spec {spec:?}: unknown label kind {other:?} (vihsd, binary, spans, \
+                 targets, group-targets)"
             ),
         };
         let mut s = Source::new(Path::new(parts[0]), parts[1], parts[2], kind);
@@ -81,6 +87,8 @@ pub struct Row {
     pub weight: f32,
     /// Row of the main data set (see [`Example::tune`]).
     pub tune: bool,
+    /// The file it was read from, as `folder/file.csv` (see [`Example::source`]).
+    pub source: String,
 }
 
 /// Rows of a CSV file, and the line numbers (1-based, header = line 1) of records skipped for a
@@ -112,7 +120,8 @@ pub fn read_source(src: &Source) -> Result<(Vec<Row>, Vec<u64>)> {
         .iter()
         .map(|c| col(c))
         .collect::<Result<_>>()?;
-    if src.kind != LabelKind::Targets && label_is.len() != 1 {
+    let multi = matches!(src.kind, LabelKind::Targets | LabelKind::GroupTargets);
+    if !multi && label_is.len() != 1 {
         bail!(
             "{}: only the `targets` label kind takes several label columns",
             src.path.display()
@@ -135,6 +144,7 @@ pub fn read_source(src: &Source) -> Result<(Vec<Row>, Vec<u64>)> {
                 target,
                 weight: src.weight,
                 tune: false,
+                source: short_name(&src.path),
             }),
             None => skipped.push(line),
         }
@@ -162,14 +172,21 @@ pub fn parse_target(kind: LabelKind, cells: &[&str]) -> Option<Target> {
                 None
             }
         }
-        LabelKind::Targets => {
+        LabelKind::Targets | LabelKind::GroupTargets => {
             let mut best = 0u8;
-            for c in cells {
+            let mut group_best = 0u8;
+            for (i, c) in cells.iter().enumerate() {
                 let v: u8 = c.trim().parse().ok()?;
                 if v > 3 {
                     return None;
                 }
                 best = best.max(v);
+                if i > 0 {
+                    group_best = group_best.max(v);
+                }
+            }
+            if kind == LabelKind::GroupTargets && best == 3 && group_best < 3 {
+                best = 2;
             }
             Some(Target::Label(match best {
                 0 | 1 => Label::Clean,
@@ -214,8 +231,8 @@ pub struct TrainArgs {
     /// vihsd, binary, spans, targets (default vihsd), WEIGHT of its examples (default 1).
     #[arg(long = "also", value_name = "SPEC")]
     pub also: Vec<String>,
-    /// Leave out rows of the `--also` files whose normalised text occurs in this CSV
-    /// (PATH:TEXT_COL, repeatable), so that it stays a fair test set. `--data` is taken whole.
+    /// Leave out training rows (of `--data` and of the `--also` files) whose normalised text
+    /// occurs in this CSV (PATH:TEXT_COL, repeatable), so that it stays a fair test set.
     #[arg(long = "holdout", value_name = "PATH:TEXT_COL")]
     pub holdout: Vec<String>,
     /// Choose the decision thresholds on this labelled CSV (PATH:TEXT_COL:LABEL_COL, three-way
@@ -250,6 +267,15 @@ pub struct TrainArgs {
     /// L-BFGS iterations at most.
     #[arg(long, default_value_t = TrainConfig::default().max_iter)]
     pub max_iter: usize,
+    /// Also train on a copy of every training text with its diacritics removed, its weight
+    /// this share of the original's (0 = off), so that the model does not lean on diacritics
+    /// that users leave out (an evasion and a habit of fast typing alike).
+    #[arg(long, default_value_t = 0.0)]
+    pub augment_no_diacritics: f32,
+    /// Naive-Bayes prior on the L2 penalty (0 = off; smaller is stronger): weights of n-grams
+    /// whose log-count ratio tells the classes apart are penalised less (NBSVM-like).
+    #[arg(long, default_value_t = TrainConfig::default().nb_prior)]
+    pub nb_prior: f32,
     /// Threads for the folds (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -288,36 +314,37 @@ impl TrainArgs {
             },
             max_iter: self.max_iter,
             min_count: self.min_count,
+            nb_prior: self.nb_prior,
             folds: self.folds,
             seed: self.seed,
             ..d
         })
     }
 
-    /// All training rows: `--data`, then the `--also` files less the held-out texts.
+    /// All training rows: `--data`, then the `--also` files, each less the held-out texts.
     pub fn rows(&self) -> Result<Vec<Row>> {
-        let main = Source::new(&self.data, &self.text_col, &self.label_col, self.labels);
-        let mut rows = load(&main)?;
-        rows.iter_mut().for_each(|r| r.tune = true);
-        eprintln!("{}: {} rows", self.data.display(), rows.len());
-        let mut held = HashSet::new();
+        let mut held = HeldOut::default();
         for h in &self.holdout {
             let (path, col) = h
                 .rsplit_once(':')
                 .with_context(|| format!("--holdout {h:?}: expected PATH:TEXT_COL"))?;
-            held.extend(
-                read_texts(Path::new(path), col)?
-                    .iter()
-                    .map(|t| normal_form(t)),
-            );
+            for t in read_texts(Path::new(path), col)? {
+                held.insert(&t);
+            }
         }
+        let main = Source::new(&self.data, &self.text_col, &self.label_col, self.labels);
+        let mut rows = Vec::new();
+        let mut sources = vec![(main, true)];
         for spec in &self.also {
-            let src = Source::parse(spec)?;
-            let extra = load(&src)?;
-            let before = extra.len();
-            let kept: Vec<Row> = extra
+            sources.push((Source::parse(spec)?, false));
+        }
+        for (src, tune) in sources {
+            let all = load(&src)?;
+            let before = all.len();
+            let kept: Vec<Row> = all
                 .into_iter()
-                .filter(|r| !held.contains(&normal_form(&r.text)))
+                .filter(|r| !held.contains(&r.text))
+                .map(|r| Row { tune, ..r })
                 .collect();
             eprintln!(
                 "{}: {} rows ({} left out as held-out texts), weight {}",
@@ -327,6 +354,27 @@ impl TrainArgs {
                 src.weight
             );
             rows.extend(kept);
+        }
+        if self.augment_no_diacritics > 0.0 {
+            let copies: Vec<Row> = rows
+                .iter()
+                .filter_map(|r| {
+                    let text = strip_diacritics(&r.text);
+                    (text != r.text).then(|| Row {
+                        text,
+                        target: r.target,
+                        weight: r.weight * self.augment_no_diacritics,
+                        tune: false,
+                        source: format!("{} without diacritics", r.source),
+                    })
+                })
+                .collect();
+            eprintln!(
+                "{} copies without diacritics, weight x{}",
+                copies.len(),
+                self.augment_no_diacritics
+            );
+            rows.extend(copies);
         }
         Ok(rows)
     }
@@ -422,6 +470,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             target: r.target,
             weight: r.weight,
             tune: r.tune,
+            source: &r.source,
         })
         .collect();
     let mut cfg = args.config()?;
@@ -477,23 +526,25 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// `folder/file.csv`: enough to tell the data sets apart, without where they sit.
+pub fn short_name(p: &Path) -> String {
+    let parent = p
+        .parent()
+        .and_then(|d| d.file_name())
+        .map(|d| format!("{}/", d.to_string_lossy()))
+        .unwrap_or_default();
+    format!(
+        "{parent}{}",
+        p.file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default()
+    )
+}
+
 /// What goes into the model file's description: the data and settings, file names only, so
 /// the bytes do not depend on where the data sits.
 fn describe(args: &TrainArgs) -> String {
-    let name = |p: &str| -> String {
-        let p = Path::new(p);
-        let parent = p
-            .parent()
-            .and_then(|d| d.file_name())
-            .map(|d| format!("{}/", d.to_string_lossy()))
-            .unwrap_or_default();
-        format!(
-            "{parent}{}",
-            p.file_name()
-                .map(|f| f.to_string_lossy())
-                .unwrap_or_default()
-        )
-    };
+    let name = |p: &str| short_name(Path::new(p));
     let mut s = format!(
         "trained by `quytac train` on {} ({}:{})",
         name(&args.data.to_string_lossy()),
@@ -508,6 +559,15 @@ fn describe(args: &TrainArgs) -> String {
     for h in &args.holdout {
         let p = h.rsplit_once(':').map_or(h.as_str(), |x| x.0);
         s.push_str(&format!(", holding out {}", name(p)));
+    }
+    if args.augment_no_diacritics > 0.0 {
+        s.push_str(&format!(
+            ", with copies without diacritics at weight {}",
+            args.augment_no_diacritics
+        ));
+    }
+    if args.nb_prior > 0.0 {
+        s.push_str(&format!(", naive-Bayes prior {}", args.nb_prior));
     }
     if let Some(t) = &args.tune_on {
         s.push_str(&format!(
@@ -548,6 +608,15 @@ mod tests {
         assert_eq!(
             parse_target(Targets, &["1", "0"]),
             Some(Target::Label(Label::Clean))
+        );
+        // Hate at an individual only is offensive; at a group it is hate.
+        assert_eq!(
+            parse_target(GroupTargets, &["3", "0", "0", "0", "0"]),
+            Some(Target::Label(Label::Offensive))
+        );
+        assert_eq!(
+            parse_target(GroupTargets, &["1", "0", "0", "3", "0"]),
+            Some(Target::Label(Label::Hate))
         );
     }
 

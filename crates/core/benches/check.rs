@@ -79,6 +79,18 @@ fn normalize(b: Bencher) {
     });
 }
 
+/// The classifier alone on text normalised beforehand: the weight-table look-ups.
+#[divan::bench]
+fn classify_only(b: Bencher) {
+    let model = quytac_core::classifier::Classifier::builtin();
+    let norms: Vec<Normalized> = texts().iter().map(|t| Normalized::new(t)).collect();
+    b.counter(bytes()).bench(|| {
+        for n in &norms {
+            divan::black_box(model.predict(n));
+        }
+    });
+}
+
 #[divan::bench]
 fn core_check(b: Bencher) {
     let engine = Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap());

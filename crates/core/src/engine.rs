@@ -173,16 +173,14 @@ impl Engine {
             dets.retain(|d| d.category != Category::MissingDisclaimer);
         }
         let dets = merge_overlapping(dets);
-        let mut dets: Vec<Detection> = dets
+        let dets: Vec<Detection> = dets
             .into_iter()
             .filter(|d| d.score >= self.pack.threshold(d.category))
             .collect();
         let prediction = self.predict_literal_aware(&norm);
         let thresholds = self.pack.classifier.unwrap_or(prediction.thresholds);
         let label = prediction.label_with(&thresholds).max(label_of(&dets));
-        if let Some(d) = self.classifier_detection(&p.text, &norm, &prediction, label, &dets) {
-            dets.push(d);
-        }
+        let model_det = self.classifier_detection(&p.text, &norm, &prediction, label, &dets);
         let mut findings: Vec<Finding> = dets
             .iter()
             .filter_map(|d| {
@@ -202,6 +200,29 @@ impl Engine {
                 )
             })
             .collect();
+        // The classifier's finding is an estimate, and says so in both languages.
+        if let Some(d) = model_det {
+            if let Some(rule) = self.pack.rule_for(role, d.category) {
+                let evidence = slice_chars(&p.text, d.start, d.end).to_string();
+                let mut f = finding(
+                    rule,
+                    d.category,
+                    rule.severity_for(d.category),
+                    Some((d.start, d.end)),
+                    evidence.clone(),
+                    d.score,
+                    &d.reason,
+                );
+                f.message_vi = format!(
+                    "{} (ước tính của mô hình phân loại, không phải kết luận: xác suất {:.2} là {}; đoạn «{}» ảnh hưởng nhiều nhất)",
+                    rule.message_vi,
+                    d.score,
+                    d.category.name_vi(),
+                    evidence
+                );
+                findings.push(f);
+            }
+        }
         if let Some(rule) = self.pack.rule_for(role, Category::UnverifiedClaim) {
             if UNOFFICIAL_LINK_SCORE >= self.pack.threshold(Category::UnverifiedClaim) {
                 for link in self.markers.unofficial_links(&p.text, &p.links) {
@@ -276,7 +297,7 @@ impl Engine {
             score,
             kind: None,
             reason: format!(
-                "the text classifier rates the post {} with probability {score:.2}; \"{}\" drove the score most",
+                "the text classifier's estimate, not a finding of fact: probability {score:.2} that the post is {}; \"{}\" drove the score most",
                 label.as_str(),
                 slice_chars(text, best.start, best.end)
             ),

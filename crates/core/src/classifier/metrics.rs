@@ -25,6 +25,11 @@ impl Confusion {
         }
     }
 
+    /// Sets every cell back to zero.
+    pub fn clear(&mut self) {
+        self.cells.fill(0);
+    }
+
     pub fn classes(&self) -> usize {
         self.n
     }

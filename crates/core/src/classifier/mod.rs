@@ -13,17 +13,20 @@
 //!   score ([`Attribution`]), best first: the evidence span of a classifier finding.
 
 mod attribution;
+mod calibrate;
 pub mod features;
+mod holdout;
 pub mod metrics;
 mod model;
+mod optim;
 pub mod train;
 
+pub use calibrate::tune_thresholds_on;
 pub use features::{FeatureSpec, NgramRange};
+pub use holdout::{fold_text, HeldOut};
 pub use metrics::Confusion;
 pub use model::ModelError;
-pub use train::{
-    train, train_examples, tune_thresholds_on, ClassWeights, Example, Target, TrainConfig, Trainer,
-};
+pub use train::{train, train_examples, ClassWeights, Example, Target, TrainConfig, Trainer};
 
 pub use crate::finding::Label;
 use crate::text::Normalized;

@@ -5,8 +5,8 @@
 //!
 //! 1. Featurise every example ([`FeatureSpec::vector`]) and renumber the buckets that occur
 //!    into dense columns, so the optimiser only touches weights that can move.
-//! 2. Assign each example to one of `folds` folds by a hash of its normalised text (so copies
-//!    of a comment land in the same fold) and fit one model per fold on the other folds; their
+//! 2. Assign each example to one of `folds` folds by a hash of its normalised text without
+//!    diacritics (so copies of a comment land in the same fold) and fit one model per fold on the other folds; their
 //!    scores on the held-out fold are out-of-fold scores for the whole training set.
 //! 3. The final model is the mean of the fold models (bagging), so that calibration is
 //!    fitted on scores of the same kind as the model will give.
@@ -20,10 +20,11 @@
 //! The folds are independent, so a caller with threads may run them in parallel
 //! ([`Trainer::fit_fold`], then [`Trainer::finish`]); [`train`] runs them one after the other.
 
+use super::calibrate::{fit_calibration, macro_f1, macro_f1_argmax, toxic_f1, tune_thresholds};
 use super::features::FeatureSpec;
-use super::metrics::Confusion;
 use super::model::quantize;
-use super::{Calibration, Classifier, Label, Prediction, Thresholds};
+use super::optim::lbfgs;
+use super::{Calibration, Classifier, Label, Thresholds};
 use crate::text::Normalized;
 
 /// What an example is labelled.
@@ -35,7 +36,7 @@ pub enum Target {
 }
 
 impl Target {
-    fn mask(self) -> [bool; 3] {
+    pub(crate) fn mask(self) -> [bool; 3] {
         match self {
             Target::Label(l) => {
                 let mut m = [false; 3];
@@ -59,6 +60,9 @@ pub struct Example<'a> {
     /// set and clear it on auxiliary ones labelled differently. (When no example has it set,
     /// all take part.)
     pub tune: bool,
+    /// Name of the data set the example comes from: the out-of-fold report gives each source's
+    /// toxic F1, so that a change can be judged on every domain without touching a dev set.
+    pub source: &'a str,
 }
 
 /// How much each class counts in the loss.
@@ -129,6 +133,7 @@ pub fn train(examples: &[(&str, Label)], cfg: &TrainConfig) -> Classifier {
             target: Target::Label(l),
             weight: 1.0,
             tune: true,
+            source: "",
         })
         .collect();
     train_examples(&ex, cfg)
@@ -179,6 +184,8 @@ struct RowTarget {
     /// Example weight times class weight.
     weight: f64,
     tune: bool,
+    /// Index into [`Trainer::sources`].
+    source: u16,
 }
 
 /// Featurised training data, ready for fitting.
@@ -199,6 +206,8 @@ pub struct Trainer {
     target_ptr: Vec<usize>,
     targets: Vec<RowTarget>,
     fold: Vec<u8>,
+    /// Names of the examples' sources, in order of first appearance.
+    sources: Vec<String>,
     /// Penalty multiplier per weight (`[column][class]`); empty = all 1.
     penalty: Vec<f32>,
 }
@@ -213,7 +222,15 @@ impl Trainer {
         let mut first: Vec<usize> = Vec::new();
         let mut labels: Vec<Vec<RowTarget>> = Vec::new();
         let mut norms: Vec<Normalized> = Vec::new();
+        let mut sources: Vec<String> = Vec::new();
         for (i, e) in examples.iter().enumerate() {
+            let source = match sources.iter().position(|s| s == e.source) {
+                Some(k) => k,
+                None => {
+                    sources.push(e.source.to_string());
+                    sources.len() - 1
+                }
+            };
             let norm = Normalized::new(e.text);
             let key = format!("{}\u{0}{}", norm.marked().text(), norm.plain().text());
             let r = *row_of.entry(key).or_insert_with(|| {
@@ -230,6 +247,7 @@ impl Trainer {
                 target: e.target,
                 weight: (w * e.weight.max(0.0)) as f64,
                 tune: e.tune || !any_tune,
+                source: source.min(u16::MAX as usize) as u16,
             });
         }
         drop(row_of);
@@ -255,7 +273,10 @@ impl Trainer {
                 vals.push(x);
             }
             indptr.push(cols.len());
-            let h = hash_str(norm.marked().text()) ^ cfg.seed;
+            // By the plain key, so that copies of a comment that differ only in diacritics
+            // (real ones, or the augmented copies of the trainer) share a fold: a copy in the
+            // training folds would otherwise flatter the score of its twin held out.
+            let h = hash_str(norm.plain().text()) ^ cfg.seed;
             fold.push((mix(h) % k) as u8);
         }
         drop(norms);
@@ -311,6 +332,7 @@ impl Trainer {
             target_ptr,
             targets,
             fold,
+            sources,
             penalty: Vec::new(),
         };
         if cfg.nb_prior > 0.0 {
@@ -404,12 +426,15 @@ impl Trainer {
         let bias: [f32; 3] = std::array::from_fn(|c| params[3 * ncol + c] as f32);
 
         let mut oof: Vec<([f32; 3], Target)> = Vec::new();
+        // Every labelled out-of-fold row with its source, for the report per source.
+        let mut oof_all: Vec<([f32; 3], Target, u16)> = Vec::new();
         for f in &folds {
             for (&r, s) in f.rows.iter().zip(&f.scores) {
                 for t in self.row_targets(r as usize) {
                     if t.tune {
                         oof.push((*s, t.target));
                     }
+                    oof_all.push((*s, t.target, t.source));
                 }
             }
         }
@@ -453,6 +478,18 @@ impl Trainer {
                 macro_f1(&probs, &thresholds),
                 macro_f1_argmax(&probs)
             ));
+        }
+        if !oof_all.is_empty() {
+            let f1s: Vec<String> = (0..self.sources.len())
+                .map(|k| {
+                    let rows = oof_all
+                        .iter()
+                        .filter(|x| x.2 as usize == k)
+                        .map(|(s, t, _)| (calibration.apply(*s), *t));
+                    format!("{} {:.4}", self.sources[k], toxic_f1(rows, &thresholds))
+                })
+                .collect();
+            description.push_str(&format!(", out-of-fold toxic F1 {}", f1s.join(", ")));
         }
         Classifier {
             spec: self.cfg.features.clone(),
@@ -661,7 +698,7 @@ fn hash_str(s: &str) -> u64 {
     h
 }
 
-fn mix(mut k: u64) -> u64 {
+pub(crate) fn mix(mut k: u64) -> u64 {
     k ^= k >> 33;
     k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
     k ^= k >> 33;
@@ -669,267 +706,9 @@ fn mix(mut k: u64) -> u64 {
     k ^= k >> 33;
     k
 }
-
-/// Limited-memory BFGS with a backtracking (Armijo) line search. Minimises `f` from `x`,
-/// returns the final objective and the number of iterations.
-fn lbfgs(
-    x: &mut [f64],
-    mut f: impl FnMut(&[f64], &mut [f64]) -> f64,
-    max_iter: usize,
-    tolerance: f64,
-    progress: &mut dyn FnMut(usize, f64),
-) -> (f64, usize) {
-    const M: usize = 6;
-    let n = x.len();
-    let mut g = vec![0.0; n];
-    let mut fx = f(x, &mut g);
-    let mut s_hist: Vec<Vec<f32>> = Vec::new();
-    let mut y_hist: Vec<Vec<f32>> = Vec::new();
-    let mut rho: Vec<f64> = Vec::new();
-    let mut d = vec![0.0; n];
-    let mut x_new = vec![0.0; n];
-    let mut g_new = vec![0.0; n];
-    let mut history = vec![fx];
-    let mut iter = 0;
-    while iter < max_iter {
-        let gnorm = dot(&g, &g).sqrt();
-        if gnorm < 1e-10 {
-            break;
-        }
-        // Two-loop recursion: d = -H g.
-        d.copy_from_slice(&g);
-        let k = s_hist.len();
-        let mut alpha = vec![0.0; k];
-        for i in (0..k).rev() {
-            alpha[i] = rho[i] * dot(&s_hist[i], &d);
-            axpy32(-alpha[i], &y_hist[i], &mut d);
-        }
-        if k > 0 {
-            let sy = 1.0 / rho[k - 1];
-            let yy = dot(&y_hist[k - 1], &y_hist[k - 1]);
-            let gamma = sy / yy;
-            d.iter_mut().for_each(|v| *v *= gamma);
-        } else {
-            let s = 1.0 / gnorm;
-            d.iter_mut().for_each(|v| *v *= s);
-        }
-        for i in 0..k {
-            let beta = rho[i] * dot(&y_hist[i], &d);
-            axpy32(alpha[i] - beta, &s_hist[i], &mut d);
-        }
-        d.iter_mut().for_each(|v| *v = -*v);
-        let mut slope = dot(&g, &d);
-        if slope >= 0.0 {
-            // Not a descent direction: restart from steepest descent.
-            s_hist.clear();
-            y_hist.clear();
-            rho.clear();
-            let s = 1.0 / gnorm;
-            for (di, gi) in d.iter_mut().zip(&g) {
-                *di = -gi * s;
-            }
-            slope = -gnorm;
-        }
-        let mut step = 1.0;
-        let mut fx_new;
-        let mut tries = 0;
-        loop {
-            for i in 0..n {
-                x_new[i] = x[i] + step * d[i];
-            }
-            fx_new = f(&x_new, &mut g_new);
-            if fx_new <= fx + 1e-4 * step * slope || tries >= 30 {
-                break;
-            }
-            step *= 0.5;
-            tries += 1;
-        }
-        if fx_new > fx {
-            break;
-        }
-        // Reuse the oldest pair's buffers once the history is full.
-        let (mut s, mut y) = if s_hist.len() == M {
-            rho.remove(0);
-            (s_hist.remove(0), y_hist.remove(0))
-        } else {
-            (vec![0f32; n], vec![0f32; n])
-        };
-        let mut sy = 0.0;
-        for i in 0..n {
-            let si = x_new[i] - x[i];
-            let yi = g_new[i] - g[i];
-            s[i] = si as f32;
-            y[i] = yi as f32;
-            sy += si * yi;
-        }
-        x.copy_from_slice(&x_new);
-        g.copy_from_slice(&g_new);
-        fx = fx_new;
-        iter += 1;
-        progress(iter, fx);
-        if sy > 1e-12 {
-            s_hist.push(s);
-            y_hist.push(y);
-            rho.push(1.0 / sy);
-        }
-        history.push(fx);
-        if history.len() > 5 {
-            let old = history[history.len() - 6];
-            if (old - fx) / fx.abs().max(1e-12) < tolerance {
-                break;
-            }
-        }
-    }
-    (fx, iter)
-}
-
-// Dot products with eight independent partial sums, so that the compiler can vectorise them
-// (a single running sum fixes the order of additions and cannot be).
-fn dot<A: Copy + Into<f64>, B: Copy + Into<f64>>(a: &[A], b: &[B]) -> f64 {
-    let mut acc = [0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(&x, &y)| x.into() * y.into())
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k].into() * y[k].into();
-        }
-    }
-    acc.iter().sum::<f64>() + tail
-}
-
-fn axpy32(a: f64, x: &[f32], y: &mut [f64]) {
-    for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi += a * xi as f64;
-    }
-}
-
-/// Fits `temperature` and class biases to out-of-fold scores by likelihood.
-fn fit_calibration(oof: &[([f32; 3], Target)]) -> Calibration {
-    // Parameters: log temperature, bias of offensive, bias of hate (clean's bias is 0: the
-    // softmax only sees differences).
-    let n = oof.len() as f64;
-    let mut x = vec![0.0; 3];
-    lbfgs(
-        &mut x,
-        |p, g| {
-            let t = p[0].exp();
-            let bias = [0.0, p[1], p[2]];
-            g.fill(0.0);
-            let mut loss = 0.0;
-            for (s, target) in oof {
-                let z: [f64; 3] = std::array::from_fn(|c| s[c] as f64 / t + bias[c]);
-                let m = z[0].max(z[1]).max(z[2]);
-                let e = z.map(|v| (v - m).exp());
-                let sum = e[0] + e[1] + e[2];
-                let mask = target.mask();
-                let in_set: f64 = (0..3).filter(|&c| mask[c]).map(|c| e[c]).sum();
-                loss += (sum.ln() - in_set.max(1e-300).ln()) / n;
-                let d: [f64; 3] = std::array::from_fn(|c| {
-                    let q = if mask[c] { e[c] / in_set } else { 0.0 };
-                    (e[c] / sum - q) / n
-                });
-                // dz_c/dlogT = -s_c / t.
-                for c in 0..3 {
-                    g[0] += d[c] * (-(s[c] as f64) / t);
-                }
-                g[1] += d[1];
-                g[2] += d[2];
-            }
-            loss
-        },
-        200,
-        1e-9,
-        &mut |_, _| {},
-    );
-    Calibration {
-        temperature: x[0].exp().clamp(1e-3, 1e3) as f32,
-        bias: [0.0, x[1] as f32, x[2] as f32],
-    }
-}
-
-fn label_rows(probs: &[([f32; 3], Target)]) -> impl Iterator<Item = ([f32; 3], Label)> + '_ {
-    probs.iter().filter_map(|(p, t)| match t {
-        Target::Label(l) => Some((*p, *l)),
-        Target::Toxic => None,
-    })
-}
-
-fn macro_f1(probs: &[([f32; 3], Target)], t: &Thresholds) -> f64 {
-    let mut m = Confusion::new(3);
-    for (p, l) in label_rows(probs) {
-        let pred = Prediction {
-            probs: p,
-            thresholds: *t,
-        };
-        m.add(l.index(), pred.label().index());
-    }
-    m.macro_f1()
-}
-
-fn macro_f1_argmax(probs: &[([f32; 3], Target)]) -> f64 {
-    let mut m = Confusion::new(3);
-    for (p, l) in label_rows(probs) {
-        let pred = Prediction {
-            probs: p,
-            thresholds: Thresholds::default(),
-        };
-        m.add(l.index(), pred.argmax().index());
-    }
-    m.macro_f1()
-}
-
-/// The thresholds (on a 0.01 grid) that maximise macro-F1 on labelled out-of-fold rows.
-fn tune_thresholds(probs: &[([f32; 3], Target)]) -> Thresholds {
-    let rows: Vec<([f32; 3], Label)> = label_rows(probs).collect();
-    if rows.is_empty() {
-        return Thresholds::default();
-    }
-    let mut best = (f64::MIN, Thresholds::default());
-    for h in 5..=95 {
-        for o in 5..=95 {
-            let t = Thresholds {
-                offensive: o as f32 / 100.0,
-                hate: h as f32 / 100.0,
-            };
-            let mut m = Confusion::new(3);
-            for (p, l) in &rows {
-                let pred = Prediction {
-                    probs: *p,
-                    thresholds: t,
-                };
-                m.add(l.index(), pred.label().index());
-            }
-            let f = m.macro_f1();
-            if f > best.0 + 1e-12 {
-                best = (f, t);
-            }
-        }
-    }
-    best.1
-}
-
-/// Sets the model's thresholds to those (on a 0.01 grid) that maximise macro-F1 on the given
-/// labelled texts, and returns that macro-F1. Use a development set, never the test set; the
-/// figure it returns is optimistic for that set.
-pub fn tune_thresholds_on(model: &mut Classifier, data: &[(&str, Label)]) -> f64 {
-    let probs: Vec<([f32; 3], Target)> = data
-        .iter()
-        .map(|&(text, l)| (model.predict_text(text).probs, Target::Label(l)))
-        .collect();
-    let t = tune_thresholds(&probs);
-    model.set_thresholds(t);
-    macro_f1(&probs, &t)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classifier::softmax;
 
     fn data() -> Vec<(&'static str, Label)> {
         let clean = [
@@ -999,6 +778,7 @@ mod tests {
                 target: Target::Label(l),
                 weight: 1.0,
                 tune: true,
+                source: "main",
             })
             .collect();
         for text in ["đồ khốn nạn", "khốn nạn thật", "lũ khốn nạn"] {
@@ -1007,55 +787,13 @@ mod tests {
                 target: Target::Toxic,
                 weight: 1.0,
                 tune: false,
+                source: "extra",
             });
         }
         let m = train_examples(&ex, &cfg());
         assert!(m.predict_text("khốn nạn").toxic() > m.predict_text("cảm ơn").toxic());
-    }
-
-    #[test]
-    fn lbfgs_minimises_a_quadratic() {
-        let mut x = vec![0.0; 3];
-        let (f, _) = lbfgs(
-            &mut x,
-            |p, g| {
-                let c = [1.0, -2.0, 3.0];
-                let mut f = 0.0;
-                for i in 0..3 {
-                    let a = (i + 1) as f64;
-                    f += 0.5 * a * (p[i] - c[i]).powi(2);
-                    g[i] = a * (p[i] - c[i]);
-                }
-                f
-            },
-            100,
-            1e-14,
-            &mut |_, _| {},
-        );
-        assert!(f < 1e-10, "{f} {x:?}");
-        assert!((x[1] + 2.0).abs() < 1e-4);
-    }
-
-    #[test]
-    fn calibration_recovers_a_temperature() {
-        // Scores that are twice too confident: the fitted temperature is about 2.
-        let mut oof = Vec::new();
-        let mut state = 1u64;
-        for _ in 0..4000 {
-            state = mix(state.wrapping_add(0x9e37_79b9_7f4a_7c15));
-            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
-            let s = (u * 8.0 - 4.0) as f32;
-            let p = softmax([0.0, s / 2.0, -10.0]);
-            state = mix(state);
-            let v = (state >> 11) as f64 / (1u64 << 53) as f64;
-            let l = if v < p[1] as f64 {
-                Label::Offensive
-            } else {
-                Label::Clean
-            };
-            oof.push(([0.0, s, -20.0], Target::Label(l)));
-        }
-        let c = fit_calibration(&oof);
-        assert!((c.temperature - 2.0).abs() < 0.3, "{c:?}");
+        // The report names both sources.
+        assert!(m.description().contains("out-of-fold toxic F1 main "));
+        assert!(m.description().contains(", extra "));
     }
 }

@@ -1,0 +1,75 @@
+//! `quytac eval` must not flatter: a file with no data is an error, never a perfect score.
+
+use std::process::Command;
+
+fn eval(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_quytac"))
+        .arg("eval")
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .expect("quytac runs")
+}
+
+/// A file in the system's temporary folder, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!("quytac-eval-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn an_empty_file_is_an_error_for_every_text_task() {
+    let labels = TempFile::new("labels.csv", "free_text,label_id\n");
+    let spans = TempFile::new("spans.csv", "content,index_spans\n");
+    let personal = TempFile::new("personal.jsonl", "\n");
+    for args in [
+        vec!["--data", labels.path(), "--task", "labels"],
+        vec!["--data", labels.path(), "--task", "model"],
+        vec!["--data", spans.path(), "--task", "spans"],
+        vec!["--data", personal.path(), "--task", "personal-data"],
+    ] {
+        let out = eval(&args);
+        assert!(!out.status.success(), "{args:?} succeeded on an empty file");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !stdout.contains("1.000"),
+            "{args:?} printed a score: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn scores_come_with_a_confidence_interval() {
+    let data = TempFile::new(
+        "small.csv",
+        "free_text,label_id\nhôm nay trời đẹp quá,0\nđồ ngu như bò,1\ncảm ơn bạn nhiều,0\n\
+         mày ngu vãi,1\nbọn bắc kỳ cút đi,2\nchúc mọi người vui vẻ,0\n",
+    );
+    let out = eval(&["--data", data.path(), "--task", "model"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("macro-F1"))
+        .expect("a macro-F1 line");
+    assert!(line.contains("95% CI"), "{line}");
+}
