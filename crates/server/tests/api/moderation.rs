@@ -440,26 +440,41 @@ async fn concurrent_appeal_and_decisions_never_let_the_wrong_person_decide_the_a
         let citizen = app.token(Role::Citizen).await;
         let reviewer_name = format!("reviewer:{}", reviewer.split('_').nth(1).unwrap());
         let moderator_name = format!("moderator:{}", moderator.split('_').nth(1).unwrap());
-        let decision = |statement: &str| {
-            json!({"rule": "CS-5", "category": "regional_discrimination", "action": "remove", "statement": statement})
-        };
+        let decision = |statement: &str| json!({"rule": "CS-5", "category": "regional_discrimination", "action": "remove", "statement": statement});
         for round in 0..30 {
             let post = json!({"id": format!("race-{round}"), "text": HATE,
                               "author": {"id": format!("cs-{round}"), "role": "civil_servant"}});
-            let r = app.call("POST", "/v1/posts", Some(&moderator), Some(post)).await;
+            let r = app
+                .call("POST", "/v1/posts", Some(&moderator), Some(post))
+                .await;
             let case = r.json()["case"]["id"].as_i64().expect("a case");
             let path = format!("/v1/cases/{case}/decision");
-            let first = app.call("POST", &path, Some(&reviewer), Some(decision("Gỡ."))).await;
+            let first = app
+                .call("POST", &path, Some(&reviewer), Some(decision("Gỡ.")))
+                .await;
             assert_eq!(first.status, 201, "{}", first.body);
             let appeal_path = format!("/v1/cases/{case}/appeal");
             let (appeal, by_moderator, by_reviewer) = tokio::join!(
-                app.call("POST", &appeal_path, Some(&citizen), Some(json!({"reason": "Sai."}))),
+                app.call(
+                    "POST",
+                    &appeal_path,
+                    Some(&citizen),
+                    Some(json!({"reason": "Sai."}))
+                ),
                 app.call("POST", &path, Some(&moderator), Some(decision("M"))),
                 app.call("POST", &path, Some(&reviewer), Some(decision("R"))),
             );
             assert_eq!(appeal.status, 201, "round {round}: {}", appeal.body);
-            assert!(by_moderator.status >= 400, "round {round}: {}", by_moderator.body);
-            assert!(by_reviewer.status >= 400, "round {round}: {}", by_reviewer.body);
+            assert!(
+                by_moderator.status >= 400,
+                "round {round}: {}",
+                by_moderator.body
+            );
+            assert!(
+                by_reviewer.status >= 400,
+                "round {round}: {}",
+                by_reviewer.body
+            );
             let detail = app
                 .call("GET", &format!("/v1/cases/{case}"), Some(&moderator), None)
                 .await
