@@ -49,6 +49,8 @@ impl Application {
         let signer = Arc::new(signer);
         let settings = Settings {
             checkpoint_every: config.checkpoint_every,
+            holidays: config.holidays.clone(),
+            fetch: config.fetch.clone(),
         };
         let service = Service::new(engine.clone(), store.clone(), signer.clone(), settings);
         let state = AppState {
@@ -89,7 +91,9 @@ impl Application {
     ) -> std::io::Result<()> {
         let store = self.state.store.clone();
         // Overdue citizens' inquiries escalate while the service runs (AG-7).
-        let sweep = tokio::spawn(crate::api::inquiries::sweep_forever(self.state.clone()));
+        let sweep = tokio::spawn(crate::api::inquiries::sweep_forever(
+            self.state.service.clone(),
+        ));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;

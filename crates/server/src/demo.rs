@@ -24,7 +24,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
         state.service.load_moderation_demo().await?;
         // Identity first: it registers the agencies the other two hang their data off.
         crate::api::identity::load_demo(state).await?;
-        crate::api::inquiries::load_demo(state).await?;
+        state.service.load_inquiries_demo().await?;
         crate::api::consultations::load_demo(state).await?;
     }
     // One token per role; the agency officer acts for the demo's verified agency.

@@ -2,7 +2,8 @@
 //! official portal feeds with their articles (AG-4).
 
 use crate::audit::{AuditEvent, NewEvent};
-use crate::{now_ms, Result, Store, StoreError};
+use crate::{now_ms, word_col, Result, Store, StoreError};
+pub use quytac_core::workflow::consultation::{status_at, ConsultationPhase, ConsultationStatus};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -34,7 +35,7 @@ pub struct Consultation {
     pub opens_at: i64,
     pub closes_at: i64,
     /// `open`, or `withdrawn`; whether it still takes comments follows from the times.
-    pub status: String,
+    pub status: ConsultationStatus,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -169,7 +170,7 @@ impl Store {
         let id: i64 = sqlx::query(
             "INSERT INTO consultations (agency_id, title, summary, draft_text, document_number, \
              opens_at, closes_at, status, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $9) RETURNING id",
         )
         .bind(&c.agency_id)
         .bind(&c.title)
@@ -180,6 +181,7 @@ impl Store {
         .bind(c.closes_at)
         .bind(actor)
         .bind(now)
+        .bind(ConsultationStatus::Open.as_str())
         .fetch_one(&mut *w.tx)
         .await?
         .try_get("id")?;
@@ -259,10 +261,13 @@ impl Store {
             StoreError::not_found(format!("consultation {} not found", c.consultation_id))
         })?;
         let consultation = consultation_from(&row)?;
-        if consultation.status != "open"
-            || now < consultation.opens_at
-            || now >= consultation.closes_at
-        {
+        let phase = status_at(
+            consultation.status,
+            consultation.opens_at,
+            consultation.closes_at,
+            now,
+        );
+        if phase != ConsultationPhase::Open {
             return Err(StoreError::conflict(format!(
                 "consultation {} is not taking comments",
                 c.consultation_id
@@ -571,7 +576,7 @@ fn consultation_from(r: &AnyRow) -> Result<Consultation> {
         document_number: r.try_get("document_number")?,
         opens_at: r.try_get("opens_at")?,
         closes_at: r.try_get("closes_at")?,
-        status: r.try_get("status")?,
+        status: word_col(r, "status")?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,

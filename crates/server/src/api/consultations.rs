@@ -128,15 +128,7 @@ pub fn parse_time(field: &str, t: &TimeField) -> ApiResult<i64> {
 /// Whether a consultation takes comments at `now`: `scheduled`, `open`, `closed` or
 /// `withdrawn`.
 pub fn status_at(c: &Consultation, now: i64) -> &'static str {
-    if c.status == "withdrawn" {
-        "withdrawn"
-    } else if now < c.opens_at {
-        "scheduled"
-    } else if now >= c.closes_at {
-        "closed"
-    } else {
-        "open"
-    }
+    quytac_store::consultations::status_at(c.status, c.opens_at, c.closes_at, now).as_str()
 }
 
 // ---- views ---------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ use super::{r, Access::*, Route, ALL, STAFF};
 use crate::auth::Role::*;
 use crate::{api, web};
 use axum::routing::{get, post};
+use quytac_service::inquiries::figures::ResponsivenessView;
+use quytac_service::inquiries::{
+    AnswerInquiry, AskAgency, AssignInquiry, Escalated, InquiryEnvelope, InquiryList, ReopenInquiry,
+};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -17,63 +21,86 @@ pub(super) fn routes() -> Vec<Route> {
             Api(&[Admin, Citizen]),
             "Ask an agency a question, report conflicting information or raise a doubt; due in working days",
             post(api::inquiries::create),
-        ),
+        )
+        .path_param::<String>("id")
+        .body::<AskAgency>()
+        .returns::<InquiryEnvelope>(201),
         r(
             "GET",
             "/v1/agencies/{id}/inquiries",
             Api(ALL),
             "An agency's inquiries, personal data masked (`?overdue=true`)",
             get(api::inquiries::list),
-        ),
+        )
+        .path_param::<String>("id")
+        .query::<api::inquiries::ListQuery>()
+        .returns::<InquiryList>(200),
         r(
             "GET",
             "/v1/agencies/{id}/responsiveness",
             Public,
             "An agency's response times: on-time share, median and p90, open and overdue, by month",
             get(api::inquiries::responsiveness),
-        ),
+        )
+        .path_param::<String>("id")
+        .returns::<ResponsivenessView>(200),
         r(
             "POST",
             "/v1/inquiries/escalate",
             Api(&[Admin]),
             "Escalate overdue inquiries to the parent agency now (also runs periodically)",
             post(api::inquiries::escalate),
-        ),
+        )
+        .returns::<Escalated>(200),
         r(
             "GET",
             "/v1/inquiries/{id}",
             Api(ALL),
             "An inquiry, personal data masked; `?unmasked=true` for the assigned officer and admins (audited)",
             get(api::inquiries::show),
-        ),
+        )
+        .path_param::<i64>("id")
+        .query::<api::inquiries::ShowQuery>()
+        .returns::<InquiryEnvelope>(200),
         r(
             "POST",
             "/v1/inquiries/{id}/assign",
             Api(&[Admin, AgencyOfficer]),
             "Assign an inquiry to an officer (default: the caller)",
             post(api::inquiries::assign),
-        ),
+        )
+        .path_param::<i64>("id")
+        .body::<AssignInquiry>()
+        .returns::<InquiryEnvelope>(200),
         r(
             "POST",
             "/v1/inquiries/{id}/answer",
             Api(&[Admin, AgencyOfficer]),
             "Answer an inquiry; the answer is checked and its personal data masked in public",
             post(api::inquiries::answer),
-        ),
+        )
+        .path_param::<i64>("id")
+        .body::<AnswerInquiry>()
+        .returns::<InquiryEnvelope>(200),
         r(
             "POST",
             "/v1/inquiries/{id}/reopen",
             Api(&[Admin, Citizen]),
             "Reopen an answered inquiry (the citizen who asked); a new deadline runs",
             post(api::inquiries::reopen),
-        ),
+        )
+        .path_param::<i64>("id")
+        .body::<ReopenInquiry>()
+        .returns::<InquiryEnvelope>(200),
         r(
             "POST",
             "/v1/inquiries/{id}/close",
             Api(&[Admin, Citizen]),
             "Close an inquiry (the citizen who asked)",
             post(api::inquiries::close),
-        ),
+        )
+        .path_param::<i64>("id")
+        .returns::<InquiryEnvelope>(200),
         r(
             "GET",
             "/agencies/responsiveness",
