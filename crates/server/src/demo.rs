@@ -25,7 +25,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
         // Identity first: it registers the agencies the other two hang their data off.
         crate::api::identity::load_demo(state).await?;
         state.service.load_inquiries_demo().await?;
-        crate::api::consultations::load_demo(state).await?;
+        state.service.load_consultations_demo().await?;
     }
     // One token per role; the agency officer acts for the demo's verified agency.
     let mut tokens = Vec::new();

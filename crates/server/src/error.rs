@@ -300,6 +300,7 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::UnknownRule => Code::UnknownRule,
             ServiceErrorKind::RuleNotApplicable => Code::RuleNotApplicable,
             ServiceErrorKind::ContentRejected => Code::ContentRejected,
+            ServiceErrorKind::ConsultationClosed => Code::ConsultationClosed,
             ServiceErrorKind::DatabaseUnavailable => Code::DatabaseUnavailable,
             ServiceErrorKind::Internal => Code::Internal,
             _ => Code::Internal,

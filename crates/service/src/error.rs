@@ -20,6 +20,8 @@ pub enum ErrorKind {
     UnknownRule,
     RuleNotApplicable,
     ContentRejected,
+    /// A consultation that does not take comments now.
+    ConsultationClosed,
     /// The database could not be reached or is overloaded; the message is not for the client.
     DatabaseUnavailable,
     /// Anything else that went wrong inside; the message is not for the client.

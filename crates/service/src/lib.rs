@@ -18,6 +18,7 @@
 //! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
+pub mod consultations;
 pub mod demo;
 mod error;
 pub mod fetch;

@@ -7,6 +7,10 @@ use super::{r, Access::*, Route, ALL, STAFF};
 use crate::auth::Role::*;
 use crate::{api, web};
 use axum::routing::{get, post};
+use quytac_service::consultations::{
+    CommentFiled, CommentOn, ConsultationOpened, ConsultationShown, ConsultationSummary,
+    OpenConsultation,
+};
 use quytac_service::inquiries::figures::ResponsivenessView;
 use quytac_service::inquiries::{
     AnswerInquiry, AskAgency, AssignInquiry, Escalated, InquiryEnvelope, InquiryList, ReopenInquiry,
@@ -122,35 +126,47 @@ pub(super) fn routes() -> Vec<Route> {
             Api(&[Admin, AgencyOfficer]),
             "Open a consultation on a draft policy with a closing time",
             post(api::consultations::create),
-        ),
+        )
+        .path_param::<String>("id")
+        .body::<OpenConsultation>()
+        .returns::<ConsultationOpened>(201),
         r(
             "GET",
             "/v1/consultations/{id}",
             Api(ALL),
             "A consultation and its published comments, personal data masked",
             get(api::consultations::show),
-        ),
+        )
+        .path_param::<i64>("id")
+        .returns::<ConsultationShown>(200),
         r(
             "POST",
             "/v1/consultations/{id}/comments",
             Api(ALL),
             "Comment on an open consultation (stance optional); checked, masked, withheld on a violation",
             post(api::consultations::comment),
-        ),
+        )
+        .path_param::<i64>("id")
+        .body::<CommentOn>()
+        .returns::<CommentFiled>(201),
         r(
             "GET",
             "/v1/consultations/{id}/summary",
             Api(&[Admin, AgencyOfficer]),
             "Comments counted by stance (support, oppose, suggest) with the most frequent points",
             get(api::consultations::summary),
-        ),
+        )
+        .path_param::<i64>("id")
+        .returns::<ConsultationSummary>(200),
         r(
             "GET",
             "/v1/consultations/{id}/comments.csv",
             Api(&[Admin, AgencyOfficer]),
             "Every comment as CSV: masked text, stance, verdict, time in Asia/Ho_Chi_Minh",
             get(api::consultations::export_csv),
-        ),
+        )
+        .path_param::<i64>("id")
+        .returns_of(200, "text/csv"),
         r(
             "POST",
             "/v1/agencies/{id}/portal/feed",
