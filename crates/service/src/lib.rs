@@ -25,6 +25,7 @@ pub mod fetch;
 pub mod inquiries;
 pub mod moderation;
 pub mod portal;
+pub mod portal_feeds;
 pub mod posts;
 pub mod signing;
 pub mod takedowns;

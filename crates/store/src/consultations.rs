@@ -75,7 +75,7 @@ pub struct ConsultationComment {
 }
 
 /// What the service knows of an agency's portal feed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PortalFeedState {
     pub agency_id: String,
     /// `url` (fetched) or `upload` (a file sent by the agency).
@@ -126,7 +126,7 @@ pub struct PortalFetch {
 }
 
 /// What storing a feed's articles changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PortalRefresh {
     pub new: usize,
     pub updated: usize,

@@ -15,6 +15,7 @@ use quytac_service::inquiries::figures::ResponsivenessView;
 use quytac_service::inquiries::{
     AnswerInquiry, AskAgency, AssignInquiry, Escalated, InquiryEnvelope, InquiryList, ReopenInquiry,
 };
+use quytac_service::portal_feeds::{FeedView, PortalCheck, PortalCheckView, SetFeedUrl};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -111,14 +112,17 @@ pub(super) fn routes() -> Vec<Route> {
             Public,
             "Web: agencies ranked by how promptly they answer citizens",
             get(web::responsiveness::ranking_page),
-        ),
+        )
+        .returns_of(200, "text/html"),
         r(
             "GET",
             "/agencies/{id}/responsiveness",
             Public,
             "Web: an agency's response times with a monthly chart",
             get(web::responsiveness::agency_page),
-        ),
+        )
+        .path_param::<String>("id")
+        .returns_of(200, "text/html"),
         // Consultations on draft policies (AG-6) and portal consistency (AG-4).
         r(
             "POST",
@@ -173,27 +177,37 @@ pub(super) fn routes() -> Vec<Route> {
             Api(&[Admin, AgencyOfficer]),
             "Set the portal feed's address ({\"url\"}) or upload the feed (RSS 2.0 / Atom XML)",
             post(api::portal::set_feed),
-        ),
+        )
+        .path_param::<String>("id")
+        .body::<SetFeedUrl>()
+        .returns::<FeedView>(200),
         r(
             "POST",
             "/v1/agencies/{id}/portal/refresh",
             Api(&[Admin, AgencyOfficer]),
             "Read the portal feed (conditional GET; a 304 changes nothing) and keep its articles",
             post(api::portal::refresh),
-        ),
+        )
+        .path_param::<String>("id")
+        .returns::<FeedView>(200),
         r(
             "POST",
             "/v1/agencies/{id}/portal/check",
             Api(&[Admin, Moderator, Reviewer, AgencyOfficer]),
             "Compare a page post with the portal's articles on the same subject (AG-4 findings)",
             post(api::portal::check),
-        ),
+        )
+        .path_param::<String>("id")
+        .body::<PortalCheck>()
+        .returns::<PortalCheckView>(200),
         r(
             "GET",
             "/consultations/{id}",
             Public,
             "Web: a consultation with its published comments, personal data masked",
             get(web::consultations::page),
-        ),
+        )
+        .path_param::<i64>("id")
+        .returns_of(200, "text/html"),
     ]
 }
