@@ -13,7 +13,7 @@ use crate::vn_time::vn_string;
 use crate::{Actor, ErrorKind, Result, Service, ServiceError};
 use quytac_core::agency::{classify_stance, frequent_points, CivilDate, DateTimeVn, Stance};
 use quytac_core::item::{Author, Item, Post, Role as AuthorRole};
-use quytac_core::workflow::consultation::{status_at, ConsultationPhase};
+use quytac_core::workflow::consultation::{status_at, ConsultationPhase, StanceSource};
 use quytac_core::workflow::inquiry::acts_for;
 use quytac_core::workflow::text::{validate, withheld_from_public, TextBounds};
 use quytac_store::consultations::{
@@ -184,8 +184,8 @@ impl From<&ConsultationComment> for CommentView {
         CommentView {
             id: k.id,
             text: k.masked_text.clone(),
-            stance: k.stance.clone(),
-            stance_source: k.stance_source.clone(),
+            stance: k.stance.as_str().into(),
+            stance_source: k.stance_source.as_str().into(),
             created_at: k.created_at,
             created_at_local: vn_string(k.created_at),
         }
@@ -413,8 +413,8 @@ impl Service {
         }));
         let withheld = withheld_from_public(&result);
         let (stance, source) = match chosen {
-            Some(s) => (s, "commenter"),
-            None => (classify_stance(&text).stance, "classifier"),
+            Some(s) => (s, StanceSource::Commenter),
+            None => (classify_stance(&text).stance, StanceSource::Classifier),
         };
         let mut check = serde_json::Map::new();
         check.insert(
@@ -433,9 +433,9 @@ impl Service {
                     author: author.to_string(),
                     masked_text: self.engine.mask_personal_data(&text),
                     text,
-                    stance: stance.as_str().into(),
-                    stance_source: source.into(),
-                    verdict: result.verdict.as_str().into(),
+                    stance,
+                    stance_source: source,
+                    verdict: result.verdict,
                     check_json: Value::Object(check).to_string(),
                     published: !withheld,
                 },
@@ -467,7 +467,7 @@ impl Service {
             comment: CommentAdded {
                 comment: CommentView::from(&k),
                 published: k.published,
-                verdict: k.verdict.clone(),
+                verdict: k.verdict.as_str().into(),
                 findings: findings_view(&k.check),
                 withheld_because,
             },
@@ -487,13 +487,11 @@ impl Service {
         let by_stance = Stance::ALL
             .iter()
             .map(|s| {
-                let group: Vec<&&ConsultationComment> = published
-                    .iter()
-                    .filter(|k| k.stance == s.as_str())
-                    .collect();
+                let group: Vec<&&ConsultationComment> =
+                    published.iter().filter(|k| k.stance == *s).collect();
                 let by_commenter = group
                     .iter()
-                    .filter(|k| k.stance_source == "commenter")
+                    .filter(|k| k.stance_source == StanceSource::Commenter)
                     .count();
                 let points = frequent_points(
                     group.iter().map(|k| k.masked_text.as_str()),
@@ -557,10 +555,10 @@ impl Service {
             w.write_record([
                 k.id.to_string(),
                 vn_string(k.created_at),
-                k.stance.clone(),
-                k.stance_source.clone(),
+                k.stance.as_str().to_string(),
+                k.stance_source.as_str().to_string(),
                 if k.published { "yes" } else { "no" }.to_string(),
-                k.verdict.clone(),
+                k.verdict.as_str().to_string(),
                 rules.join(" "),
                 csv_safe(&k.masked_text),
             ])

@@ -3,7 +3,11 @@
 
 use crate::audit::{AuditEvent, NewEvent};
 use crate::{now_ms, word_col, Result, Store, StoreError};
-pub use quytac_core::workflow::consultation::{status_at, ConsultationPhase, ConsultationStatus};
+pub use quytac_core::agency::Stance;
+use quytac_core::finding::Verdict;
+pub use quytac_core::workflow::consultation::{
+    status_at, ConsultationPhase, ConsultationStatus, StanceSource,
+};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -48,11 +52,9 @@ pub struct NewConsultationComment {
     pub author: String,
     pub text: String,
     pub masked_text: String,
-    /// `support`, `oppose` or `suggest`.
-    pub stance: String,
-    /// `commenter` or `classifier`.
-    pub stance_source: String,
-    pub verdict: String,
+    pub stance: Stance,
+    pub stance_source: StanceSource,
+    pub verdict: Verdict,
     /// The content check (verdict and findings) as JSON.
     pub check_json: String,
     pub published: bool,
@@ -66,9 +68,9 @@ pub struct ConsultationComment {
     pub author: String,
     pub text: String,
     pub masked_text: String,
-    pub stance: String,
-    pub stance_source: String,
-    pub verdict: String,
+    pub stance: Stance,
+    pub stance_source: StanceSource,
+    pub verdict: Verdict,
     pub check: serde_json::Value,
     pub published: bool,
     pub created_at: i64,
@@ -282,9 +284,9 @@ impl Store {
         .bind(&c.author)
         .bind(&c.text)
         .bind(&c.masked_text)
-        .bind(&c.stance)
-        .bind(&c.stance_source)
-        .bind(&c.verdict)
+        .bind(c.stance.as_str())
+        .bind(c.stance_source.as_str())
+        .bind(c.verdict.as_str())
         .bind(&c.check_json)
         .bind(c.published as i64)
         .bind(now)
@@ -297,8 +299,8 @@ impl Store {
             "consultation.commented",
             format!("consultation:{}", c.consultation_id),
             serde_json::json!({
-                "comment_id": id, "stance": c.stance, "stance_source": c.stance_source,
-                "verdict": c.verdict, "published": c.published, "masked_text": c.masked_text,
+                "comment_id": id, "stance": c.stance.as_str(), "stance_source": c.stance_source.as_str(),
+                "verdict": c.verdict.as_str(), "published": c.published, "masked_text": c.masked_text,
             }),
         ))
         .await?;
@@ -590,9 +592,9 @@ fn comment_from(r: &AnyRow) -> Result<ConsultationComment> {
         author: r.try_get("author")?,
         text: r.try_get("text")?,
         masked_text: r.try_get("masked_text")?,
-        stance: r.try_get("stance")?,
-        stance_source: r.try_get("stance_source")?,
-        verdict: r.try_get("verdict")?,
+        stance: word_col(r, "stance")?,
+        stance_source: word_col(r, "stance_source")?,
+        verdict: word_col(r, "verdict")?,
         check: crate::json_col(r, "check_json")?,
         published: r.try_get::<i64, _>("published")? != 0,
         created_at: r.try_get("created_at")?,

@@ -596,9 +596,9 @@ mod consultations {
             author: "citizen:7".into(),
             text: "Tôi đồng tình, gọi 0912 345 678".into(),
             masked_text: "Tôi đồng tình, gọi •••• ••• 678".into(),
-            stance: stance.into(),
-            stance_source: "classifier".into(),
-            verdict: "review".into(),
+            stance: stance.parse().unwrap(),
+            stance_source: quytac_store::consultations::StanceSource::Classifier,
+            verdict: quytac_core::finding::Verdict::Review,
             check_json: r#"{"verdict":"review","findings":[]}"#.into(),
             published,
         }
@@ -691,7 +691,7 @@ mod consultations {
             assert_eq!(s.consultation_comments(c.id, false).await.unwrap().len(), 2);
             let public = s.consultation_comments(c.id, true).await.unwrap();
             assert_eq!(public.len(), 1);
-            assert_eq!(public[0].stance, "support");
+            assert_eq!(public[0].stance.as_str(), "support");
             assert_eq!(s.list_consultations(Some("so"), 10).await.unwrap().len(), 1);
             assert_eq!(s.list_consultations(Some("x"), 10).await.unwrap().len(), 0);
             assert!(s.verify_chain().await.unwrap().ok);

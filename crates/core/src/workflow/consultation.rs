@@ -12,6 +12,14 @@ status_words! {
 }
 
 status_words! {
+    /// Who gave a comment its stance.
+    StanceSource {
+        Commenter => "commenter",
+        Classifier => "classifier",
+    }
+}
+
+status_words! {
     /// Where a consultation stands at a given time.
     ConsultationPhase {
         Scheduled => "scheduled",

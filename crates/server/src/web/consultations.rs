@@ -71,7 +71,6 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
         _ => c.agency_id.clone(),
     };
     let published: Vec<_> = comments.iter().filter(|k| k.published).collect();
-    let stance = |s: &str| s.parse::<Stance>().unwrap_or(Stance::Suggest);
     let status = quytac_store::consultations::status_at(
         c.status,
         c.opens_at,
@@ -99,14 +98,14 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
             .map(|s| StanceCount {
                 name: s.name_vi(),
                 class: s.as_str(),
-                count: published.iter().filter(|k| k.stance == s.as_str()).count(),
+                count: published.iter().filter(|k| k.stance == *s).count(),
             })
             .collect(),
         withheld: comments.len() - published.len(),
         comments: published
             .iter()
             .map(|k| {
-                let s = stance(&k.stance);
+                let s = k.stance;
                 CommentRow {
                     id: k.id,
                     at: vn_display(k.created_at),
