@@ -49,6 +49,7 @@ impl Application {
         let signer = Arc::new(signer);
         let settings = Settings {
             checkpoint_every: config.checkpoint_every,
+            holidays: config.holidays.clone(),
             fetch: config.fetch.clone(),
             dns_server: config.dns_server,
         };
@@ -91,7 +92,9 @@ impl Application {
     ) -> std::io::Result<()> {
         let store = self.state.store.clone();
         // Overdue citizens' inquiries escalate while the service runs (AG-7).
-        let sweep = tokio::spawn(crate::api::inquiries::sweep_forever(self.state.clone()));
+        let sweep = tokio::spawn(crate::api::inquiries::sweep_forever(
+            self.state.service.clone(),
+        ));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;

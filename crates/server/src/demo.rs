@@ -24,8 +24,8 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
         state.service.load_moderation_demo().await?;
         // Identity first: it registers the agencies the other two hang their data off.
         state.service.load_identity_demo().await?;
-        crate::api::inquiries::load_demo(state).await?;
-        crate::api::consultations::load_demo(state).await?;
+        state.service.load_inquiries_demo().await?;
+        state.service.load_consultations_demo().await?;
     }
     // One token per role; the agency officer acts for the demo's verified agency.
     let mut tokens = Vec::new();

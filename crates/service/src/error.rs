@@ -20,6 +20,14 @@ pub enum ErrorKind {
     UnknownRule,
     RuleNotApplicable,
     ContentRejected,
+    /// A consultation that does not take comments now.
+    ConsultationClosed,
+    /// A portal feed that cannot be parsed.
+    InvalidFeed,
+    /// A portal feed that could not be fetched.
+    FeedFetchFailed,
+    /// An agency without a portal feed address.
+    NoPortalFeed,
     /// The database could not be reached or is overloaded; the message is not for the client.
     DatabaseUnavailable,
     /// Anything else that went wrong inside; the message is not for the client.

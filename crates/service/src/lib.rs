@@ -13,22 +13,28 @@
 //! - [`Service`]: the engine, the store, the audit signer and the settings.
 //! - [`ServiceError`]: what a front end tells the caller, by [`ErrorKind`].
 //! - [`posts`]: check and ingest; [`moderation`]: reports, cases, decisions, appeals,
-//!   ND-3 standing; [`takedowns`]: ND-2 requests; [`demo`]: the demo data.
+//!   ND-3 standing; [`takedowns`]: ND-2 requests; [`inquiries`]: citizens' inquiries to
+//!   agencies and their responsiveness (AG-7, AG-5); [`consultations`]: consultations on
+//!   drafts (AG-6); [`demo`]: the demo data.
 //! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching.
 //! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
 pub mod audit;
+pub mod consultations;
 pub mod demo;
 mod error;
 pub mod fetch;
 pub mod identity;
+pub mod inquiries;
 pub mod moderation;
 pub mod portal;
+pub mod portal_feeds;
 pub mod posts;
 pub mod signing;
 pub mod takedowns;
 pub mod transparency;
+pub mod vn_time;
 
 pub use error::{ErrorKind, ServiceError};
 pub use quytac_core::workflow::{Actor, Role};
@@ -47,6 +53,8 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 pub struct Settings {
     /// A signed checkpoint every this many audit events.
     pub checkpoint_every: i64,
+    /// Public holidays and substitute days of the working-day deadlines (AG-7).
+    pub holidays: quytac_core::agency::HolidayCalendar,
     /// Limits of outbound fetches (domain challenges, portal feeds).
     pub fetch: fetch::FetchPolicy,
     /// The DNS server asked for challenge TXT records; the system's when `None`.
@@ -57,6 +65,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             checkpoint_every: 100,
+            holidays: quytac_core::agency::HolidayCalendar::vietnam(),
             fetch: fetch::FetchPolicy::default(),
             dns_server: None,
         }

@@ -2,7 +2,12 @@
 //! official portal feeds with their articles (AG-4).
 
 use crate::audit::{AuditEvent, NewEvent};
-use crate::{now_ms, Result, Store, StoreError};
+use crate::{now_ms, word_col, Result, Store, StoreError};
+pub use quytac_core::agency::Stance;
+use quytac_core::finding::Verdict;
+pub use quytac_core::workflow::consultation::{
+    status_at, ConsultationPhase, ConsultationStatus, StanceSource,
+};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -34,7 +39,7 @@ pub struct Consultation {
     pub opens_at: i64,
     pub closes_at: i64,
     /// `open`, or `withdrawn`; whether it still takes comments follows from the times.
-    pub status: String,
+    pub status: ConsultationStatus,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -47,11 +52,9 @@ pub struct NewConsultationComment {
     pub author: String,
     pub text: String,
     pub masked_text: String,
-    /// `support`, `oppose` or `suggest`.
-    pub stance: String,
-    /// `commenter` or `classifier`.
-    pub stance_source: String,
-    pub verdict: String,
+    pub stance: Stance,
+    pub stance_source: StanceSource,
+    pub verdict: Verdict,
     /// The content check (verdict and findings) as JSON.
     pub check_json: String,
     pub published: bool,
@@ -65,16 +68,16 @@ pub struct ConsultationComment {
     pub author: String,
     pub text: String,
     pub masked_text: String,
-    pub stance: String,
-    pub stance_source: String,
-    pub verdict: String,
+    pub stance: Stance,
+    pub stance_source: StanceSource,
+    pub verdict: Verdict,
     pub check: serde_json::Value,
     pub published: bool,
     pub created_at: i64,
 }
 
 /// What the service knows of an agency's portal feed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PortalFeedState {
     pub agency_id: String,
     /// `url` (fetched) or `upload` (a file sent by the agency).
@@ -125,7 +128,7 @@ pub struct PortalFetch {
 }
 
 /// What storing a feed's articles changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PortalRefresh {
     pub new: usize,
     pub updated: usize,
@@ -169,7 +172,7 @@ impl Store {
         let id: i64 = sqlx::query(
             "INSERT INTO consultations (agency_id, title, summary, draft_text, document_number, \
              opens_at, closes_at, status, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $9) RETURNING id",
         )
         .bind(&c.agency_id)
         .bind(&c.title)
@@ -180,6 +183,7 @@ impl Store {
         .bind(c.closes_at)
         .bind(actor)
         .bind(now)
+        .bind(ConsultationStatus::Open.as_str())
         .fetch_one(&mut *w.tx)
         .await?
         .try_get("id")?;
@@ -259,10 +263,13 @@ impl Store {
             StoreError::not_found(format!("consultation {} not found", c.consultation_id))
         })?;
         let consultation = consultation_from(&row)?;
-        if consultation.status != "open"
-            || now < consultation.opens_at
-            || now >= consultation.closes_at
-        {
+        let phase = status_at(
+            consultation.status,
+            consultation.opens_at,
+            consultation.closes_at,
+            now,
+        );
+        if phase != ConsultationPhase::Open {
             return Err(StoreError::conflict(format!(
                 "consultation {} is not taking comments",
                 c.consultation_id
@@ -277,9 +284,9 @@ impl Store {
         .bind(&c.author)
         .bind(&c.text)
         .bind(&c.masked_text)
-        .bind(&c.stance)
-        .bind(&c.stance_source)
-        .bind(&c.verdict)
+        .bind(c.stance.as_str())
+        .bind(c.stance_source.as_str())
+        .bind(c.verdict.as_str())
         .bind(&c.check_json)
         .bind(c.published as i64)
         .bind(now)
@@ -292,8 +299,8 @@ impl Store {
             "consultation.commented",
             format!("consultation:{}", c.consultation_id),
             serde_json::json!({
-                "comment_id": id, "stance": c.stance, "stance_source": c.stance_source,
-                "verdict": c.verdict, "published": c.published, "masked_text": c.masked_text,
+                "comment_id": id, "stance": c.stance.as_str(), "stance_source": c.stance_source.as_str(),
+                "verdict": c.verdict.as_str(), "published": c.published, "masked_text": c.masked_text,
             }),
         ))
         .await?;
@@ -571,7 +578,7 @@ fn consultation_from(r: &AnyRow) -> Result<Consultation> {
         document_number: r.try_get("document_number")?,
         opens_at: r.try_get("opens_at")?,
         closes_at: r.try_get("closes_at")?,
-        status: r.try_get("status")?,
+        status: word_col(r, "status")?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -585,9 +592,9 @@ fn comment_from(r: &AnyRow) -> Result<ConsultationComment> {
         author: r.try_get("author")?,
         text: r.try_get("text")?,
         masked_text: r.try_get("masked_text")?,
-        stance: r.try_get("stance")?,
-        stance_source: r.try_get("stance_source")?,
-        verdict: r.try_get("verdict")?,
+        stance: word_col(r, "stance")?,
+        stance_source: word_col(r, "stance_source")?,
+        verdict: word_col(r, "verdict")?,
         check: crate::json_col(r, "check_json")?,
         published: r.try_get::<i64, _>("published")? != 0,
         created_at: r.try_get("created_at")?,

@@ -215,7 +215,7 @@ mod inquiries {
         NewInquiry {
             agency_id: agency.into(),
             citizen: "citizen:9".into(),
-            kind: "question".into(),
+            kind: InquiryKind::Question,
             text: "Số của tôi là 0912 345 678".into(),
             masked_text: "Số của tôi là •••• ••• 678".into(),
             check_json: r#"{"verdict":"review","findings":[]}"#.into(),
@@ -239,8 +239,8 @@ mod inquiries {
     fn overdue() -> NewInquiryFinding {
         NewInquiryFinding {
             rule_id: "AG-7".into(),
-            category: "response_overdue".into(),
-            severity: "violation".into(),
+            category: quytac_core::finding::Category::ResponseOverdue,
+            severity: quytac_core::finding::Severity::Violation,
             evidence: "quá hạn".into(),
             message_vi: "Phải phản hồi nhanh chóng.".into(),
             message_en: "Answer promptly.".into(),
@@ -289,7 +289,7 @@ mod inquiries {
                 .answer_inquiry(q1.id, &reply("agency_officer:3", T0 + 24 * H), 1)
                 .await
                 .unwrap();
-            assert_eq!(q.status, "answered");
+            assert_eq!(q.status, InquiryStatus::Answered);
             assert_eq!(q.first_answered_at, Some(T0 + 24 * H));
             assert_eq!(
                 (q.answer_ms, q.answer_working_days),
@@ -367,7 +367,7 @@ mod inquiries {
                 .is_empty());
             let d = s.inquiry_detail(q2.id).await.unwrap().unwrap();
             assert_eq!(d.findings.len(), 1);
-            assert_eq!(d.findings[0].category, "response_overdue");
+            assert_eq!(d.findings[0].category.as_str(), "response_overdue");
             let d = s.inquiry_detail(q1.id).await.unwrap().unwrap();
             assert_eq!(
                 d.replies
@@ -597,9 +597,9 @@ mod consultations {
             author: "citizen:7".into(),
             text: "Tôi đồng tình, gọi 0912 345 678".into(),
             masked_text: "Tôi đồng tình, gọi •••• ••• 678".into(),
-            stance: stance.into(),
-            stance_source: "classifier".into(),
-            verdict: "review".into(),
+            stance: stance.parse().unwrap(),
+            stance_source: quytac_store::consultations::StanceSource::Classifier,
+            verdict: quytac_core::finding::Verdict::Review,
             check_json: r#"{"verdict":"review","findings":[]}"#.into(),
             published,
         }
@@ -655,7 +655,7 @@ mod consultations {
                 .await
                 .unwrap();
             assert_eq!(ev[0].action, "consultation.opened");
-            assert_eq!(c.status, "open");
+            assert_eq!(c.status.as_str(), "open");
             assert_eq!(
                 s.consultation(c.id).await.unwrap().unwrap().title,
                 new.title
@@ -692,7 +692,7 @@ mod consultations {
             assert_eq!(s.consultation_comments(c.id, false).await.unwrap().len(), 2);
             let public = s.consultation_comments(c.id, true).await.unwrap();
             assert_eq!(public.len(), 1);
-            assert_eq!(public[0].stance, "support");
+            assert_eq!(public[0].stance.as_str(), "support");
             assert_eq!(s.list_consultations(Some("so"), 10).await.unwrap().len(), 1);
             assert_eq!(s.list_consultations(Some("x"), 10).await.unwrap().len(), 0);
             assert!(s.verify_chain().await.unwrap().ok);

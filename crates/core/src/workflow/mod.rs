@@ -8,6 +8,9 @@
 //! - [`moderation`]: [`CaseStatus`], [`Action`], decisions ([`may_decide`]) and appeals
 //!   ([`may_appeal`]), the rule a decision may cite ([`check_rule_applies`]).
 //! - [`takedown`]: ND-2's 24-hour deadline and what closes a takedown.
+//! - [`inquiry`]: citizens' inquiries (AG-7): status, who may assign, answer, reopen, close
+//!   or unmask, escalation and the `response_overdue` finding; [`consultation`]: whether a
+//!   consultation takes comments.
 //! - [`nd3`]: ND-3's violation counters and lock recommendation.
 //! - [`text`]: the one validator of free text written by people, and the refusal rule for
 //!   citizens' texts.
@@ -16,6 +19,8 @@
 
 pub mod actor;
 pub mod agency;
+pub mod consultation;
+pub mod inquiry;
 pub mod moderation;
 pub mod nd3;
 pub mod takedown;

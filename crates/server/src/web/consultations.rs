@@ -4,7 +4,6 @@
 //! (`POST /v1/consultations/{id}/comments`).
 
 use super::render;
-use crate::api::consultations::status_at;
 use crate::state::AppState;
 use crate::vn_time::vn_display;
 use askama::Template;
@@ -60,22 +59,25 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     let Ok(n) = id.parse::<i64>() else {
         return not_found(&id);
     };
-    let c = match state.store.consultation(n).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return not_found(&id),
-        Err(e) => return crate::error::ApiError::from(e).into_response(),
-    };
-    let comments = match state.store.consultation_comments(n, false).await {
-        Ok(k) => k,
-        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    let (c, comments) = match state.service.consultation_with_comments(n).await {
+        Ok(found) => found,
+        Err(e) => match crate::error::ApiError::from(e) {
+            e if e.code == crate::error::Code::NotFound => return not_found(&id),
+            e => return e.into_response(),
+        },
     };
     let agency = match state.store.agency(&c.agency_id).await {
         Ok(Some(a)) => a.name,
         _ => c.agency_id.clone(),
     };
     let published: Vec<_> = comments.iter().filter(|k| k.published).collect();
-    let stance = |s: &str| s.parse::<Stance>().unwrap_or(Stance::Suggest);
-    let status = status_at(&c, quytac_store::now_ms());
+    let status = quytac_store::consultations::status_at(
+        c.status,
+        c.opens_at,
+        c.closes_at,
+        quytac_store::now_ms(),
+    )
+    .as_str();
     render(&ConsultationPage {
         id: c.id,
         title: c.title.clone(),
@@ -96,14 +98,14 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
             .map(|s| StanceCount {
                 name: s.name_vi(),
                 class: s.as_str(),
-                count: published.iter().filter(|k| k.stance == s.as_str()).count(),
+                count: published.iter().filter(|k| k.stance == *s).count(),
             })
             .collect(),
         withheld: comments.len() - published.len(),
         comments: published
             .iter()
             .map(|k| {
-                let s = stance(&k.stance);
+                let s = k.stance;
                 CommentRow {
                     id: k.id,
                     at: vn_display(k.created_at),

@@ -3,13 +3,14 @@
 //! Vietnam time (Asia/Ho_Chi_Minh, UTC+7).
 
 use super::{render, stacked_bar_chart, url_encode, Bar};
-use crate::api::inquiries::{self, StatsView};
+use crate::error::{ApiError, Code};
 use crate::state::AppState;
 use crate::vn_time::vn_display;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use quytac_service::inquiries::figures::StatsView;
 
 /// A number with a decimal comma, as Vietnamese writes it.
 fn decimal(x: f64, places: usize) -> String {
@@ -126,10 +127,12 @@ fn not_found(id: &str) -> Response {
 
 /// `GET /agencies/{id}/responsiveness`.
 pub async fn agency_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let f = match inquiries::figures(&state, &id).await {
+    let f = match state.service.responsiveness(&id).await {
         Ok(f) => f,
-        Err(e) if e.code == crate::error::Code::NotFound => return not_found(&id),
-        Err(e) => return e.into_response(),
+        Err(e) => match ApiError::from(e) {
+            e if e.code == Code::NotFound => return not_found(&id),
+            e => return e.into_response(),
+        },
     };
     let parent = match &f.agency.parent_id {
         Some(p) => match state.store.agency(p).await {
@@ -167,9 +170,9 @@ struct RankingPage {
 
 /// `GET /agencies/responsiveness`.
 pub async fn ranking_page(State(state): State<AppState>) -> Response {
-    let (now, ranked) = match inquiries::ranking(&state).await {
+    let (now, ranked) = match state.service.responsiveness_ranking().await {
         Ok(r) => r,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let rows = ranked
         .iter()

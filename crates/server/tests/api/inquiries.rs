@@ -798,3 +798,28 @@ async fn responsiveness_figures_pages_and_ranking() {
     assert!(order[0] < order[1] && order[1] < order[2], "{}", page.body);
     assert!(page.body.contains("href=\"/agencies/fast/responsiveness\""));
 }
+
+/// `serve --demo` loads the inquiries and the consultation through the service, and a second
+/// start on the same database leaves them as they are.
+#[tokio::test]
+async fn the_demo_loads_inquiries_and_a_consultation_through_the_service_once() {
+    let app = spawn_app().await;
+    let first = quytac_server::demo::load(&app.state).await.unwrap();
+    assert!(!first.already_loaded);
+    let second = quytac_server::demo::load(&app.state).await.unwrap();
+    assert!(second.already_loaded);
+    let svc = &app.state.service;
+    let so = svc.agency_inquiries("so-tt-hn", false, None).await.unwrap();
+    assert_eq!(so.inquiries.len(), 4);
+    assert!(so
+        .inquiries
+        .iter()
+        .all(|q| q.masked && !q.text.contains("0912 345 678")));
+    let waiting: Vec<_> = so.inquiries.iter().filter(|q| q.overdue).collect();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(waiting[0].escalated_at.is_some(), "{waiting:?}");
+    let q1 = svc.agency_inquiries("ubnd-q1", false, None).await.unwrap();
+    assert_eq!(q1.inquiries.len(), 2);
+    let c = svc.consultation(1).await.unwrap();
+    assert_eq!(c.comments.len(), 4);
+}

@@ -8,21 +8,11 @@ pub mod badges;
 pub mod challenges;
 pub mod vouching;
 
-use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::extract::{body_bytes, parse_json};
 use crate::state::AppState;
 use axum::extract::Request;
 use quytac_service::identity::Revoke;
-
-/// May `caller` act for agency `id`? Admins may; an agency officer only with a token bound to
-/// that agency (the rule is `quytac_core::workflow::agency::may_act_for`). For the areas
-/// still checking it in their handlers.
-pub async fn act_for(_state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    quytac_core::workflow::agency::may_act_for(caller, id)
-        .map_err(quytac_service::ServiceError::from)?;
-    Ok(())
-}
 
 /// The reason of a revocation, from the JSON body or `?reason=` (a DELETE may carry no body).
 async fn reason_of(state: &AppState, query: Revoke, req: Request) -> ApiResult<String> {
