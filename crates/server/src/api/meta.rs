@@ -131,10 +131,9 @@ fn operation(r: &Route, schemas: &mut crate::routes::doc::Schemas) -> Value {
             op["x-signature"] = json!("X-Hub-Signature: sha256=<HMAC-SHA256 of the body>");
         }
     }
+    // A route that declares no body takes none (a command without fields, e.g. `…/close`).
     if let Some(body) = &r.doc.request {
         op["requestBody"] = json!({"required": true, "content": content(body, schemas)});
-    } else if r.method == "POST" {
-        op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"type": "object"}}}});
     }
     op
 }
