@@ -7,6 +7,7 @@
 
 pub mod agency;
 pub mod canonical;
+pub mod civil;
 pub mod classifier;
 pub mod detect;
 pub mod engine;

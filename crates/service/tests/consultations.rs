@@ -3,27 +3,16 @@
 //! kept but withheld; personal data is masked. SQLite always, PostgreSQL when
 //! `QUYTAC_TEST_POSTGRES_URL` is set.
 
-use quytac_core::engine::Engine;
-use quytac_core::rules::{RulePack, DEFAULT_PACK};
+mod common;
+
+use common::service;
+
 use quytac_core::workflow::consultation::ConsultationPhase;
 use quytac_core::workflow::{Actor, Role};
 use quytac_service::consultations::{CommentOn, OpenConsultation, TimeField};
-use quytac_service::signing::AuditSigner;
-use quytac_service::{ErrorKind, Service, Settings};
+use quytac_service::ErrorKind;
 use quytac_store::model::NewAgency;
 use quytac_store::testing::on_each_backend;
-use quytac_store::Store;
-use std::sync::Arc;
-
-fn service(store: Store) -> Service {
-    let engine = Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap());
-    Service::new(
-        Arc::new(engine),
-        store,
-        Arc::new(AuditSigner::ephemeral()),
-        Settings::default(),
-    )
-}
 
 fn actor(role: Role, token_id: i64, agency: Option<&str>) -> Actor {
     Actor {

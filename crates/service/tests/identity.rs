@@ -3,28 +3,17 @@
 //! engine writes them, and the identity demo. Run on SQLite always and on PostgreSQL when
 //! `QUYTAC_TEST_POSTGRES_URL` is set.
 
-use quytac_core::engine::Engine;
+mod common;
+
+use common::service;
+
 use quytac_core::finding::Category;
-use quytac_core::rules::{RulePack, DEFAULT_PACK};
 use quytac_core::workflow::{Actor, Role};
 use quytac_service::identity::accounts::{ChangeAccount, RegisterAccount};
 use quytac_service::identity::agencies::{ChangeAgency, RegisterAgency};
 use quytac_service::identity::vouching::VouchForStaff;
-use quytac_service::signing::AuditSigner;
-use quytac_service::{ErrorKind, Service, Settings};
+use quytac_service::ErrorKind;
 use quytac_store::testing::on_each_backend;
-use quytac_store::Store;
-use std::sync::Arc;
-
-fn service(store: Store) -> Service {
-    let engine = Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap());
-    Service::new(
-        Arc::new(engine),
-        store,
-        Arc::new(AuditSigner::ephemeral()),
-        Settings::default(),
-    )
-}
 
 const ADMIN: fn() -> Actor = || Actor::new(Role::Admin, 1);
 const MODERATOR: fn() -> Actor = || Actor::new(Role::Moderator, 2);

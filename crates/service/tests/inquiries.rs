@@ -3,30 +3,21 @@
 //! and the escalation sweep's AG-7 finding. Run on SQLite always and on PostgreSQL when
 //! `QUYTAC_TEST_POSTGRES_URL` is set.
 
-use quytac_core::engine::Engine;
+mod common;
+
+use common::service;
+
 use quytac_core::finding::Category;
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
 use quytac_core::workflow::inquiry::{InquiryKind, InquiryStatus};
 use quytac_core::workflow::{Actor, Role};
 use quytac_service::inquiries::{AnswerInquiry, AskAgency, AssignInquiry, ReopenInquiry};
-use quytac_service::signing::AuditSigner;
-use quytac_service::{ErrorKind, Service, Settings};
+use quytac_service::ErrorKind;
 use quytac_store::model::NewAgency;
 use quytac_store::testing::on_each_backend;
 use quytac_store::Store;
-use std::sync::Arc;
 
 const DAY: i64 = 86_400_000;
-
-fn service(store: Store) -> Service {
-    let engine = Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap());
-    Service::new(
-        Arc::new(engine),
-        store,
-        Arc::new(AuditSigner::ephemeral()),
-        Settings::default(),
-    )
-}
 
 fn actor(role: Role, token_id: i64, agency: Option<&str>) -> Actor {
     Actor {

@@ -2,31 +2,20 @@
 //! take each step, and the race between an appeal and decisions sent at the same moment. Run
 //! on SQLite always and on PostgreSQL when `QUYTAC_TEST_POSTGRES_URL` is set.
 
-use quytac_core::engine::Engine;
+mod common;
+
+use common::service;
+
 use quytac_core::finding::Category;
 use quytac_core::item::Item;
-use quytac_core::rules::{RulePack, DEFAULT_PACK};
 use quytac_core::workflow::{
     Action, Actor, AppealStatus, CaseSource, CaseStatus, ReportOutcome, Role, TakedownStatus,
 };
 use quytac_service::moderation::{AppealDecision, Decide, ReportPost};
 use quytac_service::posts::PostSource;
-use quytac_service::signing::AuditSigner;
 use quytac_service::takedowns::FileTakedown;
-use quytac_service::{ErrorKind, Service, Settings};
+use quytac_service::ErrorKind;
 use quytac_store::testing::on_each_backend;
-use quytac_store::Store;
-use std::sync::Arc;
-
-fn service(store: Store) -> Service {
-    let engine = Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap());
-    Service::new(
-        Arc::new(engine),
-        store,
-        Arc::new(AuditSigner::ephemeral()),
-        Settings::default(),
-    )
-}
 
 /// A civil servant's regional slur: CS-5 binds the author and judges the category.
 fn slur(id: &str) -> Item {

@@ -33,6 +33,7 @@
 //! derived from the key: `ed25519-` and the first 16 hex digits of SHA-256 of its 32 bytes
 //! ([`key_id`]). Revocations are published as `{"revoked":[{"serial","at","reason"}]}`.
 
+use crate::civil::{civil_from_days, days_from_civil};
 use ed25519_dalek::{Signature, Signer};
 /// The Ed25519 key types, for callers that sign or publish keys.
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -50,29 +51,6 @@ pub const BADGE_TYPE: &str = "quytac-badge/1";
 pub use crate::canonical::canonical_json;
 
 // ---- times --------------------------------------------------------------------------------
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
 
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
