@@ -4,11 +4,14 @@
 //! command in, a typed view out. HTTP handlers, web pages, queue workers and the CLI are thin
 //! adapters over these functions; none of them reaches the store on its own.
 //!
-//! Every write opens one store transaction ([`quytac_store::WriteTx`]), reads the rows it
+//! A write opens one store transaction ([`quytac_store::WriteTx`]), reads the rows it
 //! depends on *inside* it, asks the workflow rules of [`quytac_core::workflow`] whether the
 //! caller may take the step, writes, commits, and signs an audit checkpoint when the chain
 //! crosses one. Authorisation that depends on stored state is therefore checked against the
-//! state the write sees, never against an earlier read.
+//! state the write sees, never against an earlier read. (The identity and consultation writes
+//! still call store methods that hold their own transaction and re-check the stored state
+//! there — a badge's challenge, a consultation's window — rather than composing `WriteTx`
+//! methods; moving them is the next step.)
 //!
 //! - [`Service`]: the engine, the store, the audit signer and the settings.
 //! - [`ServiceError`]: what a front end tells the caller, by [`ErrorKind`].
@@ -16,7 +19,10 @@
 //!   ND-3 standing; [`takedowns`]: ND-2 requests; [`inquiries`]: citizens' inquiries to
 //!   agencies and their responsiveness (AG-7, AG-5); [`consultations`]: consultations on
 //!   drafts (AG-6); [`demo`]: the demo data.
-//! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching.
+//! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching;
+//!   [`portal_feeds`]: portal feeds and the consistency check (AG-4), [`portal`] its hook in
+//!   the ingest; [`audit`]: the log, its verification and checkpoints; [`transparency`]: the
+//!   transparency report; [`vn_time`]: instants in Vietnam time.
 //! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
