@@ -43,7 +43,7 @@ impl Service {
 
     /// Checks a post and stores it with its result; when a finding needs a person
     /// (`review` or `violation`), opens a case or joins the one already open.
-    /// `by` is the name the audit log records (an [`Actor`]'s name, or an integration's).
+    /// `by` is the name the audit log records (an [`crate::Actor`]'s name, or an integration's).
     pub async fn ingest(&self, by: &str, item: Item, source: PostSource) -> Result<Ingested> {
         let Item::Post(post) = &item else {
             return Err(ServiceError::new(
