@@ -53,13 +53,11 @@ impl Application {
             fetch: config.fetch.clone(),
             dns_server: config.dns_server,
         };
-        let service = Service::new(engine.clone(), store.clone(), signer.clone(), settings);
+        let service = Service::new(engine, store.clone(), signer, settings);
         let state = AppState {
             service,
-            engine,
             store,
             auth: Arc::default(),
-            signer,
             config: Arc::new(config),
             access: Arc::new(access),
         };

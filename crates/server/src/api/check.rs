@@ -86,10 +86,11 @@ pub async fn check(State(state): State<AppState>, req: Request) -> ApiResult<Jso
                         .map_err(|e| ApiError::new(e.code, format!("item {i}: {}", e.message)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let engine = state.engine.clone();
-            let results = tokio::task::spawn_blocking(move || check_items(&engine, &items))
-                .await
-                .map_err(|_| ApiError::new(Code::Internal, "the check failed"))?;
+            let service = state.service.clone();
+            let results =
+                tokio::task::spawn_blocking(move || check_items(service.engine(), &items))
+                    .await
+                    .map_err(|_| ApiError::new(Code::Internal, "the check failed"))?;
             Ok(Json(CheckResponse::Many(results)))
         }
         v => {

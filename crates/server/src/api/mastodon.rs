@@ -145,7 +145,7 @@ pub async fn webhook(State(state): State<AppState>, req: Request) -> ApiResult<J
                 bio: object["account"]["note"].as_str().map(html_to_text),
                 ..Profile::default()
             });
-            let result = state.engine.check(&profile);
+            let result = state.service.check(&profile);
             let events = state
                 .store
                 .record_event(NewEvent::new(ACTOR, "mastodon.account_updated", format!("mastodon:{username}"), json!({"verdict": result.verdict})))

@@ -26,7 +26,7 @@ pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
         .map_err(|e| ApiError::new(Code::DatabaseUnavailable, e.message))?;
     Ok(Json(Health {
         status: "ok".to_string(),
-        pack: state.engine.pack().id.clone(),
+        pack: state.service.engine().pack().id.clone(),
     }))
 }
 

@@ -258,7 +258,7 @@ pub async fn checker_submit(
         engages: None,
         links: Vec::new(),
     });
-    let result = serde_json::to_value(state.engine.check(&item)).unwrap_or(Value::Null);
+    let result = serde_json::to_value(state.service.check(&item)).unwrap_or(Value::Null);
     let (segments, findings) = segments(&f.text, &result);
     render(&CheckerPage {
         text: f.text,
@@ -519,7 +519,8 @@ async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String
         findings,
         history,
         rules: state
-            .engine
+            .service
+            .engine()
             .pack()
             .rules
             .iter()
