@@ -6,6 +6,7 @@ pub mod html;
 pub mod normalize;
 pub mod offsets;
 pub mod phrases;
+mod syllable;
 pub mod vietnamese;
 
 pub use normalize::{normal_form, phrase_keys, Key, KeyToken, Normalized};

@@ -18,6 +18,7 @@
 //! (a teencode expansion's tokens all share the range of the short form). Since matches are
 //! whole tokens, [`Key::orig_span`] maps any match back exactly.
 
+use super::syllable;
 use super::vietnamese::{self, has_mark, place_tone, take_tone};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -393,7 +394,12 @@ fn classify_gap(between: &[Folded]) -> Gap {
 /// Step 3: group raw tokens into words. Single letters joined by in-word separators
 /// ("n-g-u", two or more letters) or by single spaces ("d i t", three or more) are spelled-out
 /// words and become one token. Returns ranges of raw-token indices.
-fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<Range<usize>> {
+fn group_spelled_out(
+    f: &[Folded],
+    toks: &[Range<usize>],
+    gaps: &[Gap],
+    teencode: Option<&Teencode>,
+) -> Vec<Range<usize>> {
     let single = |t: &Range<usize>| t.len() == 1 && is_letter(f[t.start].c);
     let mut groups = Vec::with_capacity(toks.len());
     let mut i = 0;
@@ -405,7 +411,7 @@ fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<R
                 j += 1;
             }
             if j > i {
-                push_syllables(f, toks, i..j + 1, &mut groups);
+                push_syllables(f, toks, i..j + 1, teencode, &mut groups);
                 i = j + 1;
                 continue;
             }
@@ -417,8 +423,8 @@ fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<R
             {
                 k += 1;
             }
-            if k >= i + 2 {
-                push_syllables(f, toks, i..k + 1, &mut groups);
+            if k >= i + 2 || (k == i + 1 && spelled_pair(f[toks[i].start].c, f[toks[k].start].c)) {
+                push_syllables(f, toks, i..k + 1, teencode, &mut groups);
                 i = k + 1;
                 continue;
             }
@@ -429,73 +435,41 @@ fn group_spelled_out(f: &[Folded], toks: &[Range<usize>], gaps: &[Gap]) -> Vec<R
     groups
 }
 
+/// Whether two single letters with a space between ("đ ĩ", "m ẹ") spell one syllable: a
+/// consonant, then a vowel with a tone or shape mark. Pairs without a mark ("a b", "t a") are
+/// more often two words than one spelled out.
+fn spelled_pair(first: char, second: char) -> bool {
+    vietnamese::vowel(first).is_none()
+        && vietnamese::vowel(second).is_some_and(|v| v.tone != 0 || v.is_shaped())
+        && syllable::is_syllable(&[first, second])
+}
+
 /// Pushes a run of spelled-out letters as the syllables it spells: "c á i đ ị t m ẹ" is three
-/// words, not one. The run is cut where every piece is a well-formed Vietnamese syllable, with
-/// as few pieces as possible; a run that cannot be cut so ("t p h c m") stays one token.
+/// words, not one (see [`syllable::cut`]). A run in which no syllable can be read
+/// ("t p h c m") stays one token.
 fn push_syllables(
     f: &[Folded],
     toks: &[Range<usize>],
     run: Range<usize>,
+    teencode: Option<&Teencode>,
     groups: &mut Vec<Range<usize>>,
 ) {
-    // Letters without diacritics: the shape of a syllable does not depend on them.
-    let letters: Vec<char> = toks[run.clone()]
-        .iter()
-        .map(|t| vietnamese::strip(f[t.start].c))
-        .collect();
-    let n = letters.len();
-    // best[i]: fewest syllables covering letters[..i], and where the last one starts.
-    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
-    best[0] = Some((0, 0));
-    for end in 1..=n {
-        for start in end.saturating_sub(MAX_SYLLABLE_LETTERS)..end {
-            if let Some((count, _)) = best[start] {
-                if is_syllable(&letters[start..end]) && best[end].is_none_or(|(c, _)| count + 1 < c)
-                {
-                    best[end] = Some((count + 1, start));
-                }
-            }
-        }
-    }
-    if best[n].is_none() {
-        groups.push(run);
-        return;
-    }
-    let mut cuts = Vec::new();
-    let mut end = n;
-    while end > 0 {
-        let (_, start) = best[end].expect("every cut point on the path is reachable");
-        cuts.push(run.start + start..run.start + end);
-        end = start;
-    }
-    groups.extend(cuts.into_iter().rev());
-}
-
-/// The longest Vietnamese syllable has seven letters ("nghiêng").
-const MAX_SYLLABLE_LETTERS: usize = 7;
-
-/// Whether letters (lowercase, without diacritics) form a Vietnamese syllable: an optional
-/// initial consonant, one to three vowels, an optional final consonant.
-fn is_syllable(letters: &[char]) -> bool {
-    const ONSETS: [&str; 27] = [
-        "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d", "g", "h",
-        "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "",
-    ];
-    const CODAS: [&str; 9] = ["ng", "nh", "ch", "c", "m", "n", "p", "t", ""];
-    let word: String = letters.iter().collect();
-    ONSETS.iter().any(|onset| {
-        let Some(rest) = word.strip_prefix(onset) else {
-            return false;
-        };
-        CODAS.iter().any(|coda| {
-            rest.strip_suffix(coda).is_some_and(|nucleus| {
-                (1..=3).contains(&nucleus.len())
-                    && nucleus
-                        .chars()
-                        .all(|c| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
-            })
+    let letters: Vec<char> = toks[run.clone()].iter().map(|t| f[t.start].c).collect();
+    // A teencode word spelled out ("l o l", "v l") is a piece of its own.
+    let known = |piece: &[char]| {
+        teencode.is_some_and(|t| {
+            let word: String = piece.iter().collect();
+            t.get(&word, piece.len()).is_some()
         })
-    })
+    };
+    match syllable::cut(&letters, known) {
+        Some(pieces) => groups.extend(
+            pieces
+                .into_iter()
+                .map(|p| run.start + p.start..run.start + p.end),
+        ),
+        None => groups.push(run),
+    }
 }
 
 /// Expansion of one teencode entry, already in key form.
@@ -626,7 +600,7 @@ fn normalize_with(text: &str, teencode: Option<&Teencode>, scratch: &mut Scratch
     gaps.clear();
     fold_chars(text, folded);
     raw_tokens(folded, toks, gaps);
-    let groups = group_spelled_out(folded, toks, gaps);
+    let groups = group_spelled_out(folded, toks, gaps, teencode);
 
     let mut out = Normalized {
         marked: Key {
@@ -772,8 +746,11 @@ mod tests {
         // Letters that spell no syllable stay one token.
         assert_eq!(nf("t p h c m"), "tphcm");
         assert_eq!(nf("đ.ị.t m.ẹ"), "địt  mẹ");
-        // Two single letters with a space are not a spelled-out word.
+        // Two single letters with a space are a spelled-out word only as consonant + marked
+        // vowel.
         assert_eq!(nf("a b"), "anh  b");
+        assert_eq!(nf("con đ ĩ"), "con  đĩ");
+        assert_eq!(nf("m ẹ mày"), "mẹ  mày");
     }
 
     #[test]
