@@ -274,16 +274,19 @@ impl Engine {
         label: Label,
         dets: &[Detection],
     ) -> Option<Detection> {
+        let abusive = prediction.probs[1] + prediction.probs[2];
+        // Hate, as the rules use the word, attacks a group or an identity. The label follows
+        // ViHSD, whose "hate" also covers abuse of one person; the finding does not: a post the
+        // model calls hate that names no group is reported as offence ("ngu như bò").
         let (category, score) = match label {
             Label::Clean => return None,
-            Label::Offensive => (
-                Category::Offensive,
-                prediction.probs[1] + prediction.probs[2],
-            ),
-            Label::Hate => (Category::Hate, prediction.probs[2]),
+            Label::Hate if self.lexicon.names_a_group(norm) => {
+                (Category::Hate, prediction.probs[2])
+            }
+            Label::Offensive | Label::Hate => (Category::Offensive, abusive),
         };
-        let already = dets.iter().any(|d| match label {
-            Label::Hate => d.category.is_hateful(),
+        let already = dets.iter().any(|d| match category {
+            Category::Hate => d.category.is_hateful(),
             _ => d.category.is_abusive_language(),
         });
         if already {
@@ -298,7 +301,7 @@ impl Engine {
             kind: None,
             reason: format!(
                 "the text classifier's estimate, not a finding of fact: probability {score:.2} that the post is {}; \"{}\" drove the score most",
-                label.as_str(),
+                category.as_str(),
                 slice_chars(text, best.start, best.end)
             ),
         })

@@ -212,6 +212,35 @@ fn labels_follow_the_categories() {
     );
 }
 
+/// Hate, as the rules use the word, attacks a group or an identity. The ViHSD label may still
+/// say hate for abuse of one person (ViHSD counts it so); the finding that accuses the author
+/// does not.
+#[test]
+fn a_hate_finding_needs_a_group_or_an_identity() {
+    for text in ["ngu như bò", "thằng cha đó", "mày ngu như bò"] {
+        let r = post("citizen", text);
+        assert!(
+            r.findings.iter().all(|f| !f.category.is_hateful()),
+            "{text:?}: {:?}",
+            r.findings
+        );
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.category == quytac_core::finding::Category::Offensive),
+            "{text:?} is still offence: {:?}",
+            r.findings
+        );
+        assert_eq!(r.verdict, Verdict::Review, "{text:?}");
+    }
+    check(
+        "citizen",
+        "Bọn bắc kỳ toàn lũ lừa đảo",
+        &["US-1/regional_discrimination"],
+        Verdict::Violation,
+    );
+}
+
 #[test]
 fn profiles_get_name_photo_and_workplace_checks() {
     let e = engine();

@@ -35,9 +35,10 @@ mod tests;
 
 use parse::Parser;
 
-/// The lexicon files shipped with quytac, in load order: the shared sets first, false friends
-/// last. [`LexiconDetector::builtin`] is built from exactly these.
-pub const BUILTIN_SOURCES: [&str; 8] = [
+/// The lexicon files shipped with quytac, in load order: the shared sets first, then the
+/// categories, the false friends and the group names. [`LexiconDetector::builtin`] is built
+/// from exactly these.
+pub const BUILTIN_SOURCES: [&str; 9] = [
     include_str!("../../../../lexicons/sets.txt"),
     include_str!("../../../../lexicons/offensive.txt"),
     include_str!("../../../../lexicons/hate.txt"),
@@ -46,6 +47,7 @@ pub const BUILTIN_SOURCES: [&str; 8] = [
     include_str!("../../../../lexicons/gender_discrimination.txt"),
     include_str!("../../../../lexicons/religious_discrimination.txt"),
     include_str!("../../../../lexicons/false_friends.txt"),
+    include_str!("../../../../lexicons/groups.txt"),
 ];
 
 /// A hit found only on the plain key (text written without diacritics) is a little less sure:
@@ -107,16 +109,16 @@ pub enum LexiconErrorKind {
     TooManyVariants,
     /// An entry line before any `@category` or `@false_friends`.
     NoCategory,
-    /// A false-friend line with a score or flags.
-    FalseFriendFields,
+    /// A false-friend or group line with a score or flags.
+    PhraseListFields,
     /// A phrase with no word in it (only punctuation or symbols).
     EmptyPhrase,
     /// More than `phrase | score | flags`.
     TooManyFields,
     /// A compound with more than four parts.
     TooManyParts,
-    /// False friends are plain phrases, not compounds.
-    CompoundFalseFriend,
+    /// False friends and group names are plain phrases, not compounds.
+    CompoundInPhraseList,
 }
 
 /// A lexicon source could not be read. `source` and `line` are 1-based.
@@ -151,8 +153,8 @@ impl fmt::Display for LexiconError {
             LexiconErrorKind::NoCategory => {
                 f.write_str("entry before any `@category` or `@false_friends` line")
             }
-            LexiconErrorKind::FalseFriendFields => {
-                f.write_str("a false friend takes no score or flags")
+            LexiconErrorKind::PhraseListFields => {
+                f.write_str("a false friend or group name takes no score or flags")
             }
             LexiconErrorKind::EmptyPhrase => f.write_str("the phrase has no word in it"),
             LexiconErrorKind::TooManyFields => {
@@ -161,8 +163,8 @@ impl fmt::Display for LexiconError {
             LexiconErrorKind::TooManyParts => {
                 write!(f, "a compound has at most {MAX_PARTS} parts")
             }
-            LexiconErrorKind::CompoundFalseFriend => {
-                f.write_str("a false friend cannot be a compound (`~`)")
+            LexiconErrorKind::CompoundInPhraseList => {
+                f.write_str("a false friend or group name cannot be a compound (`~`)")
             }
         }
     }
@@ -199,6 +201,9 @@ pub struct LexiconDetector {
     compounds: Vec<Compound>,
     parts: Vec<Part>,
     false_friends: usize,
+    /// Phrases that name a group or an identity (`@groups`), matched on their own: only the
+    /// engine's hate-or-offence question reads them.
+    groups: PhraseMatcher,
     /// Everyday words that a listed word becomes without diacritics (`@homographs`).
     homographs: HashSet<String>,
 }
@@ -253,6 +258,16 @@ impl LexiconDetector {
             self.matcher.find_all(norm, raw);
             self.resolve(norm, raw, out);
         });
+    }
+
+    /// Whether a text names a group or an identity (`@groups`: people of a region or province,
+    /// an ethnic group, a religion, a gender, gay or transgender people, a party, a nation, or a
+    /// contemptuous collective such as "bọn", "lũ"). Hate, as RULES.md uses the word, attacks a
+    /// group or an identity; abuse of one person that names none is offence.
+    pub fn names_a_group(&self, norm: &Normalized) -> bool {
+        let mut found = Vec::new();
+        self.groups.find_all(norm, &mut found);
+        !found.is_empty()
     }
 
     /// Token ranges (indices into the keys of `norm`) of the false friends found in a text:

@@ -16,6 +16,9 @@ pub(super) struct Parser {
     part_keys: HashMap<(String, bool), u32>,
     false_friends: Vec<String>,
     ff_keys: HashSet<String>,
+    /// Phrases that name a group or an identity (`@groups`).
+    groups: Vec<String>,
+    group_keys: HashSet<String>,
     homographs: HashSet<String>,
 }
 
@@ -25,6 +28,7 @@ pub(super) enum Section {
     None,
     Category(Category),
     FalseFriends,
+    Groups,
 }
 
 impl Parser {
@@ -58,6 +62,7 @@ impl Parser {
                         default_flags = (true, false);
                     }
                     "false_friends" => section = Section::FalseFriends,
+                    "groups" => section = Section::Groups,
                     "score" => default_score = parse_score(arg).map_err(err)?,
                     "flags" => default_flags = parse_flags(arg, (true, false)).map_err(err)?,
                     "set" => self.define_set(arg).map_err(err)?,
@@ -82,17 +87,21 @@ impl Parser {
             }
             match section {
                 Section::None => return Err(err(LexiconErrorKind::NoCategory)),
-                Section::FalseFriends => {
+                Section::FalseFriends | Section::Groups => {
                     if score.is_some() || flags.is_some() {
-                        return Err(err(LexiconErrorKind::FalseFriendFields));
+                        return Err(err(LexiconErrorKind::PhraseListFields));
                     }
                     if parts.len() > 1 {
-                        return Err(err(LexiconErrorKind::CompoundFalseFriend));
+                        return Err(err(LexiconErrorKind::CompoundInPhraseList));
                     }
+                    let (list, keys) = match section {
+                        Section::Groups => (&mut self.groups, &mut self.group_keys),
+                        _ => (&mut self.false_friends, &mut self.ff_keys),
+                    };
                     for v in expand(phrase, &self.sets).map_err(err)? {
                         let marked = key_of(&v).map_err(err)?;
-                        if self.ff_keys.insert(marked) {
-                            self.false_friends.push(v);
+                        if keys.insert(marked) {
+                            list.push(v);
                         }
                     }
                 }
@@ -239,8 +248,14 @@ impl Parser {
             phrases.push((p.phrase.as_str(), plain_matching(p.plain)));
             roles.push(Role::Part(i as u32));
         }
+        let groups = PhraseMatcher::new(
+            self.groups
+                .iter()
+                .map(|g| (g.as_str(), PlainMatching::Allowed)),
+        );
         LexiconDetector {
             matcher: PhraseMatcher::new(phrases),
+            groups,
             roles,
             false_friends: self.false_friends.len(),
             entries: self.entries,

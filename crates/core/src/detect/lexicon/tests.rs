@@ -59,7 +59,7 @@ fn errors_name_source_and_line() {
     let e = LexiconDetector::from_sources(&["@category hate\nx | 0.5 | loud"]).unwrap_err();
     assert_eq!(e.kind, LexiconErrorKind::UnknownFlag("loud".into()));
     let e = LexiconDetector::from_sources(&["@false_friends\nx | 0.5"]).unwrap_err();
-    assert_eq!(e.kind, LexiconErrorKind::FalseFriendFields);
+    assert_eq!(e.kind, LexiconErrorKind::PhraseListFields);
     let e = LexiconDetector::from_sources(&["@category hate\n!!!"]).unwrap_err();
     assert_eq!(e.kind, LexiconErrorKind::EmptyPhrase);
     let e = LexiconDetector::from_sources(&["@bogus"]).unwrap_err();
@@ -172,4 +172,22 @@ fn builtin_lexicons_load() {
     let d = LexiconDetector::builtin();
     assert!(d.entries().len() > 500);
     assert!(d.false_friend_count() > 100);
+}
+
+#[test]
+fn group_names_are_read_apart_from_the_entries() {
+    let d = LexiconDetector::from_sources(&[
+        "@set bon = bọn, lũ\n@category offensive\nngu | 0.8\n@groups\n{bon}\nngười bắc\n",
+    ])
+    .unwrap();
+    let names = |t: &str| d.names_a_group(&Normalized::new(t));
+    assert!(names("lũ ngu"));
+    assert!(names("nguoi bac"), "plain spelling names the group too");
+    assert!(!names("mày ngu"));
+    // A group name is no hit of its own.
+    let mut out = Vec::new();
+    d.detect(&Normalized::new("người bắc"), &mut out);
+    assert!(out.is_empty());
+    let e = LexiconDetector::from_sources(&["@groups\nbọn ~ ngu\n"]).unwrap_err();
+    assert_eq!(e.kind, LexiconErrorKind::CompoundInPhraseList);
 }
