@@ -423,7 +423,9 @@ fn group_spelled_out(
             {
                 k += 1;
             }
-            if k >= i + 2 || (k == i + 1 && spelled_pair(f[toks[i].start].c, f[toks[k].start].c)) {
+            if k >= i + 2
+                || (k == i + 1 && spelled_pair(f[toks[i].start].c, f[toks[k].start].c, teencode))
+            {
                 push_syllables(f, toks, i..k + 1, teencode, &mut groups);
                 i = k + 1;
                 continue;
@@ -435,13 +437,13 @@ fn group_spelled_out(
     groups
 }
 
-/// Whether two single letters with a space between ("đ ĩ", "m ẹ") spell one syllable: a
-/// consonant, then a vowel with a tone or shape mark. Pairs without a mark ("a b", "t a") are
-/// more often two words than one spelled out.
-fn spelled_pair(first: char, second: char) -> bool {
-    vietnamese::vowel(first).is_none()
-        && vietnamese::vowel(second).is_some_and(|v| v.tone != 0 || v.is_shaped())
-        && syllable::is_syllable(&[first, second])
+/// Whether two single letters with a space between spell one word: a syllable that carries a
+/// mark ("đ ĩ", "m ẹ", "ó c"), or a teencode word ("c c", "v l", "d m"). Other pairs ("a b",
+/// "t a") are more often two words than one spelled out.
+fn spelled_pair(first: char, second: char, teencode: Option<&Teencode>) -> bool {
+    let pair = [first, second];
+    (pair.iter().any(|&c| has_mark(c)) && syllable::is_syllable(&pair))
+        || teencode.is_some_and(|t| t.get(&String::from_iter(pair), 2).is_some())
 }
 
 /// Pushes a run of spelled-out letters as the syllables it spells: "c á i đ ị t m ẹ" is three
@@ -751,6 +753,8 @@ mod tests {
         assert_eq!(nf("a b"), "anh  b");
         assert_eq!(nf("con đ ĩ"), "con  đĩ");
         assert_eq!(nf("m ẹ mày"), "mẹ  mày");
+        assert_eq!(nf("tức v l"), nf("tức vl"));
+        assert_eq!(nf("ó c chó"), "óc  chó");
     }
 
     #[test]
