@@ -34,10 +34,21 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
     for role in Role::ALL.iter().copied() {
         let agency = (role == Role::AgencyOfficer).then_some(DEMO_OFFICER_AGENCY);
         let label = format!("demo {role}");
-        tokens.push((
-            role,
-            create_token_for_agency(&state.store, role, &label, agency, "demo").await?,
-        ));
+        let token = create_token_for_agency(&state.store, role, &label, agency, "demo").await?;
+        if role == Role::Citizen {
+            // The citizen speaks for the author of the demo's decided post, so they can
+            // appeal it (only a post's author appeals).
+            let id: i64 = token
+                .strip_prefix("qt_")
+                .and_then(|rest| rest.split('_').next())
+                .and_then(|id| id.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("an unexpected token format"))?;
+            state
+                .store
+                .bind_token_account(id, quytac_service::demo::DEMO_AUTHOR, "demo")
+                .await?;
+        }
+        tokens.push((role, token));
     }
     Ok(Demo {
         tokens,

@@ -21,6 +21,8 @@ const POSTS: &[&str] = &[
 
 /// The post whose case the demo decides: a civil servant's regional slur (CS-5).
 const DECIDED_POST: &str = "demo-1";
+/// Its author: the demo's citizen token speaks for them, so it may appeal the decision.
+pub const DEMO_AUTHOR: &str = "demo-user-1";
 
 impl Service {
     /// Whether the demo's data is already in this database (a second `serve --demo` on the
