@@ -22,6 +22,10 @@ pub enum AdminCommand {
         /// The agency an agency_officer token acts for (vouching, domain challenges).
         #[arg(long)]
         agency: Option<String>,
+        /// The author a citizen token speaks for (the `author.id` of their posts, e.g.
+        /// `mastodon:alice`): it may appeal decisions on that author's posts.
+        #[arg(long)]
+        account: Option<String>,
         #[arg(long, default_value = "sqlite://quytac.db")]
         db: String,
     },
@@ -37,16 +41,33 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
                 role,
                 label,
                 agency,
+                account,
                 db,
             } => {
+                if account.is_some() && *role != Role::Citizen {
+                    anyhow::bail!("--account binds a citizen token only");
+                }
                 let store = Store::connect(db).await?;
                 let token =
                     create_token_for_agency(&store, *role, label, agency.as_deref(), "cli:admin")
                         .await?;
+                if let Some(account) = account {
+                    let id = token_id(&token)?;
+                    store.bind_token_account(id, account, "cli:admin").await?;
+                }
                 store.close().await;
                 println!("{token}");
                 Ok(0)
             }
         }
     })
+}
+
+/// The id of a token `qt_<id>_<secret>`.
+fn token_id(token: &str) -> anyhow::Result<i64> {
+    token
+        .strip_prefix("qt_")
+        .and_then(|rest| rest.split('_').next())
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("an unexpected token format"))
 }

@@ -50,6 +50,7 @@ async fn seed(store: &Store, n: usize) -> anyhow::Result<()> {
                     portal_feed_url: None,
                     response_working_days: 10,
                     responsible: Default::default(),
+                    competent_authority: false,
                 },
                 "bench",
             )

@@ -6,8 +6,9 @@
 use crate::auth::{create_token_for_agency, Role};
 use crate::state::AppState;
 
-/// The agency the demo's agency-officer token acts for (registered by the identity demo).
-const DEMO_OFFICER_AGENCY: &str = "so-tt-hn";
+/// The agency the demo's agency-officer token acts for (registered by the identity demo as a
+/// competent authority).
+const DEMO_OFFICER_AGENCY: &str = quytac_service::identity::DEMO_AUTHORITY;
 
 /// What loading the demo did.
 pub struct Demo {
@@ -21,9 +22,10 @@ pub struct Demo {
 pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
     let already_loaded = state.service.demo_loaded().await?;
     if !already_loaded {
-        state.service.load_moderation_demo().await?;
-        // Identity first: it registers the agencies the other two hang their data off.
+        // Identity first: it registers the agencies the others hang their data off (the
+        // moderation demo's takedown is filed by its competent authority).
         state.service.load_identity_demo().await?;
+        state.service.load_moderation_demo().await?;
         state.service.load_inquiries_demo().await?;
         state.service.load_consultations_demo().await?;
     }
@@ -32,10 +34,21 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
     for role in Role::ALL.iter().copied() {
         let agency = (role == Role::AgencyOfficer).then_some(DEMO_OFFICER_AGENCY);
         let label = format!("demo {role}");
-        tokens.push((
-            role,
-            create_token_for_agency(&state.store, role, &label, agency, "demo").await?,
-        ));
+        let token = create_token_for_agency(&state.store, role, &label, agency, "demo").await?;
+        if role == Role::Citizen {
+            // The citizen speaks for the author of the demo's decided post, so they can
+            // appeal it (only a post's author appeals).
+            let id: i64 = token
+                .strip_prefix("qt_")
+                .and_then(|rest| rest.split('_').next())
+                .and_then(|id| id.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("an unexpected token format"))?;
+            state
+                .store
+                .bind_token_account(id, quytac_service::demo::DEMO_AUTHOR, "demo")
+                .await?;
+        }
+        tokens.push((role, token));
     }
     Ok(Demo {
         tokens,

@@ -21,6 +21,8 @@ pub enum Code {
     NotFound,
     MethodNotAllowed,
     MalformedJson,
+    /// A JSON object that names a key twice.
+    DuplicateJsonKey,
     InvalidField,
     InvalidItem,
     InvalidQuery,
@@ -33,6 +35,8 @@ pub enum Code {
     SameModerator,
     BadSignature,
     UnknownEvent,
+    /// A webhook delivery outside its replay window.
+    StaleDelivery,
     IntegrationNotConfigured,
     /// A text that breaks the code of conduct, refused before it is stored.
     ContentRejected,
@@ -75,6 +79,11 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
     (
         Code::MalformedJson,
         "malformed_json",
+        StatusCode::BAD_REQUEST,
+    ),
+    (
+        Code::DuplicateJsonKey,
+        "duplicate_json_key",
         StatusCode::BAD_REQUEST,
     ),
     (
@@ -123,6 +132,11 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
     (
         Code::UnknownEvent,
         "unknown_event",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::StaleDelivery,
+        "stale_delivery",
         StatusCode::UNPROCESSABLE_ENTITY,
     ),
     (
@@ -309,6 +323,8 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::ChallengeFailed => Code::ChallengeFailed,
             ServiceErrorKind::DomainNotVerified => Code::DomainNotVerified,
             ServiceErrorKind::PayloadTooLarge => Code::PayloadTooLarge,
+            ServiceErrorKind::UnknownEvent => Code::UnknownEvent,
+            ServiceErrorKind::StaleDelivery => Code::StaleDelivery,
             _ => Code::Internal,
         };
         ApiError::new(code, e.message)

@@ -585,6 +585,7 @@ impl Service {
                             portal_feed_url: None,
                             response_working_days: 5,
                             responsible: Default::default(),
+                            competent_authority: false,
                         },
                         "demo",
                     )

@@ -1,5 +1,7 @@
 //! The demo's moderation data (`quytac serve --demo`): example posts, a report, an overdue
-//! takedown and a decision, loaded through the same use cases as real traffic.
+//! takedown and a decision, loaded through the same use cases as real traffic. It runs after
+//! the identity demo, whose agency `so-tt-hn` is the competent authority that files the
+//! takedown.
 
 use crate::moderation::{Decide, ReportPost};
 use crate::posts::PostSource;
@@ -19,6 +21,8 @@ const POSTS: &[&str] = &[
 
 /// The post whose case the demo decides: a civil servant's regional slur (CS-5).
 const DECIDED_POST: &str = "demo-1";
+/// Its author: the demo's citizen token speaks for them, so it may appeal the decision.
+pub const DEMO_AUTHOR: &str = "demo-user-1";
 
 impl Service {
     /// Whether the demo's data is already in this database (a second `serve --demo` on the
@@ -47,12 +51,18 @@ impl Service {
             },
         )
         .await?;
-        let officer = Actor::new(Role::AgencyOfficer, 0);
+        // Filed by an officer of the demo's competent authority (registered by the identity
+        // demo, which runs first), in its name.
+        let officer = Actor {
+            agency: Some(crate::identity::DEMO_AUTHORITY.into()),
+            ..Actor::new(Role::AgencyOfficer, 0)
+        };
         self.file_takedown(
             &officer,
             FileTakedown {
                 post_id: "demo-2".into(),
-                authority: "Sở Thông tin và Truyền thông Hà Nội".into(),
+                agency_id: None,
+                authority: None,
                 legal_basis: "Nghị định 147/2024/NĐ-CP".into(),
                 reason: "Tin giả về chính sách tiền lương".into(),
                 received_at: Some(quytac_store::now_ms() - 25 * 3600 * 1000),

@@ -38,6 +38,10 @@ pub enum ErrorKind {
     DomainNotVerified,
     /// An uploaded file (a photo) larger than accepted.
     PayloadTooLarge,
+    /// A webhook delivery of an event the integration does not take.
+    UnknownEvent,
+    /// A webhook delivery outside its replay window (or without its time).
+    StaleDelivery,
 }
 
 #[derive(Debug, Clone)]

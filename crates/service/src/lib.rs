@@ -21,7 +21,7 @@
 //!   drafts (AG-6); [`demo`]: the demo data.
 //! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching;
 //!   [`portal_feeds`]: portal feeds and the consistency check (AG-4), [`portal`] its hook in
-//!   the ingest; [`audit`]: the log, its verification and checkpoints; [`transparency`]: the
+//!   the ingest; [`mastodon`]: the Mastodon webhook's deliveries, each taken once; [`audit`]: the log, its verification and checkpoints; [`transparency`]: the
 //!   transparency report; [`vn_time`]: instants in Vietnam time.
 //! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
@@ -33,6 +33,7 @@ mod error;
 pub mod fetch;
 pub mod identity;
 pub mod inquiries;
+pub mod mastodon;
 pub mod moderation;
 pub mod portal;
 pub mod portal_feeds;

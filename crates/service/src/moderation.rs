@@ -3,10 +3,10 @@
 //! `quytac_core::workflow`'s; these functions read the rows inside the write transaction, ask
 //! those rules, and write what they allow.
 
-use crate::{Actor, ErrorKind, Result, Service, ServiceError};
+use crate::{Actor, ErrorKind, Result, Role, Service, ServiceError};
 use quytac_core::finding::Category;
 use quytac_core::item::{Item, Role as AuthorRole};
-use quytac_core::workflow::moderation::LatestDecision;
+use quytac_core::workflow::moderation::{Authorship, LatestDecision};
 use quytac_core::workflow::text::{validate, TextBounds};
 use quytac_core::workflow::{
     check_rule_applies, lock_recommendation, may_appeal, may_decide, Action, CaseSource,
@@ -252,7 +252,10 @@ impl Service {
         })
     }
 
-    /// Contests the latest decision on a case; the case reopens for a second look.
+    /// Contests the latest decision on a case; the case reopens for a second look. Only the
+    /// post's author appeals — a citizen whose token speaks for that author — or an admin on
+    /// their behalf, once per decision, and never the person who took it
+    /// (`workflow::moderation::may_appeal`, asked on the rows this write reads).
     pub async fn appeal(
         &self,
         actor: &Actor,
@@ -266,13 +269,28 @@ impl Service {
             .await?
             .ok_or_else(|| ServiceError::not_found(format!("case {case_id} not found")))?;
         let latest = tx.latest_decision(case_id).await?;
+        let appealed = match &latest {
+            Some(d) => tx.decision_appealed(d.id).await?,
+            None => false,
+        };
+        let post = tx.post(case.post_id).await?;
+        let speaks_for = if actor.role == Role::Citizen {
+            tx.token_account(actor.token_id).await?
+        } else {
+            None
+        };
         may_appeal(
             actor,
             case.status,
             latest.as_ref().map(|d| LatestDecision {
                 moderator: &d.moderator,
                 on_appeal: d.on_appeal,
+                appealed,
             }),
+            Authorship {
+                post_author: post.author_id.as_deref(),
+                appellant_speaks_for: speaks_for.as_deref(),
+            },
         )?;
         let decision_id = latest.map(|d| d.id).ok_or_else(|| {
             ServiceError::new(ErrorKind::Conflict, "the case has no decision to appeal")

@@ -7,7 +7,8 @@ use crate::{fetch, Actor, ErrorKind, Result, Service, ServiceError};
 use fetch::{Fetched, Validators};
 use quytac_core::agency::feed::{parse_feed_with, FeedLimits};
 use quytac_core::finding::{Finding, Verdict};
-use quytac_core::workflow::agency::may_act_for;
+use quytac_core::item::Item;
+use quytac_core::workflow::agency::{may_act_for, may_read_agency_post};
 use quytac_store::consultations::{NewPortalArticle, PortalFeedState, PortalFetch, PortalRefresh};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -207,7 +208,14 @@ impl Service {
                 last_modified: f.last_modified.clone(),
             })
             .filter(|v| v.etag.is_some() || v.last_modified.is_some());
-        let fetched = match fetch::get(&url, &self.settings.fetch, previous.as_ref()).await {
+        let fetched = match fetch::get(
+            &url,
+            &self.settings.fetch,
+            self.settings.dns_server,
+            previous.as_ref(),
+        )
+        .await
+        {
             Ok(f) => f,
             Err(e) => {
                 self.record_feed_error(actor, &agency.id, &url, &e.0)
@@ -257,21 +265,47 @@ impl Service {
         }
     }
 
+    /// The agency a stored post is by: the agency its author names, or whose page wrote it.
+    async fn post_agency(&self, item_json: &str) -> Result<Option<String>> {
+        let Ok(Item::Post(p)) = serde_json::from_str::<Item>(item_json) else {
+            return Ok(None);
+        };
+        match (p.author.agency.filter(|a| !a.is_empty()), p.author.id) {
+            (Some(a), _) => Ok(Some(a)),
+            (None, Some(handle)) => Ok(self.store.agency_id_by_page_handle(&handle).await?),
+            _ => Ok(None),
+        }
+    }
+
+    /// A stored post's text, for `actor`: staff read any post, an officer only their own
+    /// agency's (`workflow::agency::may_read_agency_post`). Another agency's post and a
+    /// missing one get the same answer.
+    async fn agency_post_text(&self, actor: &Actor, pid: &str) -> Result<String> {
+        let not_found = || ServiceError::not_found(format!("post `{pid}` not found"));
+        let Some(post) = self.store.post_by_external_id(pid).await? else {
+            return Err(not_found());
+        };
+        let item_json = self.store.post_item_json(pid).await?.unwrap_or_default();
+        let post_agency = self.post_agency(&item_json).await?;
+        if may_read_agency_post(actor, post_agency.as_deref()) {
+            Ok(post.text)
+        } else {
+            Err(not_found())
+        }
+    }
+
     /// Compares a page post (or a stored post) with the portal's articles; nothing is stored.
     pub async fn check_with_portal(
         &self,
+        actor: &Actor,
         agency_id: &str,
         cmd: PortalCheck,
     ) -> Result<PortalCheckView> {
         let agency = self.agency_or_404(agency_id).await?;
         let (id, text) = match (cmd.post_id, cmd.text) {
             (Some(pid), None) => {
-                let post = self
-                    .store
-                    .post_by_external_id(&pid)
-                    .await?
-                    .ok_or_else(|| ServiceError::not_found(format!("post `{pid}` not found")))?;
-                (pid, post.text)
+                let text = self.agency_post_text(actor, &pid).await?;
+                (pid, text)
             }
             (None, Some(text)) if !text.trim().is_empty() => (cmd.id.unwrap_or_default(), text),
             _ => {

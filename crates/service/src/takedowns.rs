@@ -1,8 +1,13 @@
-//! Takedown requests from authorities, due 24 hours after they were received (ND-2).
+//! Takedown requests from authorities, due 24 hours after they were received (ND-2). Only the
+//! officers of an agency registered as a competent authority file them, in their own agency's
+//! name: the server fills the requesting authority in from the agency (a request that names
+//! another agency, or another authority's name, is refused); officers list their own agency's
+//! requests, staff all of them. The rules are `quytac_core::workflow::takedown`'s.
 
 use crate::{Actor, Result, Service, ServiceError};
+use quytac_core::workflow::takedown::{filing_agency, may_request_takedowns, visible_to, Visible};
 use quytac_core::workflow::text::{validate, TextBounds};
-use quytac_core::workflow::{takedown, CaseSource};
+use quytac_core::workflow::{takedown, CaseSource, Refusal};
 use quytac_store::model::{NewTakedown, Takedown};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,8 +21,15 @@ const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 pub struct FileTakedown {
     /// The post's own id.
     pub post_id: String,
-    /// The requesting authority, e.g. "Cục Phát thanh, truyền hình và thông tin điện tử".
-    pub authority: String,
+    /// The requesting agency. An officer's request is filed in the name of the agency their
+    /// token is bound to (this may be left out; naming another agency is refused); an admin
+    /// names the competent authority whose request they enter.
+    #[serde(default)]
+    pub agency_id: Option<String>,
+    /// The requesting authority's name. The server fills it in from the agency; when given it
+    /// must be that agency's registered name (another authority's name is refused).
+    #[serde(default)]
+    pub authority: Option<String>,
     /// The legal basis cited, e.g. "Nghị định 147/2024/NĐ-CP, Điều 23".
     pub legal_basis: String,
     #[serde(default)]
@@ -64,15 +76,39 @@ impl Service {
             ));
         }
         let line = TextBounds::line(500, true);
+        let legal_basis = validate("legal_basis", &cmd.legal_basis, line)?;
+        let reason = validate("reason", &cmd.reason, TextBounds::prose(5000, false))?;
+        let named_authority = cmd
+            .authority
+            .as_deref()
+            .map(|a| validate("authority", a, line))
+            .transpose()?;
+        let agency_id = filing_agency(actor, cmd.agency_id.as_deref())?.to_string();
+        let mut tx = self.store.write().await?;
+        // Whether the agency may request takedowns is judged on its row as this write reads
+        // it, so withdrawing the registration takes effect on the next request.
+        let agency = tx.agency(&agency_id).await?.ok_or_else(|| {
+            ServiceError::from(Refusal::Forbidden(format!(
+                "agency `{agency_id}` is not registered"
+            )))
+        })?;
+        may_request_takedowns(&agency.id, agency.competent_authority)?;
+        if let Some(named) = named_authority.filter(|n| *n != agency.name) {
+            return Err(Refusal::Forbidden(format!(
+                "a takedown is filed in the name of `{}`, not `{named}`",
+                agency.name
+            ))
+            .into());
+        }
         let new = NewTakedown {
-            authority: validate("authority", &cmd.authority, line)?,
-            legal_basis: validate("legal_basis", &cmd.legal_basis, line)?,
-            reason: validate("reason", &cmd.reason, TextBounds::prose(5000, false))?,
             post_id: cmd.post_id,
+            agency_id: Some(agency.id.clone()),
+            authority: agency.name.clone(),
+            legal_basis,
+            reason,
             requested_by: actor.name(),
             received_at,
         };
-        let mut tx = self.store.write().await?;
         let post = tx.post_by_external_id(&new.post_id).await?;
         let case = tx
             .join_or_open_case(
@@ -90,12 +126,18 @@ impl Service {
         })
     }
 
-    /// Takedown requests, oldest deadline first; only the overdue ones when asked.
-    pub async fn takedowns(&self, overdue_only: bool) -> Result<TakedownList> {
+    /// Takedown requests, oldest deadline first; only the overdue ones when asked. Officers
+    /// see their own agency's, staff every one.
+    pub async fn takedowns(&self, actor: &Actor, overdue_only: bool) -> Result<TakedownList> {
+        let agency = match visible_to(actor)? {
+            Visible::All => None,
+            Visible::OfAgency(a) => Some(a),
+            Visible::None => return Ok(TakedownList { takedowns: vec![] }),
+        };
         let now = quytac_store::now_ms();
         let list = self
             .store
-            .list_takedowns(overdue_only.then_some(now))
+            .list_takedowns(overdue_only.then_some(now), agency)
             .await?;
         Ok(TakedownList {
             takedowns: list.into_iter().map(|t| TakedownView::at(t, now)).collect(),

@@ -54,6 +54,7 @@ async fn officers_of_the_agency_open_and_read_comments_are_masked_or_withheld() 
                     portal_feed_url: None,
                     response_working_days: 5,
                     responsible: Default::default(),
+                    competent_authority: false,
                 },
                 "t",
             )

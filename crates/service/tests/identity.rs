@@ -35,6 +35,7 @@ fn agency(id: &str, domain: &str) -> RegisterAgency {
         portal_feed_url: None,
         response_working_days: None,
         responsible: None,
+        competent_authority: false,
     }
 }
 
@@ -98,6 +99,34 @@ async fn officers_change_their_agency_but_only_an_admin_changes_the_domain() {
                 .unwrap_err();
             assert_eq!(e.kind, ErrorKind::Forbidden, "{e}");
         }
+
+        // Whether the agency is a competent authority (it files takedowns): an admin only.
+        for actor in [officer_of("so-a"), MODERATOR()] {
+            let e = svc
+                .change_agency(
+                    &actor,
+                    "so-a",
+                    ChangeAgency {
+                        competent_authority: Some(true),
+                        ..ChangeAgency::default()
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Forbidden, "{e}");
+        }
+        let registered = svc
+            .change_agency(
+                &ADMIN(),
+                "so-a",
+                ChangeAgency {
+                    competent_authority: Some(true),
+                    ..ChangeAgency::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(registered.agency.agency.competent_authority);
 
         // An admin moves the domain.
         let moved = svc

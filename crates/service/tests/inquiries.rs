@@ -40,6 +40,7 @@ async fn agencies(store: &Store) {
                     portal_feed_url: None,
                     response_working_days: 5,
                     responsible: Default::default(),
+                    competent_authority: false,
                 },
                 "t",
             )

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 const AGENCY_COLS: &str = "id, name, parent_id, official_domain, page_handle, portal_feed_url, \
-     response_working_days, responsible, created_at, updated_at";
+     response_working_days, responsible, competent_authority, created_at, updated_at";
 
 impl Store {
     /// Registers an agency. Its id, and its page handle when given, must be new; a parent must
@@ -43,8 +43,8 @@ impl Store {
             .map_err(|e| StoreError::conflict(format!("responsible persons: {e}")))?;
         sqlx::query(
             "INSERT INTO agencies (id, name, parent_id, official_domain, page_handle, portal_feed_url, \
-             response_working_days, responsible, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+             response_working_days, responsible, competent_authority, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
         )
         .bind(&a.id)
         .bind(&a.name)
@@ -54,6 +54,7 @@ impl Store {
         .bind(&a.portal_feed_url)
         .bind(a.response_working_days)
         .bind(&responsible)
+        .bind(a.competent_authority as i64)
         .bind(now)
         .execute(&mut *w.tx)
         .await?;
@@ -65,6 +66,7 @@ impl Store {
                 "name": a.name, "parent_id": a.parent_id, "official_domain": a.official_domain,
                 "page_handle": a.page_handle, "portal_feed_url": a.portal_feed_url,
                 "response_working_days": a.response_working_days, "responsible": a.responsible,
+                "competent_authority": a.competent_authority,
             }),
         ))
         .await?;
@@ -188,6 +190,13 @@ impl Store {
                 serde_json::json!({"from": before.responsible, "to": responsible}),
             );
         }
+        let competent = c.competent_authority.unwrap_or(before.competent_authority);
+        if competent != before.competent_authority {
+            changed.insert(
+                "competent_authority".into(),
+                serde_json::json!({"from": before.competent_authority, "to": competent}),
+            );
+        }
         if changed.is_empty() {
             let events = w.commit().await?;
             return Ok((before, events));
@@ -196,12 +205,13 @@ impl Store {
             .map_err(|e| StoreError::conflict(format!("responsible persons: {e}")))?;
         sqlx::query(
             "UPDATE agencies SET name = $1, official_domain = $2, page_handle = $3, \
-             responsible = $4, updated_at = $5 WHERE id = $6",
+             responsible = $4, competent_authority = $5, updated_at = $6 WHERE id = $7",
         )
         .bind(&name)
         .bind(&domain)
         .bind(&handle)
         .bind(&responsible_json)
+        .bind(competent as i64)
         .bind(now_ms())
         .bind(id)
         .execute(&mut *w.tx)
@@ -243,6 +253,14 @@ impl Store {
     }
 }
 
+impl crate::WriteTx<'_> {
+    /// An agency, read in this transaction (who may act in its name is judged on it).
+    pub async fn agency(&mut self, id: &str) -> Result<Option<Agency>> {
+        let sql = format!("SELECT {AGENCY_COLS} FROM agencies WHERE id = $1");
+        crate::fetch_optional(self, &sql, id, agency_from).await
+    }
+}
+
 fn agency_from(r: &AnyRow) -> Result<Agency> {
     let responsible: String = r.try_get("responsible")?;
     Ok(Agency {
@@ -254,6 +272,7 @@ fn agency_from(r: &AnyRow) -> Result<Agency> {
         portal_feed_url: r.try_get("portal_feed_url")?,
         response_working_days: r.try_get("response_working_days")?,
         responsible: serde_json::from_str::<Responsible>(&responsible).unwrap_or_default(),
+        competent_authority: crate::flag_col(r, "competent_authority")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })

@@ -30,6 +30,7 @@ pub mod audit;
 pub mod consultations;
 mod identity;
 pub mod inquiries;
+mod integrations;
 mod migrate;
 pub mod model;
 mod moderation;

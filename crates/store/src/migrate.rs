@@ -13,6 +13,8 @@ const SQLITE: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/sqlite/0005_consultations.sql"),
     ),
+    // Version 6 is another branch's; the runner applies the listed files in order.
+    (7, include_str!("../migrations/sqlite/0007_authority.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -23,6 +25,7 @@ const POSTGRES: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/postgres/0005_consultations.sql"),
     ),
+    (7, include_str!("../migrations/postgres/0007_authority.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -151,6 +151,8 @@ pub struct Appeal {
 #[derive(Debug, Clone)]
 pub struct NewTakedown {
     pub post_id: String,
+    /// The agency in whose name it is filed (the officer's own), when an officer files it.
+    pub agency_id: Option<String>,
     pub authority: String,
     pub legal_basis: String,
     pub reason: String,
@@ -163,6 +165,8 @@ pub struct Takedown {
     pub id: i64,
     pub post_id: i64,
     pub case_id: i64,
+    /// The requesting agency (absent on requests filed before agencies filed them).
+    pub agency_id: Option<String>,
     pub authority: String,
     pub legal_basis: String,
     pub reason: String,
@@ -218,6 +222,8 @@ pub struct NewAgency {
     /// Working days an inquiry may wait for its first answer (AG-7).
     pub response_working_days: i64,
     pub responsible: Responsible,
+    /// Registered as a competent authority: its officers may file takedown requests (ND-2).
+    pub competent_authority: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -230,6 +236,8 @@ pub struct Agency {
     pub portal_feed_url: Option<String>,
     pub response_working_days: i64,
     pub responsible: Responsible,
+    /// Registered as a competent authority: its officers may file takedown requests (ND-2).
+    pub competent_authority: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -246,6 +254,8 @@ pub struct AgencyChanges {
     /// `Some(None)` clears the page handle.
     pub page_handle: Option<Option<String>>,
     pub responsible: Option<Responsible>,
+    /// Only an admin changes it (`workflow::agency::may_register_authority`).
+    pub competent_authority: Option<bool>,
 }
 
 /// A domain challenge (AG-1). `method` is `well_known` or `dns`.

@@ -106,6 +106,16 @@ impl WriteTx<'_> {
         fetch_optional(self, &sql, case_id, decision_from).await
     }
 
+    /// Whether decision `decision_id` was already appealed (an appeal contests it once).
+    pub async fn decision_appealed(&mut self, decision_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appeals WHERE decision_id = $1")
+            .bind(decision_id)
+            .fetch_one(&mut *self.tx)
+            .await?
+            .try_get("n")?;
+        Ok(n > 0)
+    }
+
     /// How many reports a case has.
     pub async fn report_count(&mut self, case_id: i64) -> Result<i64> {
         Ok(

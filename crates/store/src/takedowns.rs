@@ -7,29 +7,45 @@ use quytac_core::workflow::{takedown, TakedownStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-pub(crate) const TAKEDOWN_COLS: &str = "id, post_id, case_id, authority, legal_basis, reason, requested_by, received_at, deadline, status, completed_at";
+pub(crate) const TAKEDOWN_COLS: &str = "id, post_id, case_id, agency_id, authority, legal_basis, reason, requested_by, received_at, deadline, status, completed_at";
 
 impl Store {
     /// Takedown requests, oldest deadline first; `overdue_at` keeps only the open ones whose
-    /// deadline passed before that time.
-    pub async fn list_takedowns(&self, overdue_at: Option<i64>) -> Result<Vec<Takedown>> {
-        let rows = match overdue_at {
-            Some(now) => {
-                sqlx::query(&format!(
-                    "SELECT {TAKEDOWN_COLS} FROM takedowns WHERE status = $1 AND deadline < $2 ORDER BY deadline, id"
-                ))
-                .bind(TakedownStatus::Open.as_str())
-                .bind(now)
-                .fetch_all(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query(&format!("SELECT {TAKEDOWN_COLS} FROM takedowns ORDER BY deadline, id"))
-                    .fetch_all(self.pool())
-                    .await?
-            }
+    /// deadline passed before that time, `agency` only those the agency filed.
+    pub async fn list_takedowns(
+        &self,
+        overdue_at: Option<i64>,
+        agency: Option<&str>,
+    ) -> Result<Vec<Takedown>> {
+        let mut sql = format!("SELECT {TAKEDOWN_COLS} FROM takedowns WHERE 1 = 1");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            n
         };
-        rows.iter().map(takedown_from).collect()
+        if overdue_at.is_some() {
+            sql.push_str(&format!(
+                " AND status = ${} AND deadline < ${}",
+                next(),
+                next()
+            ));
+        }
+        if agency.is_some() {
+            sql.push_str(&format!(" AND agency_id = ${}", next()));
+        }
+        sql.push_str(" ORDER BY deadline, id");
+        let mut q = sqlx::query(&sql);
+        if let Some(now) = overdue_at {
+            q = q.bind(TakedownStatus::Open.as_str()).bind(now);
+        }
+        if let Some(a) = agency {
+            q = q.bind(a);
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(takedown_from)
+            .collect()
     }
 
     /// Takedowns received in `[from, to)`.
@@ -57,8 +73,8 @@ impl WriteTx<'_> {
         t: &NewTakedown,
     ) -> Result<Takedown> {
         let id: i64 = sqlx::query(
-            "INSERT INTO takedowns (post_id, case_id, authority, legal_basis, reason, requested_by, received_at, deadline, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO takedowns (post_id, case_id, authority, legal_basis, reason, requested_by, received_at, deadline, status, agency_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(post_id)
         .bind(case_id)
@@ -69,6 +85,7 @@ impl WriteTx<'_> {
         .bind(t.received_at)
         .bind(takedown::deadline(t.received_at))
         .bind(TakedownStatus::Open.as_str())
+        .bind(&t.agency_id)
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
@@ -76,7 +93,7 @@ impl WriteTx<'_> {
             &t.requested_by,
             "takedown.requested",
             format!("takedown:{id}"),
-            serde_json::json!({"post_id": post_id, "case_id": case_id, "authority": t.authority, "legal_basis": t.legal_basis, "received_at": t.received_at}),
+            serde_json::json!({"post_id": post_id, "case_id": case_id, "agency_id": t.agency_id, "authority": t.authority, "legal_basis": t.legal_basis, "received_at": t.received_at}),
         ))
         .await?;
         let sql = format!("SELECT {TAKEDOWN_COLS} FROM takedowns WHERE id = $1");
@@ -103,6 +120,7 @@ pub(crate) fn takedown_from(r: &AnyRow) -> Result<Takedown> {
         id: r.try_get("id")?,
         post_id: r.try_get("post_id")?,
         case_id: r.try_get("case_id")?,
+        agency_id: r.try_get("agency_id")?,
         authority: r.try_get("authority")?,
         legal_basis: r.try_get("legal_basis")?,
         reason: r.try_get("reason")?,

@@ -78,3 +78,58 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Binds a citizen's token to the author it speaks for (the `author.id` of the posts the
+    /// citizen wrote): that author's decisions are the ones the token may appeal.
+    pub async fn bind_token_account(
+        &self,
+        token_id: i64,
+        account: &str,
+        actor: &str,
+    ) -> Result<()> {
+        let mut w = self.write().await?;
+        let role: Role = match sqlx::query("SELECT role FROM tokens WHERE id = $1")
+            .bind(token_id)
+            .fetch_optional(&mut *w.tx)
+            .await?
+        {
+            Some(r) => word_col(&r, "role")?,
+            None => return Err(crate::StoreError::not_found(format!("no token {token_id}"))),
+        };
+        if role != Role::Citizen {
+            return Err(crate::StoreError::conflict(
+                "only a citizen's token speaks for an author",
+            ));
+        }
+        sqlx::query("UPDATE tokens SET account_id = $1 WHERE id = $2")
+            .bind(account)
+            .bind(token_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.audit(NewEvent::new(
+            actor,
+            "token.account_bound",
+            format!("token:{token_id}"),
+            serde_json::json!({"account_id": account}),
+        ))
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+}
+
+impl crate::WriteTx<'_> {
+    /// The author a token speaks for, read in this transaction (`None` for a token bound to
+    /// none, or no token: the service's own actor).
+    pub async fn token_account(&mut self, token_id: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT account_id FROM tokens WHERE id = $1")
+            .bind(token_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("account_id")?,
+            None => None,
+        })
+    }
+}

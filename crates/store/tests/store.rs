@@ -208,6 +208,7 @@ mod inquiries {
             portal_feed_url: None,
             response_working_days: 5,
             responsible: Default::default(),
+            competent_authority: false,
         }
     }
 
@@ -588,6 +589,7 @@ mod consultations {
             portal_feed_url: None,
             response_working_days: 5,
             responsible: Default::default(),
+            competent_authority: false,
         }
     }
 
@@ -799,6 +801,7 @@ fn agency(id: &str, domain: Option<&str>, handle: Option<&str>) -> NewAgency {
         portal_feed_url: None,
         response_working_days: 15,
         responsible: Responsible::default(),
+        competent_authority: false,
     }
 }
 

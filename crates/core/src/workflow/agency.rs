@@ -55,6 +55,32 @@ pub fn may_change_domain(actor: &Actor) -> Result<(), Refusal> {
     }
 }
 
+/// May `actor` register an agency as a competent authority (or withdraw it)? Only an admin:
+/// it lets the agency's officers request takedowns (ND-2).
+pub fn may_register_authority(actor: &Actor) -> Result<(), Refusal> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "only an admin registers an agency as a competent authority".into(),
+        )),
+    }
+}
+
+/// May `actor` read a stored post through an agency's tools (the portal check by `post_id`),
+/// the post being by agency `post_agency` (the agency it names as its author, or whose page
+/// wrote it; `None` for anyone else's post)? Platform staff read any post; an officer only a
+/// post of the agency their token is bound to. A refusal must look like a missing post, so
+/// the answer tells nothing of other posts.
+pub fn may_read_agency_post(actor: &Actor, post_agency: Option<&str>) -> bool {
+    match actor.role {
+        r if r.is_staff() => true,
+        Role::AgencyOfficer => {
+            matches!((actor.agency.as_deref(), post_agency), (Some(a), Some(p)) if a == p)
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +121,31 @@ mod tests {
             assert!(may_change_domain(&Actor::new(role, 2)).is_err());
         }
         assert!(may_change_domain(&officer(Some("a"))).is_err());
+    }
+
+    #[test]
+    fn only_an_admin_registers_a_competent_authority() {
+        assert!(may_register_authority(&Actor::new(Role::Admin, 1)).is_ok());
+        assert!(may_register_authority(&officer(Some("a"))).is_err());
+        for role in [Role::Moderator, Role::Reviewer, Role::Citizen] {
+            assert!(may_register_authority(&Actor::new(role, 2)).is_err());
+        }
+    }
+
+    #[test]
+    fn officers_read_only_their_own_agency_s_posts() {
+        assert!(may_read_agency_post(&officer(Some("a")), Some("a")));
+        assert!(!may_read_agency_post(&officer(Some("a")), Some("b")));
+        assert!(!may_read_agency_post(&officer(Some("a")), None));
+        assert!(!may_read_agency_post(&officer(None), Some("a")));
+        assert!(!may_read_agency_post(&officer(None), None));
+        for role in [Role::Admin, Role::Moderator, Role::Reviewer] {
+            assert!(may_read_agency_post(&Actor::new(role, 1), None));
+        }
+        assert!(!may_read_agency_post(
+            &Actor::new(Role::Citizen, 1),
+            Some("a")
+        ));
     }
 
     #[test]

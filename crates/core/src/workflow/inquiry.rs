@@ -235,6 +235,28 @@ pub fn overdue_finding(
     }
 }
 
+/// The earliest time a client may date an inquiry or its answer: 2018-01-01 00:00 in Vietnam
+/// (UTC+7), the year of the earliest code of conduct the service enforces. A time before it —
+/// 1970, a negative number, milliseconds sent as seconds — is a mistake, not history.
+pub const EARLIEST_CLIENT_TIME_MS: i64 = 1_514_739_600_000;
+/// How far ahead of the server's clock a client may date a step (clock skew).
+pub const CLIENT_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// Whether a time a client set for `field` (`received_at`, `answered_at`; Unix ms) is sane at
+/// `now`: not before [`EARLIEST_CLIENT_TIME_MS`], not after `now` plus
+/// [`CLIENT_CLOCK_SKEW_MS`].
+pub fn check_client_time(field: &str, at: i64, now: i64) -> Result<(), Refusal> {
+    if at < EARLIEST_CLIENT_TIME_MS {
+        return Err(Refusal::InvalidField(format!(
+            "`{field}` is before 2018-01-01 (Unix milliseconds expected)"
+        )));
+    }
+    if at > now.saturating_add(CLIENT_CLOCK_SKEW_MS) {
+        return Err(Refusal::InvalidField(format!("`{field}` is in the future")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,5 +447,35 @@ mod tests {
             .contains("escalated to the parent agency `ubnd-hn`"));
         let alone = overdue_finding(&pack, "UBND", "2026-02-13T17:00+07:00", None);
         assert!(alone.evidence.contains("no parent agency"));
+    }
+
+    #[test]
+    fn a_client_time_is_after_2018_and_not_in_the_future() {
+        let now = 1_750_000_000_000;
+        assert_eq!(
+            crate::civil::civil_from_days((EARLIEST_CLIENT_TIME_MS + 7 * 3600 * 1000) / 86_400_000),
+            (2018, 1, 1)
+        );
+        for ok in [EARLIEST_CLIENT_TIME_MS, now, now + CLIENT_CLOCK_SKEW_MS] {
+            assert!(check_client_time("received_at", ok, now).is_ok(), "{ok}");
+        }
+        for bad in [
+            i64::MIN,
+            -1,
+            0,
+            86_400_000,
+            EARLIEST_CLIENT_TIME_MS - 1,
+            1_750_000_000, // seconds, not milliseconds
+            now + CLIENT_CLOCK_SKEW_MS + 1,
+            i64::MAX,
+        ] {
+            assert!(
+                matches!(
+                    check_client_time("received_at", bad, now),
+                    Err(Refusal::InvalidField(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 }

@@ -153,16 +153,46 @@ pub fn may_decide(
 pub struct LatestDecision<'a> {
     pub moderator: &'a str,
     pub on_appeal: bool,
+    /// Whether an appeal of this decision was already filed.
+    pub appealed: bool,
 }
 
-/// May `actor` appeal a case at `status` whose latest decision is `latest`? Only a decided
-/// case, only a first decision (a decision on appeal is final), and never by the moderator
-/// who took the decision.
+/// Whose post it is, and whom the appellant speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Authorship<'a> {
+    /// The post's author (`author.id` of the ingested post), if it named one.
+    pub post_author: Option<&'a str>,
+    /// The author the appellant's token speaks for (a citizen's token bound to an author).
+    pub appellant_speaks_for: Option<&'a str>,
+}
+
+/// May `actor` appeal a case at `status` whose latest decision is `latest`? Only the post's
+/// author (a citizen whose token speaks for that author) or an admin on their behalf; only a
+/// decided case, only a first decision (a decision on appeal is final), once per decision, and
+/// never by the person who took the decision.
 pub fn may_appeal(
     actor: &Actor,
     status: CaseStatus,
     latest: Option<LatestDecision<'_>>,
+    authorship: Authorship<'_>,
 ) -> Result<(), Refusal> {
+    match actor.role {
+        Role::Admin => {}
+        Role::Citizen => match (authorship.post_author, authorship.appellant_speaks_for) {
+            (Some(author), Some(me)) if author == me => {}
+            _ => {
+                return Err(Refusal::Forbidden(
+                    "only the post's author (or an admin on their behalf) appeals its decision"
+                        .to_string(),
+                ))
+            }
+        },
+        role => {
+            return Err(Refusal::Forbidden(format!(
+                "the role `{role}` does not appeal; the post's author or an admin does"
+            )))
+        }
+    }
     let Some(latest) = latest.filter(|_| status == CaseStatus::Decided) else {
         return Err(Refusal::Conflict(format!(
             "the case is {status}: only a decided case can be appealed"
@@ -171,6 +201,11 @@ pub fn may_appeal(
     if latest.on_appeal {
         return Err(Refusal::Conflict(
             "the decision was taken on appeal and is final".to_string(),
+        ));
+    }
+    if latest.appealed {
+        return Err(Refusal::Conflict(
+            "this decision was already appealed; a decision is appealed once".to_string(),
         ));
     }
     if latest.moderator == actor.name() {
@@ -262,39 +297,100 @@ mod tests {
     }
 
     #[test]
-    fn an_appeal_contests_a_first_decision_once_and_not_by_its_author() {
-        let citizen = actor(Role::Citizen, 3);
+    fn who_appeals_which_decision() {
+        use CaseStatus::*;
         let first = LatestDecision {
             moderator: "moderator:2",
             on_appeal: false,
+            appealed: false,
         };
-        assert_eq!(
-            may_appeal(&citizen, CaseStatus::Decided, Some(first)),
-            Ok(())
-        );
-        for status in [CaseStatus::Open, CaseStatus::Appealed] {
-            assert!(matches!(
-                may_appeal(&citizen, status, Some(first)),
-                Err(Refusal::Conflict(_))
-            ));
-        }
-        assert!(matches!(
-            may_appeal(&citizen, CaseStatus::Decided, None),
-            Err(Refusal::Conflict(_))
-        ));
         let final_one = LatestDecision {
             moderator: "reviewer:4",
             on_appeal: true,
+            ..first
         };
-        assert!(matches!(
-            may_appeal(&citizen, CaseStatus::Decided, Some(final_one)),
-            Err(Refusal::Conflict(_))
-        ));
-        let own = actor(Role::Moderator, 2);
-        assert!(matches!(
-            may_appeal(&own, CaseStatus::Decided, Some(first)),
-            Err(Refusal::Forbidden(_))
-        ));
+        let appealed = LatestDecision {
+            appealed: true,
+            ..first
+        };
+        let by_admin = LatestDecision {
+            moderator: "admin:1",
+            ..first
+        };
+        let author = Authorship {
+            post_author: Some("mastodon:alice"),
+            appellant_speaks_for: Some("mastodon:alice"),
+        };
+        let stranger = Authorship {
+            appellant_speaks_for: Some("mastodon:mallory"),
+            ..author
+        };
+        let unbound = Authorship {
+            appellant_speaks_for: None,
+            ..author
+        };
+        let anonymous_post = Authorship {
+            post_author: None,
+            appellant_speaks_for: None,
+        };
+        let citizen = actor(Role::Citizen, 3);
+        let admin = actor(Role::Admin, 1);
+        let moderator = actor(Role::Moderator, 2);
+        let outcome = |r: Result<(), Refusal>| match r {
+            Ok(()) => "ok",
+            Err(Refusal::Forbidden(_)) => "forbidden",
+            Err(Refusal::Conflict(_)) => "conflict",
+            Err(_) => "other",
+        };
+        // (who, status, latest decision, authorship) → outcome
+        let table: &[(&Actor, CaseStatus, Option<LatestDecision>, Authorship, &str)] = &[
+            (&citizen, Decided, Some(first), author, "ok"),
+            (&citizen, Decided, Some(first), stranger, "forbidden"),
+            (&citizen, Decided, Some(first), unbound, "forbidden"),
+            (&citizen, Decided, Some(first), anonymous_post, "forbidden"),
+            (&admin, Decided, Some(first), anonymous_post, "ok"),
+            (&admin, Decided, Some(first), stranger, "ok"),
+            // The moderator who decided never appeals it, nor any other moderator.
+            (&moderator, Decided, Some(first), author, "forbidden"),
+            (
+                &actor(Role::Moderator, 9),
+                Decided,
+                Some(first),
+                author,
+                "forbidden",
+            ),
+            (
+                &actor(Role::Reviewer, 9),
+                Decided,
+                Some(first),
+                author,
+                "forbidden",
+            ),
+            (
+                &actor(Role::AgencyOfficer, 9),
+                Decided,
+                Some(first),
+                author,
+                "forbidden",
+            ),
+            // An admin does not appeal their own decision either.
+            (&admin, Decided, Some(by_admin), author, "forbidden"),
+            // Once per decision; a decision on appeal is final; only a decided case.
+            (&citizen, Decided, Some(appealed), author, "conflict"),
+            (&admin, Decided, Some(appealed), author, "conflict"),
+            (&citizen, Decided, Some(final_one), author, "conflict"),
+            (&citizen, Open, Some(first), author, "conflict"),
+            (&citizen, Appealed, Some(first), author, "conflict"),
+            (&citizen, Decided, None, author, "conflict"),
+        ];
+        for (who, status, latest, authorship, want) in table {
+            assert_eq!(
+                outcome(may_appeal(who, *status, *latest, *authorship)),
+                *want,
+                "{} on {status} ({latest:?}, {authorship:?})",
+                who.name()
+            );
+        }
     }
 
     #[test]

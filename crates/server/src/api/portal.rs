@@ -12,7 +12,9 @@
 //! values and links the article.
 //!
 //! Setting the feed and refreshing it are for admins and the agency's own officers (a token
-//! bound to the agency); checking a post is open to staff and officers.
+//! bound to the agency); checking a post is open to staff and officers, and a stored post
+//! (`post_id`) is read for an officer only when it is their own agency's — another's is
+//! answered like a missing one.
 //!
 //! Posts ingested through `POST /v1/posts` whose author is an agency (`author.role = agency`,
 //! the agency named by `author.agency` or found by the page handle `author.id`) get the same
@@ -94,6 +96,7 @@ pub async fn refresh(
 /// `{"post_id": "…"}` (a stored post). Nothing is stored.
 pub async fn check(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath(agency_id): ApiPath<String>,
     req: Request,
 ) -> ApiResult<Json<PortalCheckView>> {
@@ -102,6 +105,9 @@ pub async fn check(
     state.service.agency_exists(&agency_id).await?;
     let cmd: PortalCheck = parse_json(&bytes)?;
     Ok(Json(
-        state.service.check_with_portal(&agency_id, cmd).await?,
+        state
+            .service
+            .check_with_portal(&caller, &agency_id, cmd)
+            .await?,
     ))
 }

@@ -31,9 +31,13 @@ pub struct TakedownQuery {
 
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<TakedownQuery>,
 ) -> ApiResult<Json<TakedownList>> {
     Ok(Json(
-        state.service.takedowns(q.overdue.unwrap_or(false)).await?,
+        state
+            .service
+            .takedowns(&caller, q.overdue.unwrap_or(false))
+            .await?,
     ))
 }

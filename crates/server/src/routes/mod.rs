@@ -217,8 +217,8 @@ fn core_routes() -> Vec<Route> {
         r(
             "POST",
             "/v1/cases/{id}/appeal",
-            Api(&[Admin, Moderator, Citizen]),
-            "Appeal the latest decision on a case",
+            Api(&[Admin, Citizen]),
+            "Appeal the latest decision on a case (its post's author, or an admin for them; once per decision)",
             post(api::moderation::appeal),
         )
         .path_param::<i64>("id")
@@ -228,7 +228,7 @@ fn core_routes() -> Vec<Route> {
             "POST",
             "/v1/takedowns",
             Api(&[Admin, AgencyOfficer]),
-            "An authority's removal request, due within 24 hours (ND-2)",
+            "A competent authority's removal request, filed in its officer's agency's name, due within 24 hours (ND-2)",
             post(api::takedowns::create),
         )
         .body::<FileTakedown>()
@@ -237,7 +237,7 @@ fn core_routes() -> Vec<Route> {
             "GET",
             "/v1/takedowns",
             Api(&[Admin, Moderator, AgencyOfficer]),
-            "Takedown requests (`?overdue=true` for the overdue ones)",
+            "Takedown requests (`?overdue=true` for the overdue ones); officers see their agency's",
             get(api::takedowns::list),
         )
         .query::<api::takedowns::TakedownQuery>()
@@ -290,9 +290,10 @@ fn core_routes() -> Vec<Route> {
             "POST",
             "/v1/integrations/mastodon",
             Signed,
-            "Mastodon webhook deliveries, HMAC-signed (X-Hub-Signature)",
+            "Mastodon webhook deliveries, HMAC-signed (X-Hub-Signature), each taken once, replays refused",
             post(api::mastodon::webhook),
-        ),
+        )
+        .returns::<quytac_service::mastodon::DeliveryTaken>(200),
         // Web console.
         r(
             "GET",

@@ -100,6 +100,7 @@ async fn agency(app: &TestApp, id: &str) {
                 portal_feed_url: None,
                 response_working_days: 5,
                 responsible: Default::default(),
+                competent_authority: false,
             },
             "test",
         )

@@ -101,6 +101,7 @@ async fn agency(app: &TestApp, id: &str, parent: Option<&str>, days: i64) {
                 portal_feed_url: None,
                 response_working_days: days,
                 responsible: Default::default(),
+                competent_authority: false,
             },
             "test",
         )

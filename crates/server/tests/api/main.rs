@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod authority;
 mod check;
 mod console;
 mod consultations;

@@ -23,7 +23,9 @@ async fn mastodon_webhook_checks_the_signature_and_ingests() {
             .await
         }
     };
-    let status = json!({"event": "status.created", "created_at": "2025-01-01T00:00:00Z", "object": {
+    // Deliveries are dated now: older ones are replays, refused (issue 11; see authority.rs).
+    let now = super::authority::rfc3339(quytac_store::now_ms());
+    let status = json!({"event": "status.created", "created_at": now, "object": {
         "id": "1101", "content": format!("<p>{HATE}</p>"), "account": {"id": "9", "username": "an", "acct": "an@example.social"}}});
     let bad = deliver(status.clone(), Some("sha256=00".into())).await;
     assert_eq!((bad.status, bad.code().as_str()), (401, "bad_signature"));
@@ -42,7 +44,7 @@ async fn mastodon_webhook_checks_the_signature_and_ingests() {
     );
     assert_eq!(v["ingested"][0]["result"]["verdict"], "violation");
 
-    let report = json!({"event": "report.created", "object": {"id": "7", "category": "violation", "comment": "kỳ thị",
+    let report = json!({"event": "report.created", "created_at": now, "object": {"id": "7", "category": "violation", "comment": "kỳ thị",
         "account": {"username": "binh"}, "target_account": {"username": "an"},
         "statuses": [{"id": "1102", "content": "<p>Xin chào</p>", "account": {"acct": "an"}}]}});
     let r = deliver(report, None).await;
@@ -52,7 +54,7 @@ async fn mastodon_webhook_checks_the_signature_and_ingests() {
         "mastodon:binh"
     );
 
-    let account = json!({"event": "account.updated", "object": {"id": "9", "username": "an", "account": {"display_name": "An 123", "note": "<p>hi</p>"}}});
+    let account = json!({"event": "account.updated", "created_at": now, "object": {"id": "9", "username": "an", "account": {"display_name": "An 123", "note": "<p>hi</p>"}}});
     let r = deliver(account, None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["result"]["type"], "profile");

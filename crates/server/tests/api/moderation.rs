@@ -9,6 +9,8 @@ async fn moderation_workflow_from_ingest_to_appeal() {
     let moderator = app.token(Role::Moderator).await;
     let reviewer = app.token(Role::Reviewer).await;
     let citizen = app.token(Role::Citizen).await;
+    // The post's author: only they appeal (issue 11).
+    let author = app.author_token("u1").await;
 
     let clean = app.ingest(&moderator, "p-clean", CLEAN, "u2").await;
     assert!(clean["case"].is_null());
@@ -105,7 +107,7 @@ async fn moderation_workflow_from_ingest_to_appeal() {
         .call(
             "POST",
             &format!("/v1/cases/{case_id}/appeal"),
-            Some(&citizen),
+            Some(&author),
             Some(json!({"reason": "Tôi chỉ trích dẫn."})),
         )
         .await;
@@ -114,7 +116,7 @@ async fn moderation_workflow_from_ingest_to_appeal() {
         .call(
             "POST",
             &format!("/v1/cases/{case_id}/appeal"),
-            Some(&citizen),
+            Some(&author),
             Some(json!({"reason": "lần nữa"})),
         )
         .await;
@@ -195,12 +197,14 @@ async fn repeated_violations_recommend_a_lock_nd3() {
 async fn takedowns_have_a_24_hour_deadline_and_an_overdue_list() {
     let app = spawn_app().await;
     let moderator = app.token(Role::Moderator).await;
-    let officer = app.token(Role::AgencyOfficer).await;
+    // Takedowns come from the officers of a competent authority (issue 11).
+    app.agency("so-tt-hn", true).await;
+    let officer = app.officer_of("so-tt-hn").await;
     app.ingest(&moderator, "old", CLEAN, "u1").await;
     app.ingest(&moderator, "new", CLEAN, "u2").await;
     let now = quytac_store::now_ms();
     let old = app
-        .call("POST", "/v1/takedowns", Some(&officer), Some(json!({"post_id": "old", "authority": "Sở TT&TT", "legal_basis": "NĐ 147/2024", "received_at": now - 25 * 3600 * 1000})))
+        .call("POST", "/v1/takedowns", Some(&officer), Some(json!({"post_id": "old", "legal_basis": "NĐ 147/2024", "received_at": now - 25 * 3600 * 1000})))
         .await;
     assert_eq!(old.status, 201, "{}", old.body);
     let old = old.json();
@@ -215,7 +219,7 @@ async fn takedowns_have_a_24_hour_deadline_and_an_overdue_list() {
             "POST",
             "/v1/takedowns",
             Some(&officer),
-            Some(json!({"post_id": "new", "authority": "Sở TT&TT", "legal_basis": "NĐ 147/2024"})),
+            Some(json!({"post_id": "new", "legal_basis": "NĐ 147/2024"})),
         )
         .await;
     assert_eq!(new.json()["takedown"]["overdue"], false);
@@ -437,13 +441,14 @@ async fn concurrent_appeal_and_decisions_never_let_the_wrong_person_decide_the_a
         let app = spawn_app_with(move |c| c.database_url = url).await;
         let moderator = app.token(Role::Moderator).await;
         let reviewer = app.token(Role::Reviewer).await;
-        let citizen = app.token(Role::Citizen).await;
+        // The author of every post of the race: only they appeal (issue 11).
+        let citizen = app.author_token("cs-author").await;
         let reviewer_name = format!("reviewer:{}", reviewer.split('_').nth(1).unwrap());
         let moderator_name = format!("moderator:{}", moderator.split('_').nth(1).unwrap());
         let decision = |statement: &str| json!({"rule": "CS-5", "category": "regional_discrimination", "action": "remove", "statement": statement});
         for round in 0..30 {
             let post = json!({"id": format!("race-{round}"), "text": HATE,
-                              "author": {"id": format!("cs-{round}"), "role": "civil_servant"}});
+                              "author": {"id": "cs-author", "role": "civil_servant"}});
             let r = app
                 .call("POST", "/v1/posts", Some(&moderator), Some(post))
                 .await;

@@ -32,7 +32,8 @@ async fn permission_matrix() {
             "POST",
             "/v1/cases/{id}/appeal",
             "/v1/cases/1/appeal",
-            Who::Roles(&[Admin, Moderator, Citizen]),
+            // The post's author (a citizen) or an admin for them; moderators never appeal.
+            Who::Roles(&[Admin, Citizen]),
         ),
         (
             "POST",

@@ -1,5 +1,6 @@
 //! Agencies: register, show and change one (AG-2, AG-3), and the status of its verified page
-//! (AG-1). Officers change their own agency's details; the official domain only an admin.
+//! (AG-1). Officers change their own agency's details; the official domain, and whether the
+//! agency is a competent authority that requests takedowns (ND-2), only an admin.
 
 use super::badges::BadgeView;
 use super::challenges::ChallengeView;
@@ -8,7 +9,7 @@ use crate::{fetch, Actor, Result, Service, ServiceError};
 use quytac_core::finding::Finding;
 use quytac_core::identity::badge::{self, Verification};
 use quytac_core::identity::page::{page_findings, Page, Person};
-use quytac_core::workflow::agency::{may_act_for, may_change_domain};
+use quytac_core::workflow::agency::{may_act_for, may_change_domain, may_register_authority};
 use quytac_store::model::{
     Agency, AgencyChanges, BadgeRecord, NewAgency, Responsible, ResponsiblePerson,
 };
@@ -84,6 +85,9 @@ pub struct RegisterAgency {
     pub response_working_days: Option<i64>,
     #[serde(default)]
     pub responsible: Option<ResponsibleInput>,
+    /// Registered as a competent authority: its officers may request takedowns (ND-2).
+    #[serde(default)]
+    pub competent_authority: bool,
 }
 
 /// Changes to an agency; absent fields stay as they are, `null` clears.
@@ -102,6 +106,9 @@ pub struct ChangeAgency {
     /// Replaces both persons (send both).
     #[serde(default)]
     pub responsible: Option<ResponsibleInput>,
+    /// Registers the agency as a competent authority, or withdraws it; only an admin.
+    #[serde(default)]
+    pub competent_authority: Option<bool>,
 }
 
 /// Whether an agency's page is verified now, and by which badge.
@@ -210,7 +217,11 @@ impl Service {
             },
             response_working_days: days,
             responsible: responsible(cmd.responsible.unwrap_or_default())?,
+            competent_authority: cmd.competent_authority,
         };
+        if new.competent_authority {
+            may_register_authority(actor)?;
+        }
         let agency = self.store.create_agency(&new, &actor.name()).await?;
         Ok(AgencyShown {
             agency: self.agency_view(agency).await?,
@@ -238,6 +249,9 @@ impl Service {
         if cmd.official_domain.is_some() {
             may_change_domain(actor)?;
         }
+        if cmd.competent_authority.is_some() {
+            may_register_authority(actor)?;
+        }
         let policy = &self.settings.fetch;
         let changes = AgencyChanges {
             name: cmd.name.map(|n| text_field("name", &n, true)).transpose()?,
@@ -250,6 +264,7 @@ impl Service {
                 .map(|h| h.map(|h| normalize_handle(&h)).transpose())
                 .transpose()?,
             responsible: cmd.responsible.map(responsible).transpose()?,
+            competent_authority: cmd.competent_authority,
         };
         let (agency, events) = self
             .store

@@ -186,7 +186,9 @@ impl Service {
         }
         let outcome = match c.method {
             ChallengeMethod::Dns => self.check_dns(&c).await,
-            ChallengeMethod::WellKnown => check_well_known(&c, &self.settings.fetch).await,
+            ChallengeMethod::WellKnown => {
+                check_well_known(&c, &self.settings.fetch, self.settings.dns_server).await
+            }
         };
         let (c, events) = self
             .store
@@ -252,6 +254,7 @@ impl Service {
 async fn check_well_known(
     c: &DomainChallenge,
     policy: &FetchPolicy,
+    dns_server: Option<std::net::SocketAddr>,
 ) -> std::result::Result<(), String> {
     let policy = FetchPolicy {
         max_bytes: CHALLENGE_MAX_BYTES.min(policy.max_bytes),
@@ -259,7 +262,7 @@ async fn check_well_known(
         ..policy.clone()
     };
     let url = challenge_url(&c.domain, &policy);
-    match fetch::get(&url, &policy, None).await {
+    match fetch::get(&url, &policy, dns_server, None).await {
         Ok(Fetched::Body { bytes, .. }) => {
             let text = String::from_utf8_lossy(&bytes);
             if text.lines().any(|l| l.trim() == c.token) {

@@ -27,6 +27,9 @@ fn person(
     })
 }
 
+/// The demo's agency registered as a competent authority: its officers file takedowns.
+pub const DEMO_AUTHORITY: &str = "so-tt-hn";
+
 impl Service {
     /// Loads the identity demo; the agencies come first, the other areas' demos hang off them.
     pub async fn load_identity_demo(&self) -> Result<()> {
@@ -82,6 +85,7 @@ impl Service {
                                 portal_feed_url: None,
                                 response_working_days: DEFAULT_RESPONSE_WORKING_DAYS,
                                 responsible,
+                                competent_authority: id == DEMO_AUTHORITY,
                             },
                             actor,
                         )
@@ -94,6 +98,7 @@ impl Service {
                         responsible: (a.responsible == Responsible::default())
                             .then_some(responsible),
                         name: None,
+                        competent_authority: (id == DEMO_AUTHORITY).then_some(true),
                     };
                     self.store.update_agency(id, &changes, actor).await?;
                 }

@@ -18,6 +18,7 @@ pub mod agencies;
 pub mod badges;
 pub mod challenges;
 mod demo;
+pub use demo::DEMO_AUTHORITY;
 pub mod vouching;
 
 use crate::fetch::{is_loopback_host, FetchPolicy};

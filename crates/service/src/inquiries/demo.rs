@@ -40,6 +40,7 @@ impl Service {
                             portal_feed_url: None,
                             response_working_days: days,
                             responsible: Default::default(),
+                            competent_authority: false,
                         },
                         "demo",
                     )

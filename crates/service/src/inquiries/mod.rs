@@ -25,8 +25,8 @@ use quytac_core::agency::{due_at, receipt_day, working_days_between};
 use quytac_core::engine::CheckResult;
 use quytac_core::item::{Author, Item, Post, Role as AuthorRole};
 use quytac_core::workflow::inquiry::{
-    may_answer, may_assign, may_be_assigned, may_close, may_reopen, may_unmask, overdue_finding,
-    InquiryFacts, InquiryKind,
+    check_client_time, may_answer, may_assign, may_be_assigned, may_close, may_reopen, may_unmask,
+    overdue_finding, InquiryFacts, InquiryKind,
 };
 use quytac_core::workflow::text::{refuse_unless_only_personal_data, validate, TextBounds};
 use quytac_store::inquiries::{Inquiry, InquiryDetail, NewInquiry, NewInquiryFinding, NewReply};
@@ -36,8 +36,6 @@ use utoipa::ToSchema;
 
 /// The longest text of an inquiry, answer or reopening reason, in characters.
 const MAX_TEXT: usize = 5000;
-/// Times a client may set (admins only) must not be later than now plus this.
-const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 
 /// Ask an agency.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -112,7 +110,9 @@ fn facts(q: &Inquiry) -> InquiryFacts<'_> {
     }
 }
 
-/// A time a client set, for admins only (tests, imports of questions received elsewhere).
+/// A time a client set, for admins only (tests, imports of questions received elsewhere),
+/// within the bounds of `workflow::inquiry::check_client_time` (2018 onwards, not ahead of
+/// the clock).
 fn client_time(actor: &Actor, field: &str, at: Option<i64>, now: i64) -> Result<i64> {
     let Some(at) = at else { return Ok(now) };
     if actor.role != Role::Admin {
@@ -121,11 +121,7 @@ fn client_time(actor: &Actor, field: &str, at: Option<i64>, now: i64) -> Result<
             format!("only admins may set `{field}`"),
         ));
     }
-    if at <= 0 || at > now + CLOCK_SKEW_MS {
-        return Err(ServiceError::invalid_field(format!(
-            "`{field}` must be a time in Unix milliseconds, not in the future"
-        )));
-    }
+    check_client_time(field, at, now)?;
     Ok(at)
 }
 
