@@ -17,7 +17,7 @@ use crate::state::AppState;
 use quytac_store::audit::AuditEvent;
 
 /// After a write made through the store directly (the areas not yet moved into
-/// `quytac-service`): sign a checkpoint whenever the chain crosses one.
+/// `quytac-service`); the commit itself signed the log's head.
 pub(crate) async fn after_write(state: &AppState, events: &[AuditEvent]) {
     state.service.after_commit(events).await;
 }
