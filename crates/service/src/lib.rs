@@ -20,9 +20,9 @@
 //!   drafts (AG-6); [`demo`]: the demo data.
 //! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching;
 //!   [`portal_feeds`]: portal feeds and the consistency check (AG-4), [`portal`] its hook in
-//!   the ingest; [`audit`]: the log, its verification and checkpoints; [`transparency`]: the
+//!   the ingest; [`audit`]: the log, its signed head and its verification; [`transparency`]: the
 //!   transparency report; [`vn_time`]: instants in Vietnam time.
-//! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
+//! - [`signing`]: the Ed25519 key of the log's heads, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
 pub mod audit;
