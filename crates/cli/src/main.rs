@@ -1,6 +1,7 @@
 //! The `quytac` command: argument parsing and glue around `quytac-core`.
 
 mod admin;
+mod audit;
 mod badge;
 mod check;
 mod eval;
@@ -44,6 +45,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Administer the service: create API tokens.
     Admin(admin::AdminArgs),
+    /// Verify a server's audit log from outside, and that it extends a head saved earlier.
+    Audit(audit::AuditArgs),
     /// Verify a verified-page badge (or staff attestation) offline with the published keys.
     Badge(badge::BadgeArgs),
 }
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a),
         Command::Admin(a) => admin::run(a),
         Command::Badge(a) => badge::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -15,7 +15,7 @@ pub struct ServeArgs {
     /// Load example posts, cases and tokens (printed) for trying the console.
     #[arg(long)]
     pub demo: bool,
-    /// File with the Ed25519 key that signs audit checkpoints (created when missing).
+    /// File with the Ed25519 key that signs the audit log's heads (created when missing).
     #[arg(long, default_value = "quytac-audit.key")]
     pub audit_key: PathBuf,
     /// Format of the log on stderr: `text`, or `json` (one object a line). Without the flag,

@@ -48,7 +48,6 @@ impl Application {
             .collect();
         let signer = Arc::new(signer);
         let settings = Settings {
-            checkpoint_every: config.checkpoint_every,
             holidays: config.holidays.clone(),
             fetch: config.fetch.clone(),
             dns_server: config.dns_server,

@@ -9,15 +9,13 @@ pub struct Config {
     pub addr: SocketAddr,
     /// `sqlite://FILE`, a bare file path, or `postgres://…`.
     pub database_url: String,
-    /// File holding the Ed25519 key that signs audit checkpoints; created when missing. `None`
+    /// File holding the Ed25519 key that signs the audit log's heads; created when missing. `None`
     /// uses a fresh key for this process only (tests).
     pub audit_key: Option<PathBuf>,
     /// Shared secret of the Mastodon webhook; the endpoint answers 503 without one.
     pub mastodon_secret: Option<String>,
     pub body_limit: usize,
     pub request_timeout: Duration,
-    /// A signed checkpoint every this many audit events.
-    pub checkpoint_every: i64,
     /// Limits of outbound fetches (domain challenges, portal feeds).
     pub fetch: quytac_service::fetch::FetchPolicy,
     /// The DNS server (UDP) that resolves DNS domain challenges; `None` uses the system's
@@ -38,7 +36,6 @@ impl Config {
             mastodon_secret: None,
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
-            checkpoint_every: 100,
             fetch: quytac_service::fetch::FetchPolicy::default(),
             dns_server: None,
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),

@@ -6,8 +6,7 @@
 //!
 //! A write opens one store transaction ([`quytac_store::WriteTx`]), reads the rows it
 //! depends on *inside* it, asks the workflow rules of [`quytac_core::workflow`] whether the
-//! caller may take the step, writes, commits, and signs an audit checkpoint when the chain
-//! crosses one. Authorisation that depends on stored state is therefore checked against the
+//! caller may take the step, writes, commits; the commit signs a head of the audit log. Authorisation that depends on stored state is therefore checked against the
 //! state the write sees, never against an earlier read. (The identity and consultation writes
 //! still call store methods that hold their own transaction and re-check the stored state
 //! there — a badge's challenge, a consultation's window — rather than composing `WriteTx`
@@ -21,9 +20,10 @@
 //!   drafts (AG-6); [`demo`]: the demo data.
 //! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching;
 //!   [`portal_feeds`]: portal feeds and the consistency check (AG-4), [`portal`] its hook in
-//!   the ingest; [`mastodon`]: the Mastodon webhook's deliveries, each taken once; [`audit`]: the log, its verification and checkpoints; [`transparency`]: the
+//!   the ingest; [`mastodon`]: the Mastodon webhook's deliveries, each taken once; [`audit`]: the
+//!   log, its signed head and its verification; [`transparency`]: the
 //!   transparency report; [`vn_time`]: instants in Vietnam time.
-//! - [`signing`]: the Ed25519 key of checkpoints, badges and attestations; [`fetch`]: bounded
+//! - [`signing`]: the Ed25519 key of the log's heads, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
 pub mod audit;
@@ -48,7 +48,6 @@ pub use quytac_core::workflow::{Actor, Role};
 
 use quytac_core::engine::Engine;
 use quytac_store::audit::AuditEvent;
-use quytac_store::model::Checkpoint;
 use quytac_store::Store;
 use signing::AuditSigner;
 use std::sync::Arc;
@@ -58,8 +57,6 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 /// How the use cases behave.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// A signed checkpoint every this many audit events.
-    pub checkpoint_every: i64,
     /// Public holidays and substitute days of the working-day deadlines (AG-7).
     pub holidays: quytac_core::agency::HolidayCalendar,
     /// Limits of outbound fetches (domain challenges, portal feeds).
@@ -71,7 +68,6 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            checkpoint_every: 100,
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),
             fetch: fetch::FetchPolicy::default(),
             dns_server: None,
@@ -95,6 +91,7 @@ impl Service {
         signer: Arc<AuditSigner>,
         settings: Settings,
     ) -> Self {
+        store.set_head_signer(signer.clone());
         Service {
             engine,
             store,
@@ -111,28 +108,17 @@ impl Service {
         &self.signer
     }
 
-    /// After a commit: sign a checkpoint whenever the chain crossed a multiple of
-    /// `checkpoint_every`. A failure here loses nothing (the events are committed; the next
-    /// checkpoint covers them), so it is logged, not returned.
+    /// After a commit. The heads of the log are signed inside the commit itself (see
+    /// `quytac_store::WriteTx::commit`), so there is nothing left to sign; this records where
+    /// the write landed for the log of the service.
     pub async fn after_commit(&self, events: &[AuditEvent]) {
-        let every = self.settings.checkpoint_every.max(1);
-        for e in events.iter().filter(|e| e.seq % every == 0) {
-            if let Err(err) = self.sign_checkpoint(e.seq, &e.hash).await {
-                tracing::warn!(seq = e.seq, error = %err, "signing an audit checkpoint failed");
-            }
+        if let Some(e) = events.last() {
+            tracing::trace!(
+                chain = e.chain,
+                pos = e.pos,
+                seq = e.seq,
+                "audit events committed"
+            );
         }
-    }
-
-    /// Signs and stores a checkpoint of the chain at `seq`.
-    pub async fn sign_checkpoint(&self, seq: i64, hash: &str) -> Result<Checkpoint> {
-        let c = Checkpoint {
-            seq,
-            hash: hash.to_string(),
-            signature: self.signer.sign(seq, hash),
-            public_key: self.signer.public_key_hex(),
-            at: quytac_store::now_ms(),
-        };
-        self.store.insert_checkpoint(&c).await?;
-        Ok(c)
     }
 }

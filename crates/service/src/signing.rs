@@ -1,7 +1,8 @@
-//! The Ed25519 key that signs audit checkpoints. It lives outside the database, so whoever can
-//! rewrite the database cannot forge a checkpoint.
+//! The Ed25519 key that signs the audit log's heads (and badges and attestations). It lives
+//! outside the database, so whoever can rewrite the database cannot forge a signed head.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use quytac_store::audit::{HeadSigner, SignedHead};
 use quytac_store::model::Checkpoint;
 use rand::RngCore;
 use std::path::Path;
@@ -10,7 +11,7 @@ pub struct AuditSigner {
     key: SigningKey,
 }
 
-/// What a checkpoint signature covers.
+/// What a checkpoint of the log before chains covered (kept to verify those).
 pub fn checkpoint_message(seq: i64, hash: &str) -> String {
     format!("quytac-audit:{seq}:{hash}")
 }
@@ -55,6 +56,11 @@ impl AuditSigner {
         hex::encode(self.key.verifying_key().to_bytes())
     }
 
+    /// The key id published with the key (`quytac_core::identity::badge::key_id`).
+    pub fn key_id(&self) -> String {
+        quytac_core::identity::badge::key_id(&self.key.verifying_key())
+    }
+
     pub fn sign(&self, seq: i64, hash: &str) -> String {
         hex::encode(
             self.key
@@ -62,6 +68,46 @@ impl AuditSigner {
                 .to_bytes(),
         )
     }
+}
+
+impl HeadSigner for AuditSigner {
+    fn key_id(&self) -> String {
+        AuditSigner::key_id(self)
+    }
+
+    fn public_key_hex(&self) -> String {
+        AuditSigner::public_key_hex(self)
+    }
+
+    fn sign_message(&self, message: &[u8]) -> String {
+        hex::encode(self.key.sign(message).to_bytes())
+    }
+}
+
+/// Whether a signed head's signature is valid for `public_key` (hex) and names its key id.
+pub fn verify_head(head: &SignedHead, public_key: &str) -> bool {
+    let Some(vk) = verifying_key(public_key) else {
+        return false;
+    };
+    if head.key_id != quytac_core::identity::badge::key_id(&vk) {
+        return false;
+    }
+    let Some(sig) = signature(&head.signature) else {
+        return false;
+    };
+    vk.verify(head.message().as_bytes(), &sig).is_ok()
+}
+
+fn verifying_key(hex_key: &str) -> Option<VerifyingKey> {
+    let pk = hex::decode(hex_key).ok()?;
+    let pk = <[u8; 32]>::try_from(pk.as_slice()).ok()?;
+    VerifyingKey::from_bytes(&pk).ok()
+}
+
+fn signature(hex_sig: &str) -> Option<Signature> {
+    let sig = hex::decode(hex_sig).ok()?;
+    let sig = <[u8; 64]>::try_from(sig.as_slice()).ok()?;
+    Some(Signature::from_bytes(&sig))
 }
 
 /// Whether a checkpoint's signature is valid for its own public key.
@@ -122,5 +168,34 @@ mod tests {
         assert!(verify_checkpoint(&c));
         c.hash = "ac".into();
         assert!(!verify_checkpoint(&c));
+    }
+
+    #[test]
+    fn signed_heads_verify_with_their_key_only() {
+        let s = AuditSigner::ephemeral();
+        let chains = vec![quytac_store::audit::ChainHead {
+            chain: 0,
+            pos: 2,
+            hash: "ab".into(),
+        }];
+        let hash = quytac_store::audit::merkle_root(&chains);
+        let message = quytac_store::audit::head_message(2, &hash, 9, &s.key_id(), &chains);
+        let mut head = SignedHead {
+            id: 1,
+            seq: 2,
+            hash,
+            time: 9,
+            key_id: s.key_id(),
+            public_key: s.public_key_hex(),
+            signature: s.sign_message(message.as_bytes()),
+            chains,
+        };
+        assert!(verify_head(&head, &s.public_key_hex()));
+        assert!(!verify_head(
+            &head,
+            &AuditSigner::ephemeral().public_key_hex()
+        ));
+        head.chains[0].pos = 3;
+        assert!(!verify_head(&head, &s.public_key_hex()));
     }
 }

@@ -1,22 +1,74 @@
-//! The tamper-evident audit log: an append-only hash chain.
+//! The tamper-evident audit log: several append-only hash chains, signed heads over all of
+//! them, and the rows of the workflow bound to the events that wrote them.
 //!
-//! Event `n` stores `hash_n = SHA-256(hash_{n-1} ‖ "\n" ‖ canonical_json(event_n))`, where the
-//! canonical JSON has sorted keys and no spaces and covers `seq`, `at`, `actor`, `action`,
-//! `subject` and `payload`. Editing, deleting or reordering any stored event breaks the chain
-//! at that event; [`verify_chain`] recomputes it and names the first broken link. Rewriting
-//! the whole chain after an edit is caught by the signed checkpoints the server keeps.
+//! **Chains.** Every event belongs to one chain ([`ChainId`]): chain 0 for the workflow's own
+//! writes (moderation, takedowns, inquiries, identity …), chains 1..=N for the shards of the
+//! ingest pipeline ([`chain_for_author`]). Event `pos` of a chain stores
+//! `hash = SHA-256(prev_hash ‖ "\n" ‖ canonical_json(event))`, where the canonical JSON has
+//! sorted keys and no spaces and covers the chain, the position, `seq`, `at`, `actor`,
+//! `action`, `subject`, `payload` and `rows` (format 2; events written before chains existed
+//! are format 1 and cover `seq`, `at`, `actor`, `action`, `subject` and `payload`). Each chain
+//! has its own head row (`audit_chains`), so writers on different chains never wait on each
+//! other; `seq` is only a number unique across chains, for paging.
+//!
+//! **Rows.** Every row of the tables in [`Table`] that a write transaction inserts or updates
+//! is hashed (the canonical JSON of its columns, as text) when the transaction commits, and
+//! the last event of the transaction carries those `(table, id, hash)` bindings. Verification
+//! recomputes each row's hash and compares it with the latest binding: an edited row, a row
+//! written outside the workflow and a deleted row are all found.
+//!
+//! **Signed heads.** The transaction that moves a chain's head also signs a head of the whole
+//! log ([`SignedHead`]): the RFC 6962 Merkle root ([`merkle_root`]) over every chain's
+//! `(chain, pos, hash)`, the number of events covered, the time and the key id. An edited or
+//! rewritten chain no longer matches its signed heads; events appended without a signature
+//! (a forger has no key) are an unsigned tail; cutting the tail leaves a head pointing past
+//! the end. Cutting the tail *together with* its heads is found by a witness that saved a
+//! head earlier (`quytac audit verify --witness`, and the serving process's own memory of the
+//! last head it signed).
 
 use crate::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
 
-/// The `prev_hash` of the first event.
+/// The `prev_hash` of the first event of every chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-pub(crate) const EVENT_COLS: &str = "seq, at, actor, action, subject, payload, prev_hash, hash";
+pub(crate) const EVENT_COLS: &str =
+    "seq, chain, pos, format, at, actor, action, subject, payload, bound, prev_hash, hash";
+
+/// One hash chain of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ChainId(pub i64);
+
+impl ChainId {
+    /// The chain of the workflow's own writes ([`crate::Store::write`]).
+    pub const WORKFLOW: ChainId = ChainId(0);
+}
+
+impl fmt::Display for ChainId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The shard chain of an author's posts, among `shards` (1..=shards; chain 0 is the
+/// workflow's): a stable hash of the author id, so one author's posts always extend the same
+/// chain and keep their order there. A pipeline worker writes a batch of one shard with
+/// `store.write_on(chain_for_author(author, shards))`. Posts without an author go to shard 1.
+pub fn chain_for_author(author: Option<&str>, shards: u32) -> ChainId {
+    let shards = u64::from(shards.max(1));
+    let Some(author) = author else {
+        return ChainId(1);
+    };
+    let digest = Sha256::digest(author.as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    ChainId(1 + (n % shards) as i64)
+}
 
 /// An event to append: who did what to which thing, with details.
 #[derive(Debug, Clone)]
@@ -38,16 +90,32 @@ impl NewEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+/// A row bound to an event: its table, id and content hash when the event committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowBinding {
+    pub table: String,
+    pub id: i64,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEvent {
+    /// Unique across chains, increasing in the order events were numbered; for paging.
     pub seq: i64,
+    pub chain: i64,
+    /// The place in its chain, 1, 2, 3 … without gaps.
+    pub pos: i64,
+    /// 1: written before chains (hash without chain, pos, rows); 2: the current format.
+    pub format: i64,
     pub at: i64,
     pub actor: String,
     pub action: String,
     pub subject: String,
     #[schema(value_type = Object)]
-    #[schema(value_type = Object)]
     pub payload: Value,
+    /// The rows this event's transaction wrote, with their content hashes.
+    #[serde(default)]
+    pub rows: Vec<RowBinding>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -55,7 +123,7 @@ pub struct AuditEvent {
 /// The same event always hashes the same whatever map order serde_json was built with.
 pub use quytac_core::canonical::canonical_json;
 
-/// The hash of an event given the previous hash.
+/// The hash of a format-1 event (before chains) given the previous hash.
 pub fn event_hash(
     prev_hash: &str,
     seq: i64,
@@ -68,172 +136,519 @@ pub fn event_hash(
     let body = serde_json::json!({
         "seq": seq, "at": at, "actor": actor, "action": action, "subject": subject, "payload": payload,
     });
+    chain_hash(prev_hash, &body)
+}
+
+fn chain_hash(prev_hash: &str, body: &Value) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
-    h.update(canonical_json(&body).as_bytes());
+    h.update(canonical_json(body).as_bytes());
     hex::encode(h.finalize())
 }
 
-/// Appends inside the caller's transaction, which holds the write lock.
-pub(crate) async fn append(
-    tx: &mut Transaction<'static, Any>,
-    e: NewEvent,
-    at: i64,
-) -> Result<AuditEvent> {
-    let head = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut **tx)
-        .await?;
-    let (prev_seq, prev_hash) = match head {
-        Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-        None => (0, GENESIS.to_string()),
-    };
-    let seq = prev_seq + 1;
-    let hash = event_hash(
-        &prev_hash, seq, at, &e.actor, &e.action, &e.subject, &e.payload,
-    );
-    let payload = canonical_json(&e.payload);
-    sqlx::query(
-        "INSERT INTO audit_events (seq, at, actor, action, subject, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.subject)
-    .bind(&payload)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut **tx)
-    .await?;
-    Ok(AuditEvent {
-        seq,
-        at,
-        actor: e.actor,
-        action: e.action,
-        subject: e.subject,
-        payload: e.payload,
-        prev_hash,
-        hash,
-    })
+/// The hash an event should have, from its own fields and `prev_hash`, by its format.
+pub fn recompute_hash(e: &AuditEvent) -> String {
+    if e.format == 1 {
+        return event_hash(
+            &e.prev_hash,
+            e.seq,
+            e.at,
+            &e.actor,
+            &e.action,
+            &e.subject,
+            &e.payload,
+        );
+    }
+    let body = serde_json::json!({
+        "v": e.format, "chain": e.chain, "pos": e.pos, "seq": e.seq, "at": e.at,
+        "actor": e.actor, "action": e.action, "subject": e.subject, "payload": e.payload,
+        "rows": e.rows,
+    });
+    chain_hash(&e.prev_hash, &body)
 }
+
+// ---- rows bound to events ------------------------------------------------------------------
+
+/// The tables whose rows the audit covers: every row is bound to the event that last wrote
+/// it. (Consultations, identity and tokens are audited by their events but not yet bound.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Posts,
+    Cases,
+    Decisions,
+    Reports,
+    Appeals,
+    Takedowns,
+    Violations,
+    Inquiries,
+    InquiryReplies,
+    InquiryFindings,
+}
+
+impl Table {
+    pub const ALL: [Table; 10] = [
+        Table::Posts,
+        Table::Cases,
+        Table::Decisions,
+        Table::Reports,
+        Table::Appeals,
+        Table::Takedowns,
+        Table::Violations,
+        Table::Inquiries,
+        Table::InquiryReplies,
+        Table::InquiryFindings,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Posts => "posts",
+            Table::Cases => "cases",
+            Table::Decisions => "decisions",
+            Table::Reports => "reports",
+            Table::Appeals => "appeals",
+            Table::Takedowns => "takedowns",
+            Table::Violations => "violations",
+            Table::Inquiries => "inquiries",
+            Table::InquiryReplies => "inquiry_replies",
+            Table::InquiryFindings => "inquiry_findings",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// The columns a row's hash covers, in this order (the id first).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Posts => &[
+                "id",
+                "external_id",
+                "author_id",
+                "text",
+                "item_json",
+                "result_json",
+                "verdict",
+                "label",
+                "source",
+                "created_at",
+                "updated_at",
+            ],
+            Table::Cases => &[
+                "id",
+                "post_id",
+                "status",
+                "source",
+                "verdict",
+                "opened_at",
+                "updated_at",
+            ],
+            Table::Decisions => &[
+                "id",
+                "case_id",
+                "rule_id",
+                "category",
+                "action",
+                "automated_detection",
+                "automated_decision",
+                "moderator",
+                "statement",
+                "on_appeal",
+                "created_at",
+            ],
+            Table::Reports => &[
+                "id",
+                "case_id",
+                "post_id",
+                "reporter",
+                "category",
+                "note",
+                "created_at",
+                "outcome",
+                "outcome_at",
+            ],
+            Table::Appeals => &[
+                "id",
+                "case_id",
+                "decision_id",
+                "appellant",
+                "reason",
+                "status",
+                "created_at",
+                "resolved_at",
+            ],
+            Table::Takedowns => &[
+                "id",
+                "post_id",
+                "case_id",
+                "authority",
+                "legal_basis",
+                "reason",
+                "requested_by",
+                "received_at",
+                "deadline",
+                "status",
+                "completed_at",
+                "agency_id",
+            ],
+            Table::Violations => &["id", "account_id", "case_id", "decision_id", "action", "at"],
+            Table::Inquiries => &[
+                "id",
+                "agency_id",
+                "citizen",
+                "kind",
+                "text",
+                "masked_text",
+                "check_json",
+                "status",
+                "assigned_to",
+                "assigned_at",
+                "created_at",
+                "month",
+                "working_days",
+                "due_at",
+                "reply_due_at",
+                "first_answered_at",
+                "answer_ms",
+                "answer_working_days",
+                "escalated_at",
+                "escalated_to",
+                "updated_at",
+            ],
+            Table::InquiryReplies => &[
+                "id",
+                "inquiry_id",
+                "kind",
+                "author",
+                "text",
+                "masked_text",
+                "check_json",
+                "created_at",
+            ],
+            Table::InquiryFindings => &[
+                "id",
+                "inquiry_id",
+                "rule_id",
+                "category",
+                "severity",
+                "evidence",
+                "message_vi",
+                "message_en",
+                "created_at",
+            ],
+        }
+    }
+
+    /// `SELECT` of the hashed columns, each as text so both backends give the same words.
+    pub(crate) fn select_sql(self) -> String {
+        let cols: Vec<String> = self
+            .columns()
+            .iter()
+            .map(|c| format!("CAST({c} AS TEXT) AS {c}"))
+            .collect();
+        format!("SELECT {} FROM {}", cols.join(", "), self.name())
+    }
+}
+
+/// The content hash of a row: SHA-256 of the canonical JSON of `[table, column values…]`.
+pub fn row_hash(table: Table, values: &[Option<String>]) -> String {
+    let mut all = vec![Value::String(table.name().to_string())];
+    all.extend(
+        values
+            .iter()
+            .map(|v| v.clone().map(Value::String).unwrap_or(Value::Null)),
+    );
+    hex::encode(Sha256::digest(
+        canonical_json(&Value::Array(all)).as_bytes(),
+    ))
+}
+
+pub(crate) fn row_values(table: Table, r: &AnyRow) -> Result<Vec<Option<String>>> {
+    table
+        .columns()
+        .iter()
+        .map(|c| Ok(r.try_get::<Option<String>, _>(*c)?))
+        .collect()
+}
+
+// ---- signed heads --------------------------------------------------------------------------
+
+/// One chain's head inside a signed head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChainHead {
+    pub chain: i64,
+    pub pos: i64,
+    pub hash: String,
+}
+
+/// A signed head of the whole log (CONTRACT.md §4): `seq` events covered, `hash` the Merkle
+/// root over the chains' heads, `time` (Unix ms), the key id and the Ed25519 signature of
+/// [`SignedHead::message`]. `chains` lists the heads the root is built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SignedHead {
+    /// Its row in `audit_heads` (0 when not stored); not signed.
+    #[serde(default)]
+    pub id: i64,
+    pub seq: i64,
+    pub hash: String,
+    pub time: i64,
+    pub key_id: String,
+    /// The Ed25519 public key, 64 hex digits.
+    pub public_key: String,
+    pub signature: String,
+    pub chains: Vec<ChainHead>,
+}
+
+impl SignedHead {
+    /// What the signature covers: `quytac-audit-head:` and the canonical JSON of the seq, the
+    /// root, the time, the key id and the chains' heads.
+    pub fn message(&self) -> String {
+        head_message(self.seq, &self.hash, self.time, &self.key_id, &self.chains)
+    }
+}
+
+pub fn head_message(seq: i64, root: &str, time: i64, key_id: &str, chains: &[ChainHead]) -> String {
+    let body = serde_json::json!({
+        "seq": seq, "hash": root, "time": time, "key_id": key_id, "chains": chains,
+    });
+    format!("quytac-audit-head:{}", canonical_json(&body))
+}
+
+/// Signs heads of the log; the store calls it in every transaction that moves a chain's head.
+/// The key lives outside the database (`quytac_service::signing::AuditSigner`).
+pub trait HeadSigner: Send + Sync {
+    fn key_id(&self) -> String;
+    fn public_key_hex(&self) -> String;
+    /// The Ed25519 signature of `message`, hex.
+    fn sign_message(&self, message: &[u8]) -> String;
+}
+
+/// The RFC 6962 Merkle tree hash over the chains' heads (leaves: the canonical JSON of each
+/// `ChainHead`, in chain order; leaf hash `SHA-256(0x00 ‖ leaf)`, node `SHA-256(0x01 ‖ l ‖ r)`).
+pub fn merkle_root(chains: &[ChainHead]) -> String {
+    fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
+        match leaves.len() {
+            0 => Sha256::digest(b"").into(),
+            1 => leaves[0],
+            n => {
+                let mut k = 1;
+                while k * 2 < n {
+                    k *= 2;
+                }
+                let mut h = Sha256::new();
+                h.update([1u8]);
+                h.update(mth(&leaves[..k]));
+                h.update(mth(&leaves[k..]));
+                h.finalize().into()
+            }
+        }
+    }
+    let leaves: Vec<[u8; 32]> = chains
+        .iter()
+        .map(|c| {
+            let mut h = Sha256::new();
+            h.update([0u8]);
+            h.update(canonical_json(&serde_json::to_value(c).unwrap_or(Value::Null)).as_bytes());
+            h.finalize().into()
+        })
+        .collect();
+    hex::encode(mth(&leaves))
+}
+
+// ---- verification of the chains (pure: the server and the offline CLI share it) -----------
+
+/// The first place where a chain does not hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BrokenLink {
+    /// The event where the break shows (for a missing event, the one found in its place).
+    pub seq: i64,
+    pub chain: i64,
+    /// The position that does not hold (for a missing event, the missing one).
+    pub pos: i64,
+    /// `missing_event`, `prev_hash_mismatch`, `hash_mismatch` or `format_mismatch`.
+    pub reason: String,
+    pub expected: String,
+    pub found: String,
+}
+
+/// Recomputes chains event by event, in each chain's order. Events of different chains may
+/// come interleaved; within a chain they must come by position.
+#[derive(Debug, Default)]
+pub struct ChainWalker {
+    heads: BTreeMap<i64, (i64, String, bool)>,
+    /// `(chain, pos)` whose recomputed hash a caller needs (signed heads name them).
+    wanted: HashSet<(i64, i64)>,
+    found: HashMap<(i64, i64), String>,
+    pub events: i64,
+    pub first_broken: Option<BrokenLink>,
+    /// The latest binding of each row: `(table, id)` → `(hash, seq)`.
+    pub bindings: HashMap<(Table, i64), (String, i64)>,
+    keep_bindings: bool,
+}
+
+impl ChainWalker {
+    /// `wanted`: the positions whose hash [`ChainWalker::hash_at`] must answer;
+    /// `keep_bindings`: collect the rows' bindings (the server's state check).
+    pub fn new(wanted: HashSet<(i64, i64)>, keep_bindings: bool) -> Self {
+        ChainWalker {
+            wanted,
+            keep_bindings,
+            ..Default::default()
+        }
+    }
+
+    pub fn push(&mut self, e: &AuditEvent) {
+        self.events += 1;
+        let (pos, prev, seen_v2) =
+            self.heads
+                .get(&e.chain)
+                .cloned()
+                .unwrap_or((0, GENESIS.to_string(), false));
+        if self.first_broken.is_none() {
+            let recomputed = recompute_hash(e);
+            let broken = |reason: &str, expected: String, found: String| BrokenLink {
+                seq: e.seq,
+                chain: e.chain,
+                pos: e.pos,
+                reason: reason.into(),
+                expected,
+                found,
+            };
+            self.first_broken = if e.pos != pos + 1 {
+                Some(BrokenLink {
+                    pos: pos + 1,
+                    ..broken(
+                        "missing_event",
+                        format!("chain {} pos {}", e.chain, pos + 1),
+                        format!("chain {} pos {}", e.chain, e.pos),
+                    )
+                })
+            } else if !(e.format == 2 || (e.format == 1 && e.chain == 0 && !seen_v2)) {
+                // Format 1 exists only at the start of chain 0; a later one is a downgrade.
+                Some(broken("format_mismatch", "2".into(), e.format.to_string()))
+            } else if e.prev_hash != prev {
+                Some(broken(
+                    "prev_hash_mismatch",
+                    prev.clone(),
+                    e.prev_hash.clone(),
+                ))
+            } else if recomputed != e.hash {
+                Some(broken("hash_mismatch", recomputed, e.hash.clone()))
+            } else {
+                None
+            };
+        }
+        if self.wanted.contains(&(e.chain, e.pos)) {
+            self.found.insert((e.chain, e.pos), e.hash.clone());
+        }
+        if self.keep_bindings {
+            for b in &e.rows {
+                if let Some(t) = Table::from_name(&b.table) {
+                    let slot = self
+                        .bindings
+                        .entry((t, b.id))
+                        .or_insert_with(|| (b.hash.clone(), e.seq));
+                    if e.seq >= slot.1 {
+                        *slot = (b.hash.clone(), e.seq);
+                    }
+                }
+            }
+        }
+        self.heads
+            .insert(e.chain, (e.pos, e.hash.clone(), seen_v2 || e.format == 2));
+    }
+
+    /// The heads of the chains as walked.
+    pub fn heads(&self) -> Vec<ChainHead> {
+        self.heads
+            .iter()
+            .map(|(c, (pos, hash, _))| ChainHead {
+                chain: *c,
+                pos: *pos,
+                hash: hash.clone(),
+            })
+            .collect()
+    }
+
+    /// The stored hash at a wanted position, if the chain reaches it.
+    pub fn hash_at(&self, chain: i64, pos: i64) -> Option<&str> {
+        self.found.get(&(chain, pos)).map(String::as_str)
+    }
+}
+
+/// Why a signed head does not hold against the log, checked with a key the caller trusts.
+/// `None` when it holds: the root is the Merkle root of its chains, `seq` their sum, and every
+/// chain's event at that position has that hash. The signature is the caller's to check.
+pub fn head_problem(head: &SignedHead, walker: &ChainWalker) -> Option<String> {
+    if merkle_root(&head.chains) != head.hash {
+        return Some("root_differs".into());
+    }
+    if head.chains.iter().map(|c| c.pos).sum::<i64>() != head.seq {
+        return Some("seq_differs".into());
+    }
+    for c in &head.chains {
+        if c.pos == 0 {
+            continue;
+        }
+        match walker.hash_at(c.chain, c.pos) {
+            None => return Some(format!("chain {} has no event at pos {}", c.chain, c.pos)),
+            Some(h) if h != c.hash => {
+                return Some(format!(
+                    "chain {} pos {}: the event's hash differs from the signed one",
+                    c.chain, c.pos
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+// ---- rows of the database ------------------------------------------------------------------
 
 pub(crate) fn event_from(r: &AnyRow) -> Result<AuditEvent> {
     let payload: String = r.try_get("payload")?;
+    let bound: String = r.try_get("bound")?;
     Ok(AuditEvent {
         seq: r.try_get("seq")?,
+        chain: r.try_get("chain")?,
+        pos: r.try_get("pos")?,
+        format: r.try_get("format")?,
         at: r.try_get("at")?,
         actor: r.try_get("actor")?,
         action: r.try_get("action")?,
         subject: r.try_get("subject")?,
         // An edited payload that is no longer JSON still verifies as a broken link, not an error.
         payload: serde_json::from_str(&payload).unwrap_or(Value::String(payload)),
+        rows: serde_json::from_str(&bound).unwrap_or_else(|_| {
+            vec![RowBinding {
+                table: "<unreadable>".into(),
+                id: 0,
+                hash: bound,
+            }]
+        }),
         prev_hash: r.try_get("prev_hash")?,
         hash: r.try_get("hash")?,
     })
 }
 
-pub(crate) async fn events(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec<AuditEvent>> {
-    sqlx::query(&format!(
-        "SELECT {EVENT_COLS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(event_from)
-    .collect()
-}
-
-/// The first place where the chain does not hold.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct BrokenLink {
-    pub seq: i64,
-    /// `missing_event`, `prev_hash_mismatch` or `hash_mismatch`.
-    pub reason: String,
-    pub expected: String,
-    pub found: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChainReport {
-    pub ok: bool,
-    pub events: i64,
-    pub head_seq: i64,
-    pub head_hash: String,
-    pub first_broken: Option<BrokenLink>,
-    /// The recomputed hash at each checkpointed seq is checked by the caller; this is the
-    /// hash each event should have, looked up by seq.
-    #[serde(skip)]
-    pub hashes: Vec<(i64, String)>,
-}
-
-/// Recomputes every event's hash from its stored fields and checks each link.
-pub async fn verify_chain(pool: &AnyPool) -> Result<ChainReport> {
-    let mut prev_hash = GENESIS.to_string();
-    let mut expected_seq = 1;
-    let mut count = 0;
-    let mut first_broken = None;
-    let mut hashes = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = events(pool, after, 2000).await?;
-        if page.is_empty() {
-            break;
-        }
-        for e in &page {
-            count += 1;
-            after = e.seq;
-            if first_broken.is_none() {
-                let recomputed = event_hash(
-                    &e.prev_hash,
-                    e.seq,
-                    e.at,
-                    &e.actor,
-                    &e.action,
-                    &e.subject,
-                    &e.payload,
-                );
-                first_broken = if e.seq != expected_seq {
-                    Some(BrokenLink {
-                        seq: expected_seq,
-                        reason: "missing_event".into(),
-                        expected: format!("seq {expected_seq}"),
-                        found: format!("seq {}", e.seq),
-                    })
-                } else if e.prev_hash != prev_hash {
-                    Some(BrokenLink {
-                        seq: e.seq,
-                        reason: "prev_hash_mismatch".into(),
-                        expected: prev_hash.clone(),
-                        found: e.prev_hash.clone(),
-                    })
-                } else if recomputed != e.hash {
-                    Some(BrokenLink {
-                        seq: e.seq,
-                        reason: "hash_mismatch".into(),
-                        expected: recomputed.clone(),
-                        found: e.hash.clone(),
-                    })
-                } else {
-                    None
-                };
-            }
-            hashes.push((e.seq, e.hash.clone()));
-            prev_hash = e.hash.clone();
-            expected_seq = e.seq + 1;
-        }
-    }
-    Ok(ChainReport {
-        ok: first_broken.is_none(),
-        events: count,
-        head_seq: expected_seq - 1,
-        head_hash: prev_hash,
-        first_broken,
-        hashes,
+pub(crate) fn head_from(r: &AnyRow) -> Result<SignedHead> {
+    let chains: String = r.try_get("chains")?;
+    Ok(SignedHead {
+        id: r.try_get("id")?,
+        seq: r.try_get("seq")?,
+        hash: r.try_get("root")?,
+        time: r.try_get("at")?,
+        key_id: r.try_get("key_id")?,
+        public_key: r.try_get("public_key")?,
+        signature: r.try_get("signature")?,
+        // An edited list that no longer reads fails the root check, not the query.
+        chains: serde_json::from_str(&chains).unwrap_or_default(),
     })
 }
+
+pub(crate) const HEAD_COLS: &str = "id, seq, root, chains, at, key_id, public_key, signature";
 
 #[cfg(test)]
 mod tests {
@@ -252,5 +667,90 @@ mod tests {
             event_hash(GENESIS, 1, 5, "a", "x", "s", &serde_json::json!({"k": 2}))
         );
         assert_eq!(h, event_hash(GENESIS, 1, 5, "a", "x", "s", &p));
+    }
+
+    fn event(chain: i64, pos: i64, prev: &str) -> AuditEvent {
+        let mut e = AuditEvent {
+            seq: pos * 10 + chain,
+            chain,
+            pos,
+            format: 2,
+            at: 1,
+            actor: "a".into(),
+            action: "x".into(),
+            subject: "s".into(),
+            payload: serde_json::json!({}),
+            rows: vec![RowBinding {
+                table: "cases".into(),
+                id: 1,
+                hash: "h".into(),
+            }],
+            prev_hash: prev.into(),
+            hash: String::new(),
+        };
+        e.hash = recompute_hash(&e);
+        e
+    }
+
+    #[test]
+    fn the_format_2_hash_covers_chain_position_and_rows() {
+        let e = event(1, 1, GENESIS);
+        let mut f = e.clone();
+        f.chain = 2;
+        assert_ne!(recompute_hash(&f), e.hash);
+        let mut f = e.clone();
+        f.rows[0].hash = "g".into();
+        assert_ne!(recompute_hash(&f), e.hash);
+    }
+
+    #[test]
+    fn interleaved_chains_walk_and_a_gap_is_named() {
+        let a1 = event(1, 1, GENESIS);
+        let b1 = event(2, 1, GENESIS);
+        let a2 = event(1, 2, &a1.hash);
+        let mut w = ChainWalker::new(HashSet::from([(1, 2)]), true);
+        for e in [&a1, &b1, &a2] {
+            w.push(e);
+        }
+        assert!(w.first_broken.is_none());
+        assert_eq!(w.hash_at(1, 2), Some(a2.hash.as_str()));
+        assert_eq!(w.heads().len(), 2);
+        let a3 = event(1, 3, &a2.hash);
+        let a4 = event(1, 4, &a3.hash);
+        w.push(&a4);
+        assert_eq!(w.first_broken.unwrap().reason, "missing_event");
+    }
+
+    #[test]
+    fn merkle_root_follows_rfc_6962_and_depends_on_every_head() {
+        let h = |c, p| ChainHead {
+            chain: c,
+            pos: p,
+            hash: "ab".into(),
+        };
+        let three = [h(0, 1), h(1, 2), h(2, 3)];
+        assert_ne!(merkle_root(&three), merkle_root(&three[..2]));
+        assert_ne!(
+            merkle_root(&three),
+            merkle_root(&[h(0, 1), h(1, 2), h(2, 4)])
+        );
+        assert_eq!(merkle_root(&three), merkle_root(&three.clone()));
+        // The empty tree is the hash of nothing.
+        assert_eq!(
+            merkle_root(&[]),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn authors_spread_over_shards_and_stay_on_theirs() {
+        let a = chain_for_author(Some("alice"), 8);
+        assert_eq!(a, chain_for_author(Some("alice"), 8));
+        assert!((1..=8).contains(&a.0));
+        let used: HashSet<ChainId> = (0..200)
+            .map(|i| chain_for_author(Some(&format!("u{i}")), 8))
+            .collect();
+        assert_eq!(used.len(), 8);
+        assert_eq!(chain_for_author(None, 8), ChainId(1));
     }
 }

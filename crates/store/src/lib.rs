@@ -19,9 +19,11 @@
 //! backend because their auto-increment keys are spelled differently.
 //!
 //! **Invariant:** every state change commits in the same transaction as the audit events
-//! that describe it, so the log can never miss a change nor record one that did not happen.
-//! Writes are serialised (an in-process lock, plus an advisory lock on PostgreSQL) because
-//! each audit event's hash covers the previous one.
+//! that describe it, so the log can never miss a change nor record one that did not happen;
+//! the rows of the workflow's tables are bound by hash to the event that last wrote them.
+//! Writes on one audit chain are serialised (an in-process lock, plus the chain's head row
+//! locked on PostgreSQL) because each event's hash covers the previous one; writes on
+//! different chains ([`Store::write_on`]) are not (see [`audit`]).
 //!
 //! Main types: [`Store`], [`StoreError`], [`audit::AuditEvent`], [`model`].
 
@@ -39,16 +41,20 @@ mod takedowns;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+mod verify;
 
-use audit::{AuditEvent, NewEvent};
+pub use audit::ChainId;
+use audit::{AuditEvent, ChainHead, HeadSigner, NewEvent, SignedHead, Table};
 use model::*;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex, RwLock as StdRwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+pub use verify::{ChainReport, LogScan, RowProblem, StateReport};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -150,35 +156,250 @@ pub enum Backend {
     Postgres,
 }
 
-/// The store: a connection pool and the write lock.
+/// The store: a connection pool, the chains' write locks and the key that signs heads.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    write_lock: Arc<Mutex<()>>,
+    locks: Arc<ChainLocks>,
+    signer: Arc<StdRwLock<Option<Arc<dyn HeadSigner>>>>,
+    last_head: Arc<StdMutex<Option<SignedHead>>>,
 }
 
-/// A write transaction. It holds the write lock until it commits or drops, so what it reads
-/// cannot change before it writes: authorisation checked on its rows holds at commit. Dropping
-/// it without [`WriteTx::commit`] rolls everything back.
+/// Who waits for whom. SQLite has one writer at a time whatever we do, so every chain shares
+/// one lock there (and a second writer never meets `SQLITE_BUSY`). On PostgreSQL each chain
+/// has its own in-process lock (so waiting writers do not hold pool connections) and its head
+/// row, locked `FOR UPDATE` by the transaction, serialises writers of other processes.
+struct ChainLocks {
+    all: Arc<Mutex<()>>,
+    per_chain: StdMutex<HashMap<i64, Arc<Mutex<()>>>>,
+    known: StdMutex<HashSet<i64>>,
+}
+
+/// A write transaction on one audit chain. It holds the chain's lock until it commits or
+/// drops, so what it reads cannot change before it writes — for every writer on the same
+/// chain (all of the workflow's use cases are on chain 0): authorisation checked on its rows
+/// holds at commit. Writers on different chains run side by side on PostgreSQL; rows both
+/// may touch are serialised by row locks (a post's row, see `join_or_open_case`). Dropping it
+/// without [`WriteTx::commit`] rolls everything back.
+///
+/// Its audit events are appended when it commits, after its writes: the last one carries the
+/// content hashes of every covered row the transaction wrote ([`WriteTx::touch`]), and the
+/// same transaction signs a head of the whole log.
 pub struct WriteTx<'a> {
     tx: Transaction<'static, Any>,
-    events: Vec<AuditEvent>,
-    _guard: MutexGuard<'a, ()>,
+    store: &'a Store,
+    chain: ChainId,
+    head_pos: i64,
+    head_hash: String,
+    pending: Vec<(NewEvent, i64)>,
+    touched: Vec<(Table, i64)>,
+    force_head: bool,
+    _guard: OwnedMutexGuard<()>,
 }
 
 impl WriteTx<'_> {
-    /// Appends an event to the audit chain, in this transaction.
+    /// The chain this transaction extends.
+    pub fn chain(&self) -> ChainId {
+        self.chain
+    }
+
+    /// Appends an event to the chain, in this transaction (written when it commits).
     pub async fn audit(&mut self, event: NewEvent) -> Result<()> {
-        let e = audit::append(&mut self.tx, event, now_ms()).await?;
-        self.events.push(e);
+        self.pending.push((event, now_ms()));
         Ok(())
     }
 
-    /// Commits; returns the audit events appended, for the checkpoints that cover them.
-    pub async fn commit(self) -> Result<Vec<AuditEvent>> {
+    /// Records that this transaction wrote row `id` of `table`: its content hash is bound to
+    /// the transaction's last event when it commits.
+    pub fn touch(&mut self, table: Table, id: i64) {
+        if !self.touched.contains(&(table, id)) {
+            self.touched.push((table, id));
+        }
+    }
+
+    /// [`WriteTx::touch`] for each row an `UPDATE … RETURNING id` answered.
+    pub(crate) fn touch_all(&mut self, table: Table, rows: &[AnyRow]) -> Result<()> {
+        for r in rows {
+            self.touch(table, r.try_get("id")?);
+        }
+        Ok(())
+    }
+
+    /// Commits; returns the audit events appended.
+    pub async fn commit(mut self) -> Result<Vec<AuditEvent>> {
+        if self.pending.is_empty() && self.touched.is_empty() && !self.force_head {
+            self.tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        if self.pending.is_empty() && !self.touched.is_empty() {
+            let (t, id) = self.touched[0];
+            let subject = format!("{}:{id}", t.name());
+            self.pending.push((
+                NewEvent::new("system", "state.changed", subject, serde_json::json!({})),
+                now_ms(),
+            ));
+        }
+        let mut rows = Vec::with_capacity(self.touched.len());
+        for (t, id) in std::mem::take(&mut self.touched) {
+            let row = sqlx::query(&format!("{} WHERE id = $1", t.select_sql()))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+            if let Some(r) = row {
+                rows.push(audit::RowBinding {
+                    table: t.name().to_string(),
+                    id,
+                    hash: audit::row_hash(t, &audit::row_values(t, &r)?),
+                });
+            }
+        }
+        let seqs = self.take_seqs(self.pending.len() as i64).await?;
+        let n = self.pending.len();
+        let mut events = Vec::with_capacity(n);
+        for (i, ((e, at), seq)) in std::mem::take(&mut self.pending)
+            .into_iter()
+            .zip(seqs)
+            .enumerate()
+        {
+            let mut ev = AuditEvent {
+                seq,
+                chain: self.chain.0,
+                pos: self.head_pos + 1,
+                format: 2,
+                at,
+                actor: e.actor,
+                action: e.action,
+                subject: e.subject,
+                payload: e.payload,
+                rows: if i + 1 == n {
+                    std::mem::take(&mut rows)
+                } else {
+                    Vec::new()
+                },
+                prev_hash: self.head_hash.clone(),
+                hash: String::new(),
+            };
+            ev.hash = audit::recompute_hash(&ev);
+            sqlx::query(&format!(
+                "INSERT INTO audit_events ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                audit::EVENT_COLS
+            ))
+            .bind(ev.seq)
+            .bind(ev.chain)
+            .bind(ev.pos)
+            .bind(ev.format)
+            .bind(ev.at)
+            .bind(&ev.actor)
+            .bind(&ev.action)
+            .bind(&ev.subject)
+            .bind(audit::canonical_json(&ev.payload))
+            .bind(serde_json::to_string(&ev.rows).unwrap_or_else(|_| "[]".into()))
+            .bind(&ev.prev_hash)
+            .bind(&ev.hash)
+            .execute(&mut *self.tx)
+            .await?;
+            self.head_pos = ev.pos;
+            self.head_hash = ev.hash.clone();
+            events.push(ev);
+        }
+        if !events.is_empty() {
+            sqlx::query("UPDATE audit_chains SET pos = $1, hash = $2 WHERE chain = $3")
+                .bind(self.head_pos)
+                .bind(&self.head_hash)
+                .bind(self.chain.0)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let signer = self.store.head_signer();
+        let signed = match signer {
+            Some(signer) => Some(self.sign_head(signer.as_ref()).await?),
+            None => None,
+        };
         self.tx.commit().await?;
-        Ok(self.events)
+        if let Some(head) = signed {
+            self.store.remember_head(head);
+        }
+        Ok(events)
+    }
+
+    /// `n` new event numbers, in order.
+    async fn take_seqs(&mut self, n: i64) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self.store.backend {
+            Backend::Sqlite => {
+                // One writer at a time: the next numbers are the free ones.
+                let first: i64 =
+                    sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM audit_events")
+                        .fetch_one(&mut *self.tx)
+                        .await?
+                        .try_get("n")?;
+                Ok((first..first + n).collect())
+            }
+            Backend::Postgres => {
+                let mut seqs: Vec<i64> = sqlx::query(
+                    "SELECT nextval('audit_seq') AS n FROM generate_series(1, $1::bigint)",
+                )
+                .bind(n)
+                .fetch_all(&mut *self.tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>("n"))
+                .collect::<std::result::Result<_, _>>()?;
+                seqs.sort_unstable();
+                Ok(seqs)
+            }
+        }
+    }
+
+    /// Signs the heads of every chain as this transaction sees them (its own chain as it will
+    /// commit) and stores the signed head in the same transaction.
+    async fn sign_head(&mut self, signer: &dyn HeadSigner) -> Result<SignedHead> {
+        let chains: Vec<ChainHead> =
+            sqlx::query("SELECT chain, pos, hash FROM audit_chains ORDER BY chain")
+                .fetch_all(&mut *self.tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(ChainHead {
+                        chain: r.try_get("chain")?,
+                        pos: r.try_get("pos")?,
+                        hash: r.try_get("hash")?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+        let seq = chains.iter().map(|c| c.pos).sum();
+        let root = audit::merkle_root(&chains);
+        let time = now_ms();
+        let key_id = signer.key_id();
+        let message = audit::head_message(seq, &root, time, &key_id, &chains);
+        let mut head = SignedHead {
+            id: 0,
+            seq,
+            hash: root,
+            time,
+            key_id,
+            public_key: signer.public_key_hex(),
+            signature: signer.sign_message(message.as_bytes()),
+            chains,
+        };
+        head.id = sqlx::query(
+            "INSERT INTO audit_heads (seq, root, chains, at, key_id, public_key, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(serde_json::to_string(&head.chains).unwrap_or_default())
+        .bind(head.time)
+        .bind(&head.key_id)
+        .bind(&head.public_key)
+        .bind(&head.signature)
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get("id")?;
+        Ok(head)
     }
 }
 
@@ -246,7 +467,13 @@ impl Store {
         let store = Store {
             pool,
             backend,
-            write_lock: Arc::new(Mutex::new(())),
+            locks: Arc::new(ChainLocks {
+                all: Arc::new(Mutex::new(())),
+                per_chain: StdMutex::new(HashMap::new()),
+                known: StdMutex::new(HashSet::new()),
+            }),
+            signer: Arc::new(StdRwLock::new(None)),
+            last_head: Arc::new(StdMutex::new(None)),
         };
         migrate::run(&store.pool, backend).await?;
         Ok(store)
@@ -265,24 +492,126 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Opens a write transaction (see [`WriteTx`]).
+    /// Opens a write transaction on the workflow's chain (chain 0; see [`WriteTx`]).
     pub async fn write(&self) -> Result<WriteTx<'_>> {
-        let guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            // Other server processes on the same database append to the same chain.
-            sqlx::query("SELECT pg_advisory_xact_lock(727274)")
-                .execute(&mut *tx)
-                .await?;
+        self.write_on(ChainId::WORKFLOW).await
+    }
+
+    /// Opens a write transaction on `chain`: writers of one chain wait for each other, writers
+    /// of different chains do not (on PostgreSQL). The ingest pipeline writes a shard's batch
+    /// on [`audit::chain_for_author`]'s chain. Writes that touch the same rows must either
+    /// take the same chain or lock those rows (as `upsert_post` and `join_or_open_case` lock
+    /// the post's row); the moderation use cases (reports, decisions, appeals, takedowns) all
+    /// read-then-write a case and stay on chain 0.
+    pub async fn write_on(&self, chain: ChainId) -> Result<WriteTx<'_>> {
+        if chain.0 < 0 {
+            return Err(StoreError::conflict(format!("no audit chain {chain}")));
         }
+        let lock = match self.backend {
+            Backend::Sqlite => self.locks.all.clone(),
+            Backend::Postgres => self
+                .locks
+                .per_chain
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(chain.0)
+                .or_default()
+                .clone(),
+        };
+        let guard = lock.lock_owned().await;
+        let known = self
+            .locks
+            .known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&chain.0);
+        if !known {
+            sqlx::query(
+                "INSERT INTO audit_chains (chain, pos, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
+            )
+            .bind(chain.0)
+            .bind(audit::GENESIS)
+            .execute(&self.pool)
+            .await?;
+            self.locks
+                .known
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(chain.0);
+        }
+        let mut tx = match self.backend {
+            // The write lock up front (waiting under `busy_timeout`): a transaction that
+            // read first could not take it later while another connection holds it.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT pos, hash FROM audit_chains WHERE chain = $1",
+            // The chain's head row is its lock across server processes.
+            Backend::Postgres => "SELECT pos, hash FROM audit_chains WHERE chain = $1 FOR UPDATE",
+        };
+        let head = sqlx::query(sql).bind(chain.0).fetch_one(&mut *tx).await?;
         Ok(WriteTx {
+            head_pos: head.try_get("pos")?,
+            head_hash: head.try_get("hash")?,
             tx,
-            events: Vec::new(),
+            store: self,
+            chain,
+            pending: Vec::new(),
+            touched: Vec::new(),
+            force_head: false,
             _guard: guard,
         })
     }
 
     // ---- audit -----------------------------------------------------------------------------
+
+    /// The key that signs heads, installed once by the service (`quytac_service::Service::new`).
+    /// Without one, commits sign nothing (a store used alone, in its own tests).
+    pub fn set_head_signer(&self, signer: Arc<dyn HeadSigner>) {
+        *self.signer.write().unwrap_or_else(|e| e.into_inner()) = Some(signer);
+    }
+
+    fn head_signer(&self) -> Option<Arc<dyn HeadSigner>> {
+        self.signer
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn remember_head(&self, head: SignedHead) {
+        let mut last = self.last_head.lock().unwrap_or_else(|e| e.into_inner());
+        if last.as_ref().is_none_or(|l| l.id < head.id) {
+            *last = Some(head);
+        }
+    }
+
+    /// The newest head this process signed: a witness the database cannot roll back.
+    pub fn last_signed_head(&self) -> Option<SignedHead> {
+        self.last_head
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Signs a head of the log now (nothing else is written).
+    pub async fn sign_head_now(&self) -> Result<Option<SignedHead>> {
+        let mut w = self.write().await?;
+        w.force_head = true;
+        w.commit().await?;
+        self.latest_head().await
+    }
+
+    /// The newest signed head stored.
+    pub async fn latest_head(&self) -> Result<Option<SignedHead>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM audit_heads ORDER BY id DESC LIMIT 1",
+            audit::HEAD_COLS
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| audit::head_from(&r)).transpose()
+    }
 
     /// Appends an event that is not tied to another change (e.g. a Mastodon account update).
     pub async fn record_event(&self, event: NewEvent) -> Result<Vec<AuditEvent>> {
@@ -291,11 +620,22 @@ impl Store {
         w.commit().await
     }
 
-    /// Events with `seq > after`, in order, at most `limit`.
+    /// Events with `seq > after`, by `seq`, at most `limit`.
     pub async fn audit_events(&self, after: i64, limit: i64) -> Result<Vec<AuditEvent>> {
-        audit::events(&self.pool, after, limit).await
+        sqlx::query(&format!(
+            "SELECT {} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            audit::EVENT_COLS
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(audit::event_from)
+        .collect()
     }
 
+    /// The event with the highest `seq`.
     pub async fn audit_head(&self) -> Result<Option<AuditEvent>> {
         let row = sqlx::query(&format!(
             "SELECT {} FROM audit_events ORDER BY seq DESC LIMIT 1",
@@ -306,9 +646,15 @@ impl Store {
         row.map(|r| audit::event_from(&r)).transpose()
     }
 
-    /// Recomputes the whole chain (see [`audit::verify_chain`]).
-    pub async fn verify_chain(&self) -> Result<audit::ChainReport> {
-        audit::verify_chain(&self.pool).await
+    /// Recomputes every chain (see [`Store::scan_log`] for the whole check).
+    pub async fn verify_chain(&self) -> Result<ChainReport> {
+        let scan = self.scan_log(&[]).await?;
+        Ok(ChainReport {
+            ok: scan.walker.first_broken.is_none(),
+            events: scan.walker.events,
+            chains: scan.walker.heads(),
+            first_broken: scan.walker.first_broken.clone(),
+        })
     }
 
     pub async fn insert_checkpoint(&self, c: &Checkpoint) -> Result<()> {

@@ -13,8 +13,8 @@ const SQLITE: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/sqlite/0005_consultations.sql"),
     ),
-    // Version 6 is another branch's; the runner applies the listed files in order.
     (7, include_str!("../migrations/sqlite/0007_authority.sql")),
+    (8, include_str!("../migrations/sqlite/0008_audit.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -26,6 +26,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0005_consultations.sql"),
     ),
     (7, include_str!("../migrations/postgres/0007_authority.sql")),
+    (8, include_str!("../migrations/postgres/0008_audit.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -43,11 +44,15 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
         .execute(&mut *tx)
         .await?;
-    let applied: i64 = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations")
-        .fetch_one(&mut *tx)
+    // By version, not by count: a database that ran 1–5 and 8 still gets 6 and 7 when they
+    // are added later.
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *tx)
         .await?
-        .try_get("n")?;
-    for (version, sql) in migrations.iter().skip(applied.max(0) as usize) {
+        .iter()
+        .map(|r| r.try_get("version"))
+        .collect::<std::result::Result<_, _>>()?;
+    for (version, sql) in migrations.iter().filter(|(v, _)| !applied.contains(v)) {
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(*version)

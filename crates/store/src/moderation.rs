@@ -2,7 +2,7 @@
 //! accounts (ND-3). The service decides what to write (`quytac_core::workflow`); these are
 //! the typed reads and writes it composes inside one [`WriteTx`].
 
-use crate::audit::NewEvent;
+use crate::audit::{NewEvent, Table};
 use crate::model::{Appeal, Decision, NewDecision, NewReport, Report};
 use crate::{
     fetch_one, fetch_optional, flag_col, now_ms, opt_word_col, word_col, Result, Store, WriteTx,
@@ -87,6 +87,7 @@ impl WriteTx<'_> {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
+        self.touch(Table::Reports, id);
         self.audit(NewEvent::new(
             &r.reporter,
             "report.created",
@@ -151,6 +152,7 @@ impl WriteTx<'_> {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
+        self.touch(Table::Decisions, id);
         self.audit(NewEvent::new(
             &d.moderator,
             "decision.recorded",
@@ -174,26 +176,28 @@ impl WriteTx<'_> {
         outcome: ReportOutcome,
         again: bool,
     ) -> Result<()> {
-        sqlx::query("UPDATE reports SET outcome = $1, outcome_at = $2 WHERE case_id = $3 AND (outcome IS NULL OR $4 = 1)")
+        let told = sqlx::query("UPDATE reports SET outcome = $1, outcome_at = $2 WHERE case_id = $3 AND (outcome IS NULL OR $4 = 1) RETURNING id")
             .bind(outcome.as_str())
             .bind(now_ms())
             .bind(case_id)
             .bind(again as i64)
-            .execute(&mut *self.tx)
+            .fetch_all(&mut *self.tx)
             .await?;
-        Ok(())
+        self.touch_all(Table::Reports, &told)
     }
 
     /// Counts a decision against the author's account (ND-3).
     pub async fn count_violation(&mut self, account_id: &str, decision: &Decision) -> Result<()> {
-        sqlx::query("INSERT INTO violations (account_id, case_id, decision_id, action, at) VALUES ($1, $2, $3, $4, $5)")
+        let id: i64 = sqlx::query("INSERT INTO violations (account_id, case_id, decision_id, action, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(account_id)
             .bind(decision.case_id)
             .bind(decision.id)
             .bind(decision.action.as_str())
             .bind(decision.created_at)
-            .execute(&mut *self.tx)
-            .await?;
+            .fetch_one(&mut *self.tx)
+            .await?
+            .try_get("id")?;
+        self.touch(Table::Violations, id);
         Ok(())
     }
 
@@ -217,6 +221,7 @@ impl WriteTx<'_> {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
+        self.touch(Table::Appeals, id);
         self.audit(NewEvent::new(
             appellant,
             "appeal.created",
@@ -230,16 +235,16 @@ impl WriteTx<'_> {
 
     /// Marks the case's pending appeals decided.
     pub async fn resolve_appeals(&mut self, case_id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE appeals SET status = $1, resolved_at = $2 WHERE case_id = $3 AND status = $4",
+        let resolved = sqlx::query(
+            "UPDATE appeals SET status = $1, resolved_at = $2 WHERE case_id = $3 AND status = $4 RETURNING id",
         )
         .bind(AppealStatus::Decided.as_str())
         .bind(now_ms())
         .bind(case_id)
         .bind(AppealStatus::Pending.as_str())
-        .execute(&mut *self.tx)
+        .fetch_all(&mut *self.tx)
         .await?;
-        Ok(())
+        self.touch_all(Table::Appeals, &resolved)
     }
 }
 

@@ -1,14 +1,14 @@
 //! Posts with their check results, and the cases opened on them.
 
-use crate::audit::NewEvent;
+use crate::audit::{NewEvent, Table};
 use crate::model::{Case, CaseDetail, CaseSummary, NewPost, Post};
 use crate::moderation::{
     appeal_from, decision_from, report_from, APPEAL_COLS, DECISION_COLS, REPORT_COLS,
 };
 use crate::takedowns::{takedown_from, TAKEDOWN_COLS};
 use crate::{
-    fetch_one, fetch_optional, json_col, now_ms, opt_word_col, word_col, Result, Store, StoreError,
-    WriteTx,
+    fetch_one, fetch_optional, json_col, now_ms, opt_word_col, word_col, Backend, Result, Store,
+    StoreError, WriteTx,
 };
 use quytac_core::finding::Verdict;
 use quytac_core::workflow::{CaseSource, CaseStatus};
@@ -170,6 +170,7 @@ impl WriteTx<'_> {
         .fetch_one(&mut *self.tx)
         .await?;
         let stored = post_from(&row)?;
+        self.touch(Table::Posts, stored.id);
         self.audit(NewEvent::new(
             actor,
             "post.ingested",
@@ -215,6 +216,14 @@ impl WriteTx<'_> {
         verdict: Verdict,
         actor: &str,
     ) -> Result<Case> {
+        if self.store.backend() == Backend::Postgres {
+            // Writers on other chains (the ingest pipeline's shards) may open a case on the
+            // same post: the post's row decides who goes first.
+            sqlx::query("SELECT id FROM posts WHERE id = $1 FOR UPDATE")
+                .bind(post_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         let existing = sqlx::query(&format!(
             "SELECT {CASE_COLS} FROM cases WHERE post_id = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT 1"
         ))
@@ -238,6 +247,7 @@ impl WriteTx<'_> {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
+        self.touch(Table::Cases, id);
         self.audit(NewEvent::new(
             actor,
             "case.opened",
@@ -257,6 +267,7 @@ impl WriteTx<'_> {
             .bind(case_id)
             .execute(&mut *self.tx)
             .await?;
+        self.touch(Table::Cases, case_id);
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! Takedown requests from authorities, due 24 hours after they were received (ND-2).
 
-use crate::audit::NewEvent;
+use crate::audit::{NewEvent, Table};
 use crate::model::{NewTakedown, Takedown};
 use crate::{fetch_one, now_ms, word_col, Result, Store, WriteTx};
 use quytac_core::workflow::{takedown, TakedownStatus};
@@ -89,6 +89,7 @@ impl WriteTx<'_> {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
+        self.touch(Table::Takedowns, id);
         self.audit(NewEvent::new(
             &t.requested_by,
             "takedown.requested",
@@ -102,16 +103,16 @@ impl WriteTx<'_> {
 
     /// Marks the open takedowns of a post done.
     pub async fn complete_takedowns(&mut self, post_id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE takedowns SET status = $1, completed_at = $2 WHERE post_id = $3 AND status = $4",
+        let done = sqlx::query(
+            "UPDATE takedowns SET status = $1, completed_at = $2 WHERE post_id = $3 AND status = $4 RETURNING id",
         )
         .bind(TakedownStatus::Done.as_str())
         .bind(now_ms())
         .bind(post_id)
         .bind(TakedownStatus::Open.as_str())
-        .execute(&mut *self.tx)
+        .fetch_all(&mut *self.tx)
         .await?;
-        Ok(())
+        self.touch_all(Table::Takedowns, &done)
     }
 }
 

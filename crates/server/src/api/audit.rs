@@ -1,4 +1,5 @@
-//! The audit log: read it, verify it, checkpoint it (adapters over `quytac_service::audit`).
+//! The audit log: read it, show its signed head, verify it (adapters over
+//! `quytac_service::audit`).
 
 use crate::error::ApiResult;
 use crate::extract::ApiQuery;
@@ -6,7 +7,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use quytac_service::audit::{AuditPage, AuditVerification, CheckpointSigned};
+use quytac_service::audit::{AuditPage, AuditVerification};
+use quytac_store::audit::SignedHead;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -38,7 +40,11 @@ pub async fn verify(State(state): State<AppState>) -> ApiResult<Json<AuditVerifi
 
 pub async fn checkpoint(
     State(state): State<AppState>,
-) -> ApiResult<(StatusCode, Json<CheckpointSigned>)> {
-    let signed = state.service.checkpoint_head().await?;
+) -> ApiResult<(StatusCode, Json<SignedHead>)> {
+    let signed = state.service.sign_head_now().await?;
     Ok((StatusCode::CREATED, Json(signed)))
+}
+
+pub async fn head(State(state): State<AppState>) -> ApiResult<Json<SignedHead>> {
+    Ok(Json(state.service.audit_head().await?))
 }

@@ -14,7 +14,7 @@ use api::check::{CheckRequest, CheckResponse};
 use axum::routing::{get, post, MethodRouter};
 pub use doc::{Body, Doc};
 use quytac_core::item::Item;
-use quytac_service::audit::{AuditPage, AuditVerification, CheckpointSigned};
+use quytac_service::audit::{AuditPage, AuditVerification};
 use quytac_service::moderation::{
     AppealDecision, AppealFiled, CaseList, Decide, DecisionRecorded, ReportFiled, ReportPost,
     Standing,
@@ -22,6 +22,7 @@ use quytac_service::moderation::{
 use quytac_service::posts::Ingested;
 use quytac_service::takedowns::{FileTakedown, TakedownFiled, TakedownList};
 use quytac_service::transparency::TransparencyReport;
+use quytac_store::audit::SignedHead;
 use quytac_store::model::{CaseDetail, Post, Report};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
@@ -264,7 +265,7 @@ fn core_routes() -> Vec<Route> {
             "GET",
             "/v1/audit/verify",
             Api(&[Admin, Reviewer]),
-            "Recompute the hash chain and check the signed checkpoints",
+            "Recompute every chain, signed head and covered row of the audit log",
             get(api::audit::verify),
         )
         .returns::<AuditVerification>(200),
@@ -272,10 +273,18 @@ fn core_routes() -> Vec<Route> {
             "POST",
             "/v1/audit/checkpoints",
             Api(&[Admin]),
-            "Sign a checkpoint of the chain's head now",
+            "Sign a head of the log now",
             post(api::audit::checkpoint),
         )
-        .returns::<CheckpointSigned>(201),
+        .returns::<SignedHead>(201),
+        r(
+            "GET",
+            "/v1/audit/head",
+            Public,
+            "The signed head of the audit log: seq, hash (Merkle root of the chains' heads), time, key id, signature",
+            get(api::audit::head),
+        )
+        .returns::<SignedHead>(200),
         r(
             "GET",
             "/v1/transparency",

@@ -87,7 +87,6 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let db_url = format!("sqlite://{}", db_file.display());
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db_url.clone());
     config.mastodon_secret = Some(SECRET.into());
-    config.checkpoint_every = 5;
     config.body_limit = 64 * 1024;
     tweak(&mut config);
     let app = Application::build(config).await.expect("app builds");

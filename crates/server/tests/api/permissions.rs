@@ -71,6 +71,7 @@ async fn permission_matrix() {
             "/v1/audit/checkpoints",
             Who::Roles(&[Admin]),
         ),
+        ("GET", "/v1/audit/head", "/v1/audit/head", Who::Public),
         (
             "GET",
             "/v1/transparency",

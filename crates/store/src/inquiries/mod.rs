@@ -13,7 +13,7 @@
 
 mod figures;
 
-use crate::audit::{AuditEvent, NewEvent};
+use crate::audit::{AuditEvent, NewEvent, Table};
 use crate::{json_col, now_ms, word_col, Result, Store, StoreError, WriteTx, DAY_MS};
 use figures::{bump_histogram, bump_stats};
 use quytac_core::finding::{Category, Severity};
@@ -423,6 +423,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
+        w.touch(Table::Inquiries, id);
         let inquiry = inquiry_in(w, id).await?;
         Ok(inquiry)
     }
@@ -457,6 +458,7 @@ impl WriteTx<'_> {
             json!({"assigned_to": assignee, "previously": before.assigned_to}),
         ))
         .await?;
+        w.touch(Table::Inquiries, id);
         let inquiry = inquiry_in(w, id).await?;
         Ok(inquiry)
     }
@@ -522,6 +524,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
+        w.touch(Table::Inquiries, id);
         let inquiry = inquiry_in(w, id).await?;
         Ok((inquiry, reply))
     }
@@ -562,6 +565,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
+        w.touch(Table::Inquiries, id);
         let inquiry = inquiry_in(w, id).await?;
         Ok(inquiry)
     }
@@ -590,6 +594,7 @@ impl WriteTx<'_> {
             json!({"previous_status": before.status}),
         ))
         .await?;
+        w.touch(Table::Inquiries, id);
         let inquiry = inquiry_in(w, id).await?;
         Ok(inquiry)
     }
@@ -646,6 +651,7 @@ impl WriteTx<'_> {
         .fetch_one(&mut *w.tx)
         .await?
         .try_get("id")?;
+        w.touch(Table::InquiryFindings, finding_id);
         w.audit(NewEvent::new(
             actor,
             "inquiry.escalated",
@@ -657,6 +663,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
+        w.touch(Table::Inquiries, id);
         let inquiry = inquiry_in(w, id).await?;
         Ok(Some(inquiry))
     }
@@ -705,7 +712,9 @@ async fn insert_reply(
     .bind(r.at)
     .fetch_one(&mut *w.tx)
     .await?;
-    reply_from(&row)
+    let reply = reply_from(&row)?;
+    w.touch(Table::InquiryReplies, reply.id);
+    Ok(reply)
 }
 
 fn inquiry_from(r: &AnyRow) -> Result<Inquiry> {
