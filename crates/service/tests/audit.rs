@@ -349,8 +349,9 @@ async fn concurrent_writes_on_several_chains_verify() {
 async fn the_demo_verifies() {
     on_each_backend(|store| async move {
         let svc = service(store.clone());
-        svc.load_moderation_demo().await.unwrap();
+        // In the order `serve --demo` loads them: the takedown needs its competent authority.
         svc.load_identity_demo().await.unwrap();
+        svc.load_moderation_demo().await.unwrap();
         svc.load_inquiries_demo().await.unwrap();
         svc.load_consultations_demo().await.unwrap();
         let v = verified(&svc).await;
