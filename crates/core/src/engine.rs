@@ -30,8 +30,9 @@ pub struct CheckResult {
     pub label: Option<Label>,
     pub verdict: Verdict,
     pub findings: Vec<Finding>,
-    /// Present, and `true`, when the findings or their evidence were cut to the limits of
-    /// [`crate::limits::CheckLimits`]; the verdict and label are still those of every finding.
+    /// Present, and `true`, when the findings or their evidence were cut to the check limits
+    /// (`CheckLimits`: the most severe findings kept, long evidence cut); the verdict and
+    /// label are still those of every finding.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[cfg_attr(feature = "schema", schema(required = false))]
     pub truncated: bool,
