@@ -12,6 +12,9 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18080}
 BIN=${BIN:-target/release/quytac}
+# More flags for `quytac serve` (e.g. SERVE_ARGS="--check-inline-chars 0"). The per-client rate
+# limit is off: wrk floods from one address on purpose.
+SERVE_ARGS=${SERVE_ARGS:-}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 [ -x "$BIN" ] || cargo build --release -p quytac
@@ -44,7 +47,8 @@ LUA
 run_backend() {
   local name=$1 db=$2
   "$BIN" admin create-token --role moderator --db "$db" > "$WORK/token"
-  "$BIN" serve --addr "127.0.0.1:$PORT" --db "$db" --audit-key "$WORK/audit.key" 2> "$WORK/server.log" &
+  # shellcheck disable=SC2086
+  "$BIN" serve --addr "127.0.0.1:$PORT" --db "$db" --audit-key "$WORK/audit.key" --rate-limit off $SERVE_ARGS 2> "$WORK/server.log" &
   SERVER=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
   echo "== $name"

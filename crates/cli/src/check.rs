@@ -8,6 +8,7 @@ use anyhow::Result;
 use quytac_core::engine::{CheckResult, EngagementLog, Engine};
 use quytac_core::finding::Verdict;
 use quytac_core::item::{Item, Post};
+use quytac_core::limits::CheckLimits;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -44,6 +45,27 @@ pub struct CheckArgs {
     /// Exit 0 even when items need review or break a rule (for pipelines).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Most characters of an item's text; a longer item is an error line, the batch goes on
+    /// (the same limit as `quytac serve`).
+    #[arg(long, default_value_t = CheckLimits::DEFAULT.max_chars, value_name = "N")]
+    pub max_chars: usize,
+    /// Most words (runs of letters and digits) of an item's text; more is an error line.
+    #[arg(long, default_value_t = CheckLimits::DEFAULT.max_words, value_name = "N")]
+    pub max_words: usize,
+    /// Most findings in a result; more are cut, the result marked `"truncated": true`.
+    #[arg(long, default_value_t = CheckLimits::DEFAULT.max_findings, value_name = "N")]
+    pub max_findings: usize,
+}
+
+impl CheckArgs {
+    fn limits(&self) -> CheckLimits {
+        CheckLimits {
+            max_chars: self.max_chars,
+            max_words: self.max_words,
+            max_findings: self.max_findings,
+            ..CheckLimits::DEFAULT
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -66,6 +88,7 @@ enum Outcome {
 
 pub fn run_check(args: &CheckArgs) -> Result<u8> {
     let engine = Engine::new(args.pack.load()?);
+    let limits = args.limits();
     let format = args.format.unwrap_or(if args.text.is_some() {
         Format::Text
     } else {
@@ -108,7 +131,11 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
             engages: None,
             links: Vec::new(),
         });
-        let result = engine.check(&item);
+        if let Err(e) = limits.admit(&item) {
+            anyhow::bail!("{e} (--max-chars, --max-words)");
+        }
+        let mut result = engine.check(&item);
+        limits.bound(&mut result);
         emit(Outcome::Checked(result), text, &mut out)?;
     } else {
         let mut reader = LineReader::open(args.path.as_deref())?;
@@ -134,11 +161,12 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
             }
             let checked: Vec<(Option<Item>, Outcome)> = chunk
                 .par_iter()
-                .map(|(no, line)| check_line(&engine, &photos, *no, line))
+                .map(|(no, line)| check_line(&engine, &limits, &photos, *no, line))
                 .collect();
             for (item, mut outcome) in checked {
                 if let (Some(item), Outcome::Checked(result)) = (&item, &mut outcome) {
                     log.resolve(&engine, item, result);
+                    limits.bound(result);
                 }
                 let text = match &item {
                     Some(Item::Post(p)) => p.text.as_str(),
@@ -160,6 +188,7 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
 
 fn check_line(
     engine: &Engine,
+    limits: &CheckLimits,
     photos: &PhotoReader,
     no: usize,
     line: &Line,
@@ -185,7 +214,10 @@ fn check_line(
             },
         );
     }
-    match Item::from_json(text) {
+    // An item over the limits is an error line, like one that cannot be read.
+    let item = Item::from_json(text)
+        .and_then(|item| limits.admit(&item).map(|_| item).map_err(|e| e.to_string()));
+    match item {
         Ok(item) => {
             // A profile's photo is read and checked here, beside the input file.
             let photo = match &item {

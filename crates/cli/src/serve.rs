@@ -1,8 +1,11 @@
 //! `quytac serve`: runs the service (CONTRACT.md, section 3).
 
+use quytac_server::limits::{CheckLimits, Limits, RateLimit};
 use quytac_server::{Application, Config};
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -22,6 +25,103 @@ pub struct ServeArgs {
     /// `QUYTAC_LOG_FORMAT` decides; `RUST_LOG` sets the level (default `info`).
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Bounds on the work a client can cause (`quytac_server::limits::Limits`); the defaults
+/// suit a public service on a small machine.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Most characters of an item's text that a check takes (longer: 413 text_too_long).
+    #[arg(long, default_value_t = CheckLimits::DEFAULT.max_chars, value_name = "N")]
+    pub max_chars: usize,
+    /// Most words (runs of letters and digits) of an item's text that a check takes.
+    #[arg(long, default_value_t = CheckLimits::DEFAULT.max_words, value_name = "N")]
+    pub max_words: usize,
+    /// Most findings in a result; more are cut, the result marked `truncated`.
+    #[arg(long, default_value_t = CheckLimits::DEFAULT.max_findings, value_name = "N")]
+    pub max_findings: usize,
+    /// Most items in the array body of POST /v1/check (more: 413 too_many_items).
+    #[arg(long, default_value_t = Limits::default().max_batch_items, value_name = "N")]
+    pub max_batch_items: usize,
+    /// Threads that run checks, off the async runtime [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub check_workers: Option<usize>,
+    /// Checks that may wait for a thread; one more is answered 503 busy with Retry-After.
+    #[arg(long, default_value_t = Limits::default().check_queue, value_name = "N")]
+    pub check_queue: usize,
+    /// A single item of at most this many characters is checked where it is received,
+    /// without the hand-over to the check threads (which would cost more); 0: every check on
+    /// the check threads.
+    #[arg(long, default_value_t = Limits::default().inline_max_chars, value_name = "N")]
+    pub check_inline_chars: usize,
+    /// Seconds a request may take (body read and work); a check over many items stops there.
+    #[arg(long, default_value_t = Config::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_name = "SECS")]
+    pub request_timeout: u64,
+    /// Per-client rate limit of the public endpoints: RATE/s with a burst of BURST
+    /// requests, as `RATE,BURST`, or `off`.
+    #[arg(long, default_value_t = RateArg(Limits::default().rate), value_name = "RATE,BURST|off", value_parser = parse_rate)]
+    pub rate_limit: RateArg,
+    /// Seconds allowed for a request's headers; also how long an idle keep-alive connection
+    /// is kept (at most 10 is wise on a public address).
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs(), value_name = "SECS")]
+    pub header_timeout: u64,
+    /// Most open connections; the next wait in the kernel's backlog.
+    #[arg(long, default_value_t = Limits::default().max_connections, value_name = "N")]
+    pub max_connections: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateArg(pub Option<RateLimit>);
+
+impl std::fmt::Display for RateArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(r) => write!(f, "{},{}", r.per_second, r.burst),
+            None => f.write_str("off"),
+        }
+    }
+}
+
+fn parse_rate(s: &str) -> Result<RateArg, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(RateArg(None));
+    }
+    let (rate, burst) = s
+        .split_once(',')
+        .ok_or("expected RATE,BURST (requests a second, burst) or `off`")?;
+    let number = |v: &str| {
+        v.trim()
+            .parse::<NonZeroU32>()
+            .map_err(|_| format!("`{v}` is not a whole number above 0"))
+    };
+    Ok(RateArg(Some(RateLimit {
+        per_second: number(rate)?,
+        burst: number(burst)?,
+    })))
+}
+
+impl LimitArgs {
+    fn apply(&self, config: &mut Config) {
+        let limits = &mut config.limits;
+        limits.check = CheckLimits {
+            max_chars: self.max_chars,
+            max_words: self.max_words,
+            max_findings: self.max_findings,
+            ..CheckLimits::DEFAULT
+        };
+        limits.max_batch_items = self.max_batch_items;
+        if let Some(n) = self.check_workers {
+            limits.check_workers = n.max(1);
+        }
+        limits.check_queue = self.check_queue;
+        limits.inline_max_chars = self.check_inline_chars;
+        limits.rate = self.rate_limit.0;
+        limits.header_timeout = Duration::from_secs(self.header_timeout.max(1));
+        limits.max_connections = self.max_connections.max(1);
+        config.request_timeout = Duration::from_secs(self.request_timeout.max(1));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,6 +177,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     runtime.block_on(async {
         let mut config = Config::new(args.addr, args.db.clone());
         config.audit_key = Some(args.audit_key.clone());
+        args.limits.apply(&mut config);
         // The webhook secret stays out of the process list.
         config.mastodon_secret = std::env::var("QUYTAC_MASTODON_SECRET")
             .ok()

@@ -101,6 +101,40 @@ fn bad_lines_get_errors_and_the_rest_is_checked() {
 }
 
 #[test]
+fn items_over_the_limits_are_error_lines_and_results_are_cut() {
+    let long = serde_json::json!({"id": "long", "text": "x".repeat(20_001)});
+    let many = serde_json::json!({"id": "many", "text": "ngu ".repeat(500)});
+    let input = format!("{long}\n{many}\n{{\"id\":\"ok\",\"text\":\"xin chào\"}}\n");
+    let out = quytac(&["check", "-"], input.as_bytes());
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(
+        lines[0]["error"],
+        "the item's text is longer than 20000 characters"
+    );
+    assert_eq!(lines[1]["truncated"], true);
+    assert_eq!(lines[1]["findings"].as_array().unwrap().len(), 100);
+    assert_eq!(lines[2]["verdict"], "pass");
+    assert!(lines[2].get("truncated").is_none());
+    // The limits are flags.
+    let out = quytac(
+        &[
+            "check",
+            "-",
+            "--max-chars",
+            "30000",
+            "--max-findings",
+            "1000",
+        ],
+        input.as_bytes(),
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["id"], "long");
+    assert!(lines[1]["findings"].as_array().unwrap().len() >= 500);
+}
+
+#[test]
 fn exit_codes_follow_the_contract() {
     assert_eq!(
         quytac(

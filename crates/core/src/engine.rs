@@ -30,6 +30,12 @@ pub struct CheckResult {
     pub label: Option<Label>,
     pub verdict: Verdict,
     pub findings: Vec<Finding>,
+    /// Present, and `true`, when the findings or their evidence were cut to the check limits
+    /// (`CheckLimits`: the most severe findings kept, long evidence cut); the verdict and
+    /// label are still those of every finding.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "schema", schema(required = false))]
+    pub truncated: bool,
 }
 
 impl CheckResult {
@@ -92,6 +98,7 @@ impl Engine {
                     label: Some(label),
                     verdict: Verdict::of(&findings),
                     findings,
+                    truncated: false,
                 }
             }
             Item::Profile(p) => {
@@ -102,6 +109,7 @@ impl Engine {
                     label: None,
                     verdict: Verdict::of(&findings),
                     findings,
+                    truncated: false,
                 }
             }
         }

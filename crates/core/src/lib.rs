@@ -15,6 +15,7 @@ pub mod eval;
 pub mod finding;
 pub mod identity;
 pub mod item;
+pub mod limits;
 pub mod redact;
 pub mod rules;
 pub mod text;

@@ -3,15 +3,21 @@
 //! flight before returning.
 
 use crate::auth::Caller;
+use crate::check_pool::CheckPool;
 use crate::config::Config;
 use crate::error::{ApiError, Code};
+use crate::limits::Limits;
 use crate::routes::{self, Access};
 use crate::state::AppState;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use quytac_core::engine::Engine;
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
 use quytac_service::signing::AuditSigner;
@@ -20,7 +26,10 @@ use quytac_store::Store;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::Service as _;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub struct Application {
@@ -53,12 +62,16 @@ impl Application {
             dns_server: config.dns_server,
         };
         let service = Service::new(engine, store.clone(), signer, settings);
+        let checks = CheckPool::new(config.limits.check_workers, config.limits.check_queue)?;
+        let config_limits = config.limits.clone();
         let state = AppState {
             service,
             store,
             auth: Arc::default(),
             config: Arc::new(config),
             access: Arc::new(access),
+            checks: Arc::new(checks),
+            rate_limiter: crate::rate_limit::limiter(&config_limits),
         };
         let router = build_router(route_list, state.clone());
         Ok(Application {
@@ -92,20 +105,101 @@ impl Application {
         let sweep = tokio::spawn(crate::api::inquiries::sweep_forever(
             self.state.service.clone(),
         ));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let rate_limit_sweep = crate::rate_limit::spawn_sweeper(&self.state);
+        let served = serve(
+            self.listener,
+            self.router,
+            &self.state.config.limits,
+            self.state.config.request_timeout,
+            shutdown,
+        )
+        .await;
         sweep.abort();
+        if let Some(s) = rate_limit_sweep {
+            s.abort();
+        }
         served?;
         store.close().await;
         Ok(())
     }
 }
 
+/// Serves HTTP/1.1 on `listener` until `shutdown`, with the connection limits of `limits`:
+/// at most `max_connections` open (the next ones wait in the kernel's backlog), and
+/// `header_timeout` for a request's headers, counted by hyper from when a connection starts
+/// waiting for a request — so a client sending its headers slowly, and a keep-alive
+/// connection left idle, are both closed after it. The body and the handler are bounded by
+/// the request timeout layer. On shutdown, idle connections close and requests in flight get
+/// up to `drain` to finish.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: &Limits,
+    drain: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = open.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin,
+                    // as axum::serve and hyper's examples do.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            // The peer's address, for the per-client rate limit.
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let mut router = router.clone();
+            async move { router.call(req.map(Body::new)).await }
+        });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A connection's errors (reset, header timeout, bad request line) are the
+            // client's; hyper has already answered what could be answered.
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(drain, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the drain time; closing them");
+    }
+    Ok(())
+}
+
 fn build_router(route_list: Vec<routes::Route>, state: AppState) -> Router {
     let mut router = Router::new();
+    let limiter = crate::rate_limit::layer(&state);
     for r in route_list {
-        router = router.route(r.path, r.handler);
+        let handler = match &limiter {
+            Some(limiter) if crate::rate_limit::applies_to(&r) => r.handler.layer(limiter.clone()),
+            _ => r.handler,
+        };
+        router = router.route(r.path, handler);
     }
     let timeout = state.config.request_timeout;
     router

@@ -15,7 +15,10 @@ pub struct Config {
     /// Shared secret of the Mastodon webhook; the endpoint answers 503 without one.
     pub mastodon_secret: Option<String>,
     pub body_limit: usize,
+    /// The deadline of every request; a check over many items stops at it.
     pub request_timeout: Duration,
+    /// Bounds on the work a client can cause: checks, rate, connections.
+    pub limits: crate::limits::Limits,
     /// Limits of outbound fetches (domain challenges, portal feeds).
     pub fetch: quytac_service::fetch::FetchPolicy,
     /// The DNS server (UDP) that resolves DNS domain challenges; `None` uses the system's
@@ -28,6 +31,8 @@ pub struct Config {
 }
 
 impl Config {
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
     pub fn new(addr: SocketAddr, database_url: impl Into<String>) -> Self {
         Config {
             addr,
@@ -35,7 +40,8 @@ impl Config {
             audit_key: None,
             mastodon_secret: None,
             body_limit: 1024 * 1024,
-            request_timeout: Duration::from_secs(30),
+            request_timeout: Config::DEFAULT_REQUEST_TIMEOUT,
+            limits: crate::limits::Limits::default(),
             fetch: quytac_service::fetch::FetchPolicy::default(),
             dns_server: None,
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),

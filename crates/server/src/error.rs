@@ -52,6 +52,14 @@ pub enum Code {
     FeedFetchFailed,
     /// A portal refresh for an agency without a feed address.
     NoPortalFeed,
+    /// An item whose text is over the characters or words a check takes (`Limits::check`).
+    TextTooLong,
+    /// An array body with more items than a request takes (`Limits::max_batch_items`).
+    TooManyItems,
+    /// The check pool and its queue are full; answered with `Retry-After`.
+    Busy,
+    /// The client's rate limit is used up; answered with `Retry-After`.
+    RateLimited,
     Timeout,
     DatabaseUnavailable,
     Internal,
@@ -175,6 +183,22 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
         StatusCode::BAD_GATEWAY,
     ),
     (Code::NoPortalFeed, "no_portal_feed", StatusCode::CONFLICT),
+    (
+        Code::TextTooLong,
+        "text_too_long",
+        StatusCode::PAYLOAD_TOO_LARGE,
+    ),
+    (
+        Code::TooManyItems,
+        "too_many_items",
+        StatusCode::PAYLOAD_TOO_LARGE,
+    ),
+    (Code::Busy, "busy", StatusCode::SERVICE_UNAVAILABLE),
+    (
+        Code::RateLimited,
+        "rate_limited",
+        StatusCode::TOO_MANY_REQUESTS,
+    ),
     (Code::Timeout, "timeout", StatusCode::SERVICE_UNAVAILABLE),
     (
         Code::DatabaseUnavailable,
@@ -288,15 +312,26 @@ impl ApiError {
     }
 }
 
+/// Seconds a client refused with `busy` should wait before trying again: checks are short,
+/// so a place in the queue frees up within about one.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.log();
-        (
+        let mut response = (
             self.code.status(),
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             body(self.code, self.public_message()),
         )
-            .into_response()
+            .into_response();
+        if self.code == Code::Busy {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                BUSY_RETRY_AFTER_SECS.into(),
+            );
+        }
+        response
     }
 }
 

@@ -12,6 +12,8 @@
 //!   of `quytac-service`, whose rules are `quytac_core::workflow`'s.
 //! - [`auth`]: argon2-hashed bearer tokens with roles.
 //! - [`observe`]: the request log and the request id.
+//! - [`limits`]: every bound on the work a client can cause; [`check_pool`] runs checks off
+//!   the async runtime; [`rate_limit`] limits each client of the public endpoints.
 //!
 //! **Invariant:** every state change goes through `quytac-service` and `quytac-store`, which
 //! appends its audit events in the same transaction.
@@ -19,11 +21,14 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod check_pool;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod observe;
+pub mod rate_limit;
 pub mod routes;
 pub mod state;
 pub mod vn_time;

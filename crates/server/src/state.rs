@@ -16,6 +16,10 @@ pub struct AppState {
     pub store: Store,
     pub auth: Arc<Authenticator>,
     pub config: Arc<Config>,
+    /// Where checks run, off the async runtime (`crate::check_pool`).
+    pub checks: Arc<crate::check_pool::CheckPool>,
+    /// The per-client rate limiter of the public endpoints; `None` when off.
+    pub rate_limiter: Option<Arc<crate::rate_limit::Config>>,
     /// Access rule of each (method, route path) (from [`crate::routes::routes`]).
     pub access: Arc<HashMap<(&'static str, &'static str), Access>>,
 }

@@ -7,9 +7,10 @@ pub mod consultations;
 pub mod identity;
 pub mod responsiveness;
 
+use crate::api::check;
 use crate::api::transparency::{self, Period};
 use crate::auth::{Caller, Role as TokenRole};
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::routes::CONSOLE_ROLES;
 use crate::state::AppState;
 use askama::Template;
@@ -217,19 +218,51 @@ struct CheckerPage {
     label: String,
     segments: Vec<Segment>,
     findings: Vec<FindingView>,
+    truncated: bool,
+    /// Why the text was not checked (too long, busy, timed out); empty when it was.
+    error: String,
+}
+
+impl CheckerPage {
+    fn empty(text: String, role: Role) -> CheckerPage {
+        CheckerPage {
+            text,
+            role: role.as_str().into(),
+            roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+            checked: false,
+            verdict: String::new(),
+            label: String::new(),
+            segments: Vec::new(),
+            findings: Vec::new(),
+            truncated: false,
+            error: String::new(),
+        }
+    }
 }
 
 pub async fn checker_page() -> Response {
-    render(&CheckerPage {
-        text: String::new(),
-        role: "citizen".into(),
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
-        checked: false,
-        verdict: String::new(),
-        label: String::new(),
-        segments: Vec::new(),
-        findings: Vec::new(),
-    })
+    render(&CheckerPage::empty(String::new(), Role::default()))
+}
+
+/// The checker page with the text as sent and why it was not checked, with the error's
+/// status (and `Retry-After` when busy).
+fn checker_refused(text: String, role: Role, e: ApiError) -> Response {
+    let mut page = CheckerPage::empty(text, role);
+    page.error = match e.code {
+        Code::TextTooLong => format!("Văn bản quá dài / the text is too long: {}", e.message),
+        Code::Busy => "Hệ thống đang bận, vui lòng thử lại sau giây lát / every checker is busy; try again in a moment".into(),
+        Code::Timeout => "Kiểm tra quá thời gian / the check took too long".into(),
+        _ => format!("Không kiểm tra được / the text could not be checked: {}", e.public_message()),
+    };
+    let mut response = render(&page);
+    *response.status_mut() = e.code.status();
+    if e.code == Code::Busy {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            crate::error::BUSY_RETRY_AFTER_SECS.into(),
+        );
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -247,6 +280,7 @@ pub async fn checker_submit(
         Ok(f) => f,
         Err(e) => return bad_form(e),
     };
+    let deadline = std::time::Instant::now() + state.config.request_timeout;
     let role = f.role.unwrap_or_default();
     let item = Item::Post(Post {
         id: "web".into(),
@@ -258,17 +292,29 @@ pub async fn checker_submit(
         engages: None,
         links: Vec::new(),
     });
-    let result = serde_json::to_value(state.service.check(&item)).unwrap_or(Value::Null);
+    // The same limits and pool as `POST /v1/check`.
+    let checked = match check::admit(&state.config.limits.check, &item) {
+        Ok(size) => check::run_checks(&state, vec![item], size.chars, deadline).await,
+        Err(e) => Err(e),
+    };
+    let result = match checked.map(|mut r| r.pop()) {
+        Ok(Some(result)) => result,
+        Ok(None) => {
+            return checker_refused(f.text, role, ApiError::new(Code::Internal, "no result"))
+        }
+        Err(e) => return checker_refused(f.text, role, e),
+    };
+    let truncated = result.truncated;
+    let result = serde_json::to_value(result).unwrap_or(Value::Null);
     let (segments, findings) = segments(&f.text, &result);
     render(&CheckerPage {
-        text: f.text,
-        role: role.as_str().into(),
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         checked: true,
         verdict: result["verdict"].as_str().unwrap_or("").into(),
         label: result["label"].as_str().unwrap_or("").into(),
         segments,
         findings,
+        truncated,
+        ..CheckerPage::empty(f.text, role)
     })
 }
 

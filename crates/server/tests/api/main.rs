@@ -12,6 +12,7 @@ mod durability;
 mod helpers;
 mod identity;
 mod inquiries;
+mod limits;
 mod mastodon;
 mod moderation;
 mod observe;
