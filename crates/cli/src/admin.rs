@@ -1,7 +1,9 @@
 //! `quytac admin`: administration of the service's store.
 
-use quytac_server::auth::{create_token_for_agency, Role};
+use quytac_server::auth::Role;
+use quytac_service::tokens::{self, NewToken};
 use quytac_store::Store;
+use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct AdminArgs {
@@ -22,6 +24,18 @@ pub enum AdminCommand {
         /// The agency an agency_officer token acts for (vouching, domain challenges).
         #[arg(long)]
         agency: Option<String>,
+        /// Refuse the token after this long: `90d`, `12h`, `30min`, `1week` (humantime).
+        /// Without it the token lasts until revoked.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires_in: Option<Duration>,
+        #[arg(long, default_value = "sqlite://quytac.db")]
+        db: String,
+    },
+    /// Revoke an API token by its id (the number after `qt_`): it is refused from its next
+    /// request on, by every server on the database, and its console sessions end.
+    RevokeToken {
+        /// The token's id.
+        id: i64,
         #[arg(long, default_value = "sqlite://quytac.db")]
         db: String,
     },
@@ -37,14 +51,30 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
                 role,
                 label,
                 agency,
+                expires_in,
                 db,
             } => {
                 let store = Store::connect(db).await?;
-                let token =
-                    create_token_for_agency(&store, *role, label, agency.as_deref(), "cli:admin")
-                        .await?;
+                let new = NewToken {
+                    role: *role,
+                    label: label.clone(),
+                    agency: agency.clone(),
+                    expires_in: *expires_in,
+                };
+                let token = tokens::create_token(&store, &new, "cli:admin").await;
                 store.close().await;
-                println!("{token}");
+                println!("{}", token?);
+                Ok(0)
+            }
+            AdminCommand::RevokeToken { id, db } => {
+                let store = Store::connect(db).await?;
+                let revoked = tokens::revoke_token(&store, *id, "cli:admin").await;
+                store.close().await;
+                let revoked = revoked?;
+                eprintln!(
+                    "quytac: token {} ({}, {:?}) revoked",
+                    revoked.id, revoked.role, revoked.label
+                );
                 Ok(0)
             }
         }

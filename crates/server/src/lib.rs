@@ -23,6 +23,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod observe;
 pub mod routes;
 pub mod state;

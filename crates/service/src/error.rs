@@ -38,6 +38,14 @@ pub enum ErrorKind {
     DomainNotVerified,
     /// An uploaded file (a photo) larger than accepted.
     PayloadTooLarge,
+    /// A bearer token that is malformed, unknown, wrong or revoked.
+    InvalidToken,
+    /// A token past its expiry.
+    TokenExpired,
+    /// A token made by a version before issue 11 (argon2-hashed): its holder needs a new one.
+    TokenRetired,
+    /// A console session that does not exist, has expired or was ended.
+    InvalidSession,
 }
 
 #[derive(Debug, Clone)]

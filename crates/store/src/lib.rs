@@ -38,6 +38,7 @@ mod takedowns;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+pub use tokens::NewTokenRow;
 
 use audit::{AuditEvent, NewEvent};
 use model::*;

@@ -13,6 +13,10 @@ const SQLITE: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/sqlite/0005_consultations.sql"),
     ),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_tokens_sessions.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -22,6 +26,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         5,
         include_str!("../migrations/postgres/0005_consultations.sql"),
+    ),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_tokens_sessions.sql"),
     ),
 ];
 

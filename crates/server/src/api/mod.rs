@@ -11,6 +11,7 @@ pub mod moderation;
 pub mod portal;
 pub mod posts;
 pub mod takedowns;
+pub mod tokens;
 pub mod transparency;
 
 use crate::state::AppState;
