@@ -38,7 +38,7 @@ mod takedowns;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
-pub use tokens::NewTokenRow;
+pub use tokens::{NewTokenRow, SESSIONS_PER_TOKEN};
 
 use audit::{AuditEvent, NewEvent};
 use model::*;

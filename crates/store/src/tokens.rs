@@ -22,6 +22,9 @@ pub struct NewTokenRow<'a> {
     pub expires_at: Option<i64>,
 }
 
+/// The most console sessions one token holds at once.
+pub const SESSIONS_PER_TOKEN: i64 = 20;
+
 const TOKEN_COLUMNS: &str =
     "id, role, label, hash, revoked, agency_id, created_at, expires_at, revoked_at";
 
@@ -167,13 +170,23 @@ impl Store {
         })
     }
 
-    /// Stores a new console session; sessions past their absolute end are deleted first, so
-    /// the table holds only live ones.
+    /// Stores a new console session. Sessions past their absolute end are deleted first, and
+    /// a token keeps at most [`SESSIONS_PER_TOKEN`] sessions (its oldest end), so the table
+    /// holds only live ones and signing in again and again cannot grow it.
     pub async fn create_session(&self, s: &SessionRecord) -> Result<()> {
         sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1")
-            .bind(s.created_at)
+            .bind(now_ms())
             .execute(self.pool())
             .await?;
+        sqlx::query(
+            "DELETE FROM console_sessions WHERE token_id = $1 AND id_hash NOT IN \
+             (SELECT id_hash FROM console_sessions WHERE token_id = $1 \
+              ORDER BY created_at DESC, id_hash LIMIT $2)",
+        )
+        .bind(s.token_id)
+        .bind(SESSIONS_PER_TOKEN - 1)
+        .execute(self.pool())
+        .await?;
         sqlx::query(
             "INSERT INTO console_sessions (id_hash, token_id, created_at, last_seen_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
