@@ -159,7 +159,8 @@ async fn cross_site_and_token_less_console_posts_are_refused() {
     let path = format!("/console/cases/{case}");
     let cookie = ("cookie", console.cookie.as_str());
     let good = decision(Some(&console.csrf));
-    let attacks: Vec<(&str, Vec<(&str, &str)>, String)> = vec![
+    type Attack<'a> = (&'a str, Vec<(&'a str, &'a str)>, String);
+    let attacks: Vec<Attack> = vec![
         (
             "Origin of another site",
             vec![cookie, FORM, ("origin", "https://evil.example")],
