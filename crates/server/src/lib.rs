@@ -10,7 +10,8 @@
 //! - [`error`]: stable error codes and their HTTP status.
 //! - [`api`]: JSON handlers; [`web`]: HTML pages. Both are thin adapters over the use cases
 //!   of `quytac-service`, whose rules are `quytac_core::workflow`'s.
-//! - [`auth`]: argon2-hashed bearer tokens with roles.
+//! - [`auth`]: bearer tokens with roles (verified by `quytac_service::tokens`);
+//!   [`headers`]: the security headers of every answer; console sessions are `web::session`.
 //! - [`observe`]: the request log and the request id.
 //!
 //! **Invariant:** every state change goes through `quytac-service` and `quytac-store`, which
