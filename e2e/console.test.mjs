@@ -44,6 +44,10 @@ describe('quytac web console in headless Chromium', () => {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Anything the Content-Security-Policy blocks (an inline script or style) is an error.
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     try {
       await fn(page, context);
       assert.deepEqual(errors, [], 'no JavaScript errors on the pages');
@@ -152,11 +156,16 @@ describe('quytac web console in headless Chromium', () => {
 
       await page.fill('#token', token);
       await Promise.all([page.waitForURL(`${server.base}/console/cases`), page.click('#login')]);
-      const cookie = (await context.cookies()).find((c) => c.name === 'quytac_token');
-      assert.ok(cookie, 'the sign-in sets the token cookie');
+      const cookie = (await context.cookies()).find((c) => c.name === 'quytac_session');
+      assert.ok(cookie, 'the sign-in sets the session cookie');
+      assert.notEqual(cookie.value, token, 'the cookie holds a session id, not the token');
+      assert.match(cookie.value, /^[0-9a-f]{64}$/);
       assert.equal(cookie.httpOnly, true);
       assert.equal(cookie.sameSite, 'Strict');
-      assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read the token');
+      assert.ok(cookie.expires > Date.now() / 1000, 'the session cookie expires');
+      assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read the session');
+      // The console's forms carry the session's CSRF token.
+      assert.match(await page.inputValue('form[action="/logout"] input[name=csrf]'), /^[0-9a-f]{64}$/);
       assert.match(await page.textContent('h1'), /Hàng đợi kiểm duyệt \(open\)/);
       const actor = (await page.textContent('body')).match(/Đăng nhập: (moderator:\d+)/)?.[1];
       assert.ok(actor, 'the queue names the signed-in moderator');
@@ -231,15 +240,18 @@ describe('quytac web console in headless Chromium', () => {
       assert.equal(await page.locator(`#queue a[href="/console/cases/${id}"]`).count(), 1);
       await page.screenshot({ path: path.join(shots, 'queue-decided.png'), fullPage: true });
 
-      // Signing out ends the session.
+      // Signing out ends the session on the server: the old cookie, put back, opens nothing.
       await submit(page, 'form[action="/logout"] button');
       assert.equal(page.url(), `${server.base}/`);
       await page.goto(`${server.base}/console/cases`);
       assert.equal(new URL(page.url()).pathname, '/login');
+      await context.addCookies([{ name: 'quytac_session', value: cookie.value, url: server.base }]);
+      await page.goto(`${server.base}/console/cases`);
+      assert.equal(new URL(page.url()).pathname, '/login', 'a signed-out session stays ended');
     });
   });
 
-  test('a citizen token is refused at sign-in and meets an HTML page in the console', { timeout: STEP_TIMEOUT }, async () => {
+  test('a citizen token is refused at sign-in and a token in a cookie opens nothing', { timeout: STEP_TIMEOUT }, async () => {
     await withPage(async (page, context) => {
       // Asking for a filtered queue keeps the query through the sign-in form.
       await page.goto(`${server.base}/console/cases?status=decided`);
@@ -259,14 +271,15 @@ describe('quytac web console in headless Chromium', () => {
       assert.equal(await page.inputValue('input[name=next]'), '/console/cases?status=decided');
       assert.equal((await context.cookies()).length, 0, 'no cookie for a refused role');
 
-      // A citizen cookie set some other way gets a readable 403 page, not JSON and no form.
-      await context.addCookies([{ name: 'quytac_token', value: server.tokens.citizen, url: server.base }]);
-      const denied = await page.goto(`${server.base}/console/cases/1`);
-      assert.equal(denied.status(), 403);
-      assert.match(denied.headers()['content-type'], /^text\/html/);
-      assert.match(await page.textContent('h1'), /Không có quyền truy cập \/ Access denied/);
-      assert.match(await page.textContent('#message-en'), /`citizen` may not use the moderation console/);
-      assert.equal(await page.locator('form#decision').count(), 0);
+      // A token put in a cookie by hand (as older versions kept it) is no session: the
+      // console sends the browser to sign in, and shows no form.
+      for (const name of ['quytac_token', 'quytac_session']) {
+        await context.addCookies([{ name, value: server.tokens.citizen, url: server.base }]);
+        await page.goto(`${server.base}/console/cases/1`);
+        assert.equal(new URL(page.url()).pathname, '/login', name);
+        assert.equal(await page.locator('form#decision').count(), 0);
+        await context.clearCookies();
+      }
 
       // A moderator signing in from here lands on the filtered queue asked for.
       await context.clearCookies();

@@ -38,6 +38,10 @@ describe('quytac public verification directory in headless Chromium', () => {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Anything the Content-Security-Policy blocks (an inline script or style) is an error.
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     try {
       await fn(page);
       assert.deepEqual(errors, [], 'no JavaScript errors on the pages');

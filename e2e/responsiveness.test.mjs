@@ -37,6 +37,10 @@ describe('public responsiveness pages in headless Chromium', () => {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Anything the Content-Security-Policy blocks (an inline script or style) is an error.
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     try {
       await fn(page);
       assert.deepEqual(errors, [], 'no JavaScript errors on the pages');

@@ -3,7 +3,9 @@
 # /openapi.json passes a standard validator (openapi-spec-validator), and schemathesis, with
 # an admin token of a fresh `serve --demo`, generates requests from the document's schemas
 # and finds no server error and no response that breaks its schema. Loopback only, bounded
-# by the number of examples per operation.
+# by the number of examples per operation. `DELETE /v1/tokens/{id}` is left out: generated
+# ids would revoke the demo's own tokens (the admin token schemathesis uses among them); the
+# API tests cover it (crates/server/tests/api/tokens.rs).
 #
 #   scripts/api-contract.sh          # installs both tools into target/api-venv on first use
 set -euo pipefail
@@ -39,4 +41,5 @@ curl -fs "http://127.0.0.1:$PORT/openapi.json" > "$WORK/openapi.json"
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$EXAMPLES" \
   --seed 20261206 \
+  --exclude-path '/v1/tokens/{id}' \
   --no-color

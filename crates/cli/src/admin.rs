@@ -1,7 +1,9 @@
 //! `quytac admin`: administration of the service's store.
 
-use quytac_server::auth::{create_token_for_agency, Role};
+use quytac_server::auth::Role;
+use quytac_service::tokens::{self, NewToken};
 use quytac_store::Store;
+use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct AdminArgs {
@@ -26,6 +28,18 @@ pub enum AdminCommand {
         /// `mastodon:alice`): it may appeal decisions on that author's posts.
         #[arg(long)]
         account: Option<String>,
+        /// Refuse the token after this long: `90d`, `12h`, `30min`, `1week` (humantime).
+        /// Without it the token lasts until revoked.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires_in: Option<Duration>,
+        #[arg(long, default_value = "sqlite://quytac.db")]
+        db: String,
+    },
+    /// Revoke an API token by its id (the number after `qt_`): it is refused from its next
+    /// request on, by every server on the database, and its console sessions end.
+    RevokeToken {
+        /// The token's id.
+        id: i64,
         #[arg(long, default_value = "sqlite://quytac.db")]
         db: String,
     },
@@ -42,32 +56,33 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
                 label,
                 agency,
                 account,
+                expires_in,
                 db,
             } => {
-                if account.is_some() && *role != Role::Citizen {
-                    anyhow::bail!("--account binds a citizen token only");
-                }
                 let store = Store::connect(db).await?;
-                let token =
-                    create_token_for_agency(&store, *role, label, agency.as_deref(), "cli:admin")
-                        .await?;
-                if let Some(account) = account {
-                    let id = token_id(&token)?;
-                    store.bind_token_account(id, account, "cli:admin").await?;
-                }
+                let new = NewToken {
+                    role: *role,
+                    label: label.clone(),
+                    agency: agency.clone(),
+                    expires_in: *expires_in,
+                    account: account.clone(),
+                };
+                let token = tokens::create_token(&store, &new, "cli:admin").await;
                 store.close().await;
-                println!("{token}");
+                println!("{}", token?);
+                Ok(0)
+            }
+            AdminCommand::RevokeToken { id, db } => {
+                let store = Store::connect(db).await?;
+                let revoked = tokens::revoke_token(&store, *id, "cli:admin").await;
+                store.close().await;
+                let revoked = revoked?;
+                eprintln!(
+                    "quytac: token {} ({}, {:?}) revoked",
+                    revoked.id, revoked.role, revoked.label
+                );
                 Ok(0)
             }
         }
     })
-}
-
-/// The id of a token `qt_<id>_<secret>`.
-fn token_id(token: &str) -> anyhow::Result<i64> {
-    token
-        .strip_prefix("qt_")
-        .and_then(|rest| rest.split('_').next())
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("an unexpected token format"))
 }

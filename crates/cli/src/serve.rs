@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// `QUYTAC_LOG_FORMAT` decides; `RUST_LOG` sets the level (default `info`).
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// The service is reached over HTTPS (a TLS proxy in front, see README): the console's
+    /// session cookie is marked `Secure` and answers carry `Strict-Transport-Security`.
+    #[arg(long)]
+    pub behind_https: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -178,6 +182,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         let mut config = Config::new(args.addr, args.db.clone());
         config.audit_key = Some(args.audit_key.clone());
         args.limits.apply(&mut config);
+        config.behind_https = args.behind_https;
         // The webhook secret stays out of the process list.
         config.mastodon_secret = std::env::var("QUYTAC_MASTODON_SECRET")
             .ok()

@@ -573,3 +573,60 @@ mod profile_photos {
         assert!(m[0].contains("./no/such/photo.png"), "{m:?}");
     }
 }
+
+/// `quytac admin create-token` (with an expiry) and `revoke-token` on one database: the token
+/// is printed in its exact form, and revoking an unknown id fails with a message.
+#[test]
+fn admin_creates_and_revokes_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("admin.db").display());
+    let out = quytac(
+        &[
+            "admin",
+            "create-token",
+            "--db",
+            &db,
+            "--role",
+            "moderator",
+            "--expires-in",
+            "90d",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let rest = token
+        .strip_prefix("qt_1_")
+        .expect("the first token, qt_1_…");
+    assert!(
+        rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{token}"
+    );
+    let out = quytac(
+        &[
+            "admin",
+            "create-token",
+            "--db",
+            &db,
+            "--role",
+            "admin",
+            "--expires-in",
+            "soon",
+        ],
+        b"",
+    );
+    assert!(!out.status.success(), "an unreadable expiry is refused");
+    let out = quytac(&["admin", "revoke-token", "--db", &db, "1"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token 1"));
+    let out = quytac(&["admin", "revoke-token", "--db", &db, "42"], b"");
+    assert!(!out.status.success(), "an unknown token id is an error");
+}

@@ -2,7 +2,7 @@
 //! the store; `run_until_stopped()` serves until SIGINT/SIGTERM, then finishes the requests in
 //! flight before returning.
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::check_pool::CheckPool;
 use crate::config::Config;
 use crate::error::{ApiError, Code};
@@ -55,11 +55,17 @@ impl Application {
             .iter()
             .map(|r| ((r.method, r.path), r.access))
             .collect();
+        let forms = route_list
+            .iter()
+            .filter(|r| r.form)
+            .map(|r| (r.method, r.path))
+            .collect();
         let signer = Arc::new(signer);
         let settings = Settings {
             holidays: config.holidays.clone(),
             fetch: config.fetch.clone(),
             dns_server: config.dns_server,
+            sessions: config.sessions,
         };
         let service = Service::new(engine, store.clone(), signer, settings);
         let checks = CheckPool::new(config.limits.check_workers, config.limits.check_queue)?;
@@ -72,6 +78,7 @@ impl Application {
             access: Arc::new(access),
             checks: Arc::new(checks),
             rate_limiter: crate::rate_limit::limiter(&config_limits),
+            forms: Arc::new(forms),
         };
         let router = build_router(route_list, state.clone());
         Ok(Application {
@@ -202,6 +209,7 @@ fn build_router(route_list: Vec<routes::Route>, state: AppState) -> Router {
         router = router.route(r.path, handler);
     }
     let timeout = state.config.request_timeout;
+    let behind_https = state.config.behind_https;
     router
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
@@ -225,6 +233,10 @@ fn build_router(route_list: Vec<routes::Route>, state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(Code::Internal, "a handler panicked").into_response()
         }))
+        // Every answer, error pages included, gets the security headers.
+        .layer(middleware::map_response(move |r: Response| async move {
+            crate::headers::secure(r, behind_https)
+        }))
         // Outermost, so that the line is written for every answer, timeouts and panics
         // included; a layer of the router still sees the matched route template.
         .layer(middleware::from_fn(crate::observe::log_request))
@@ -245,7 +257,18 @@ async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) 
         .copied()
         .unwrap_or(Access::Api(&[]));
     match access {
-        Access::Public | Access::Signed => next.run(req).await,
+        Access::Public | Access::Signed => {
+            let form = state
+                .forms
+                .contains(&(req.method().as_str(), path.as_str()));
+            if form
+                && crate::web::session::is_unsafe(req.method())
+                && crate::web::session::cross_site(req.headers())
+            {
+                return crate::web::session::cross_site_page(req.uri().path());
+            }
+            next.run(req).await
+        }
         Access::Api(roles) => {
             let token = req
                 .headers()
@@ -272,27 +295,65 @@ async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) 
                 Err(e) => e.into_response(),
             }
         }
-        Access::Console(roles) => {
-            let token = crate::web::cookie_token(req.headers());
-            // Back to the page asked for after signing in, query string included.
-            let here = req
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let login = Redirect::to(&format!("/login?next={}", crate::web::url_encode(here)))
-                .into_response();
-            let Some(token) = token else { return login };
-            match state.auth.authenticate(&state.store, &token).await {
-                Ok(caller) if roles.contains(&caller.role) => {
-                    req.extensions_mut().insert(caller);
-                    next.run(req).await
-                }
-                Ok(caller) => crate::web::role_denied_page(caller.role, here),
-                Err(_) => login,
-            }
-        }
+        Access::Console(roles) => console(&state, roles, req, next).await,
     }
+}
+
+/// A console page: the session from the cookie, with one of `roles`; a form post must come
+/// from this site and carry the session's CSRF token.
+async fn console(state: &AppState, roles: &[Role], req: Request, next: Next) -> Response {
+    use crate::web::session::{self, Csrf};
+    // Back to the page asked for after signing in, query string included.
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let login = || {
+        (
+            [(header::SET_COOKIE, session::session_clear_cookie(state))],
+            Redirect::to(&format!("/login?next={}", crate::web::url_encode(&here))),
+        )
+            .into_response()
+    };
+    let Some(id) = session::session_cookie(req.headers()) else {
+        return Redirect::to(&format!("/login?next={}", crate::web::url_encode(&here)))
+            .into_response();
+    };
+    let live = match state.service.console_session(&id).await {
+        Ok(live) => live,
+        Err(e) if e.kind == quytac_service::ErrorKind::DatabaseUnavailable => {
+            return ApiError::from(e).into_response()
+        }
+        Err(_) => return login(),
+    };
+    if !roles.contains(&live.actor.role) {
+        return crate::web::role_denied_page(live.actor.role, &here);
+    }
+    let mut req = req;
+    if session::is_unsafe(req.method()) {
+        if session::cross_site(req.headers()) {
+            return session::cross_site_page(&here);
+        }
+        // The form's CSRF token: the body is read here (within the body limit) and handed on.
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
+            Ok(b) => b,
+            Err(_) => {
+                return ApiError::new(Code::PayloadTooLarge, "the form is too large")
+                    .into_response()
+            }
+        };
+        let given = session::form_csrf(&bytes).unwrap_or_default();
+        if !live.csrf_matches(&given) {
+            return session::cross_site_page(&here);
+        }
+        req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    req.extensions_mut().insert(live.actor);
+    req.extensions_mut().insert(Csrf(live.csrf));
+    next.run(req).await
 }
 
 impl axum::extract::FromRequestParts<AppState> for Caller {

@@ -28,6 +28,11 @@ pub struct Config {
     /// calendar, plus any per-year schedule the Prime Minister announces
     /// (`HolidayCalendar::with_override`, `with_working_day`).
     pub holidays: quytac_core::agency::HolidayCalendar,
+    /// The service is reached over HTTPS (directly or behind a TLS proxy): the console's
+    /// session cookie gets `Secure`, and answers `Strict-Transport-Security`.
+    pub behind_https: bool,
+    /// How long web console sessions live (idle and absolute).
+    pub sessions: quytac_service::sessions::SessionPolicy,
 }
 
 impl Config {
@@ -45,6 +50,8 @@ impl Config {
             fetch: quytac_service::fetch::FetchPolicy::default(),
             dns_server: None,
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),
+            behind_https: false,
+            sessions: quytac_service::sessions::SessionPolicy::default(),
         }
     }
 }

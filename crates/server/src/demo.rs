@@ -3,8 +3,9 @@
 //! creates. On a database that already holds the demo (a second start on the same file) the
 //! data is left as it is and only new tokens are made.
 
-use crate::auth::{create_token_for_agency, Role};
+use crate::auth::Role;
 use crate::state::AppState;
+use quytac_service::tokens::{self, NewToken};
 
 /// The agency the demo's agency-officer token acts for (registered by the identity demo as a
 /// competent authority).
@@ -32,22 +33,16 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
     // One token per role; the agency officer acts for the demo's verified agency.
     let mut tokens = Vec::new();
     for role in Role::ALL.iter().copied() {
-        let agency = (role == Role::AgencyOfficer).then_some(DEMO_OFFICER_AGENCY);
-        let label = format!("demo {role}");
-        let token = create_token_for_agency(&state.store, role, &label, agency, "demo").await?;
-        if role == Role::Citizen {
+        let new = NewToken {
+            role,
+            label: format!("demo {role}"),
+            agency: (role == Role::AgencyOfficer).then(|| DEMO_OFFICER_AGENCY.to_string()),
+            expires_in: None,
             // The citizen speaks for the author of the demo's decided post, so they can
             // appeal it (only a post's author appeals).
-            let id: i64 = token
-                .strip_prefix("qt_")
-                .and_then(|rest| rest.split('_').next())
-                .and_then(|id| id.parse().ok())
-                .ok_or_else(|| anyhow::anyhow!("an unexpected token format"))?;
-            state
-                .store
-                .bind_token_account(id, quytac_service::demo::DEMO_AUTHOR, "demo")
-                .await?;
-        }
+            account: (role == Role::Citizen).then(|| quytac_service::demo::DEMO_AUTHOR.to_string()),
+        };
+        let token = tokens::create_token(&state.store, &new, "demo").await?;
         tokens.push((role, token));
     }
     Ok(Demo {

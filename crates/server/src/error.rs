@@ -17,6 +17,12 @@ use quytac_store::{ErrorKind, StoreError};
 pub enum Code {
     MissingToken,
     InvalidToken,
+    /// A token past the expiry it was created with.
+    TokenExpired,
+    /// A token of a version before issue 11 (argon2-hashed): ask for a new one.
+    TokenRetired,
+    /// A web form posted from another site, or without the session's CSRF token.
+    CrossSiteRequest,
     Forbidden,
     NotFound,
     MethodNotAllowed,
@@ -76,6 +82,21 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
         Code::InvalidToken,
         "invalid_token",
         StatusCode::UNAUTHORIZED,
+    ),
+    (
+        Code::TokenExpired,
+        "token_expired",
+        StatusCode::UNAUTHORIZED,
+    ),
+    (
+        Code::TokenRetired,
+        "token_retired",
+        StatusCode::UNAUTHORIZED,
+    ),
+    (
+        Code::CrossSiteRequest,
+        "cross_site_request",
+        StatusCode::FORBIDDEN,
     ),
     (Code::Forbidden, "forbidden", StatusCode::FORBIDDEN),
     (Code::NotFound, "not_found", StatusCode::NOT_FOUND),
@@ -360,6 +381,9 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::PayloadTooLarge => Code::PayloadTooLarge,
             ServiceErrorKind::UnknownEvent => Code::UnknownEvent,
             ServiceErrorKind::StaleDelivery => Code::StaleDelivery,
+            ServiceErrorKind::InvalidToken | ServiceErrorKind::InvalidSession => Code::InvalidToken,
+            ServiceErrorKind::TokenExpired => Code::TokenExpired,
+            ServiceErrorKind::TokenRetired => Code::TokenRetired,
             _ => Code::Internal,
         };
         ApiError::new(code, e.message)

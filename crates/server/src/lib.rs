@@ -10,7 +10,8 @@
 //! - [`error`]: stable error codes and their HTTP status.
 //! - [`api`]: JSON handlers; [`web`]: HTML pages. Both are thin adapters over the use cases
 //!   of `quytac-service`, whose rules are `quytac_core::workflow`'s.
-//! - [`auth`]: argon2-hashed bearer tokens with roles.
+//! - [`auth`]: bearer tokens with roles (verified by `quytac_service::tokens`);
+//!   [`headers`]: the security headers of every answer; console sessions are `web::session`.
 //! - [`observe`]: the request log and the request id.
 //! - [`limits`]: every bound on the work a client can cause; [`check_pool`] runs checks off
 //!   the async runtime; [`rate_limit`] limits each client of the public endpoints.
@@ -26,6 +27,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod limits;
 pub mod observe;
 pub mod rate_limit;

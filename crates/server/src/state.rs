@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::routes::Access;
 use quytac_service::Service;
 use quytac_store::Store;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -22,4 +22,7 @@ pub struct AppState {
     pub rate_limiter: Option<Arc<crate::rate_limit::Config>>,
     /// Access rule of each (method, route path) (from [`crate::routes::routes`]).
     pub access: Arc<HashMap<(&'static str, &'static str), Access>>,
+    /// The (method, route path) of the web forms outside the console (sign-in, sign-out): a
+    /// cross-site post to them is refused like one to the console.
+    pub forms: Arc<HashSet<(&'static str, &'static str)>>,
 }

@@ -42,6 +42,14 @@ pub enum ErrorKind {
     UnknownEvent,
     /// A webhook delivery outside its replay window (or without its time).
     StaleDelivery,
+    /// A bearer token that is malformed, unknown, wrong or revoked.
+    InvalidToken,
+    /// A token past its expiry.
+    TokenExpired,
+    /// A token made by a version before issue 11 (argon2-hashed): its holder needs a new one.
+    TokenRetired,
+    /// A console session that does not exist, has expired or was ended.
+    InvalidSession,
 }
 
 #[derive(Debug, Clone)]

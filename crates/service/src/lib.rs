@@ -23,6 +23,8 @@
 //!   the ingest; [`mastodon`]: the Mastodon webhook's deliveries, each taken once; [`audit`]: the
 //!   log, its signed head and its verification; [`transparency`]: the
 //!   transparency report; [`vn_time`]: instants in Vietnam time.
+//! - [`tokens`]: API tokens (strict form, SHA-256, expiry, listing, revocation);
+//!   [`sessions`]: web console sessions and their CSRF tokens.
 //! - [`signing`]: the Ed25519 key of the log's heads, badges and attestations; [`fetch`]: bounded
 //!   outbound HTTP (domain challenges, portal feeds).
 
@@ -38,8 +40,10 @@ pub mod moderation;
 pub mod portal;
 pub mod portal_feeds;
 pub mod posts;
+pub mod sessions;
 pub mod signing;
 pub mod takedowns;
+pub mod tokens;
 pub mod transparency;
 pub mod vn_time;
 
@@ -63,6 +67,8 @@ pub struct Settings {
     pub fetch: fetch::FetchPolicy,
     /// The DNS server asked for challenge TXT records; the system's when `None`.
     pub dns_server: Option<std::net::SocketAddr>,
+    /// How long web console sessions live.
+    pub sessions: sessions::SessionPolicy,
 }
 
 impl Default for Settings {
@@ -71,6 +77,7 @@ impl Default for Settings {
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),
             fetch: fetch::FetchPolicy::default(),
             dns_server: None,
+            sessions: sessions::SessionPolicy::default(),
         }
     }
 }

@@ -42,6 +42,7 @@ mod takedowns;
 pub mod testing;
 mod tokens;
 mod verify;
+pub use tokens::{NewTokenRow, SESSIONS_PER_TOKEN};
 
 pub use audit::ChainId;
 use audit::{AuditEvent, ChainHead, HeadSigner, NewEvent, SignedHead, Table};

@@ -13,6 +13,10 @@ const SQLITE: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/sqlite/0005_consultations.sql"),
     ),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_tokens_sessions.sql"),
+    ),
     (7, include_str!("../migrations/sqlite/0007_authority.sql")),
     (8, include_str!("../migrations/sqlite/0008_audit.sql")),
 ];
@@ -24,6 +28,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         5,
         include_str!("../migrations/postgres/0005_consultations.sql"),
+    ),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_tokens_sessions.sql"),
     ),
     (7, include_str!("../migrations/postgres/0007_authority.sql")),
     (8, include_str!("../migrations/postgres/0008_audit.sql")),

@@ -12,11 +12,30 @@ pub struct TokenRecord {
     pub id: i64,
     pub role: Role,
     pub label: String,
-    /// The argon2 PHC string of the token's secret.
+    /// `sha256:` and the hex SHA-256 of the token's secret; an argon2 PHC string (`$argon2…`)
+    /// for a token of a version before issue 11, which is retired.
     pub hash: String,
     pub revoked: bool,
     /// The agency an agency officer's token acts for.
     pub agency_id: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms after which the token is refused; `None`: it does not expire.
+    pub expires_at: Option<i64>,
+    /// Unix ms of the revocation.
+    pub revoked_at: Option<i64>,
+}
+
+/// A signed-in web console session: the hash of its id, the token it was opened with and its
+/// times (Unix ms).
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub token_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The absolute end of the session, whatever its activity.
+    pub expires_at: i64,
 }
 
 /// A post to store with its check result.

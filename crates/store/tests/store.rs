@@ -1080,3 +1080,146 @@ async fn accounts_attestations_and_officer_tokens() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn revoking_a_token_ends_its_sessions_once() {
+    on_each_backend(|s| async move {
+        let id = s
+            .insert_token(
+                &quytac_store::NewTokenRow {
+                    role: Role::Moderator,
+                    label: "m",
+                    hash: "sha256:00",
+                    agency_id: None,
+                    expires_at: Some(123),
+                },
+                "cli",
+            )
+            .await
+            .unwrap();
+        let other = s
+            .create_token(Role::Reviewer, "r", "sha256:11", None, "cli")
+            .await
+            .unwrap();
+        let t = s.token(id).await.unwrap().unwrap();
+        assert_eq!(
+            (t.expires_at, t.revoked_at, t.revoked),
+            (Some(123), None, false)
+        );
+        let session = |h: &str, token_id: i64, expires_at: i64| SessionRecord {
+            id_hash: h.into(),
+            token_id,
+            created_at: 1,
+            last_seen_at: 1,
+            expires_at,
+        };
+        let far = quytac_store::now_ms() + 3_600_000;
+        s.create_session(&session("a", id, far)).await.unwrap();
+        s.create_session(&session("b", id, far)).await.unwrap();
+        s.create_session(&session("c", other, far)).await.unwrap();
+        assert_eq!(s.session("a").await.unwrap().unwrap().token_id, id);
+        s.touch_session("a", 77).await.unwrap();
+        assert_eq!(s.session("a").await.unwrap().unwrap().last_seen_at, 77);
+
+        let revoked = s.revoke_token(id, "admin:1").await.unwrap();
+        assert!(revoked.revoked && revoked.revoked_at.is_some());
+        assert!(s.session("a").await.unwrap().is_none());
+        assert!(s.session("b").await.unwrap().is_none());
+        assert!(
+            s.session("c").await.unwrap().is_some(),
+            "another token's session"
+        );
+        // Again: nothing changes, nothing is recorded.
+        let events = s.audit_events(0, 100).await.unwrap();
+        s.revoke_token(id, "admin:1").await.unwrap();
+        assert_eq!(s.audit_events(0, 100).await.unwrap().len(), events.len());
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.action == "token.revoked")
+                .count(),
+            1
+        );
+        assert_eq!(
+            s.revoke_token(9999, "admin:1").await.unwrap_err().kind,
+            ErrorKind::NotFound
+        );
+        assert_eq!(s.tokens(10).await.unwrap().len(), 2);
+        // Sign-out; a new session sweeps the ones past their end.
+        assert!(s.delete_session("c").await.unwrap());
+        assert!(!s.delete_session("c").await.unwrap());
+        s.create_session(&session("old", other, 5)).await.unwrap();
+        s.create_session(&session("new", other, far)).await.unwrap();
+        assert!(s.session("old").await.unwrap().is_none());
+        // A token holds at most SESSIONS_PER_TOKEN sessions: the oldest go.
+        let cap = quytac_store::SESSIONS_PER_TOKEN;
+        for i in 0..cap + 5 {
+            let mut one = session(&format!("many{i:03}"), other, far);
+            one.created_at = 100 + i;
+            s.create_session(&one).await.unwrap();
+        }
+        assert!(s.session("many000").await.unwrap().is_none());
+        assert!(s.session("new").await.unwrap().is_none());
+        let last = format!("many{:03}", cap + 4);
+        assert!(s.session(&last).await.unwrap().is_some());
+        let first_kept = format!("many{:03}", 5);
+        assert!(s.session(&first_kept).await.unwrap().is_some());
+    })
+    .await;
+}
+
+/// A database of the version before issue 11 (migrations 1–5, an argon2 token row) is
+/// migrated on connect; its token row stays readable, to be refused as retired.
+#[tokio::test]
+async fn an_older_database_migrates_with_its_tokens() {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    {
+        let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        for (v, sql) in [
+            include_str!("../migrations/sqlite/0001_init.sql"),
+            include_str!("../migrations/sqlite/0002_agencies.sql"),
+            include_str!("../migrations/sqlite/0003_identity.sql"),
+            include_str!("../migrations/sqlite/0004_inquiries.sql"),
+            include_str!("../migrations/sqlite/0005_consultations.sql"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            sqlx::raw_sql(&format!(
+                "INSERT INTO schema_migrations VALUES ({}, 0)",
+                v + 1
+            ))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO tokens (role, label, hash, created_at, revoked) \
+             VALUES ('admin', 'old', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 5, 0)",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+    }
+    let s = Store::connect(&url).await.unwrap();
+    let t = s.token(1).await.unwrap().unwrap();
+    assert!(t.hash.starts_with("$argon2"));
+    assert_eq!((t.expires_at, t.revoked_at, t.created_at), (None, None, 5));
+    let id = s
+        .create_token(Role::Admin, "new", "sha256:00", None, "cli")
+        .await
+        .unwrap();
+    assert_eq!(id, 2);
+    s.close().await;
+}

@@ -11,4 +11,5 @@ pub mod moderation;
 pub mod portal;
 pub mod posts;
 pub mod takedowns;
+pub mod tokens;
 pub mod transparency;

@@ -11,7 +11,7 @@ use crate::auth::Role::{self, *};
 use crate::state::AppState;
 use crate::web;
 use api::check::{CheckRequest, CheckResponse};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{delete, get, post, MethodRouter};
 pub use doc::{Body, Doc};
 use quytac_core::item::Item;
 use quytac_service::audit::{AuditPage, AuditVerification};
@@ -21,6 +21,7 @@ use quytac_service::moderation::{
 };
 use quytac_service::posts::Ingested;
 use quytac_service::takedowns::{FileTakedown, TakedownFiled, TakedownList};
+use quytac_service::tokens::{TokenInfo, TokenList};
 use quytac_service::transparency::TransparencyReport;
 use quytac_store::audit::SignedHead;
 use quytac_store::model::{CaseDetail, Post, Report};
@@ -47,9 +48,17 @@ pub struct Route {
     pub handler: MethodRouter<AppState>,
     /// What the OpenAPI document says of the route's bodies and parameters.
     pub doc: Doc,
+    /// A web form posts here: a cross-site post is refused (console routes always are).
+    pub form: bool,
 }
 
 impl Route {
+    /// An HTML form of the site posts here; posts from other sites are refused.
+    pub fn form(mut self) -> Self {
+        self.form = true;
+        self
+    }
+
     /// The JSON request body is a `T`.
     pub fn body<T: ToSchema>(mut self) -> Self {
         self.doc.request = Some(Body::json::<T>());
@@ -106,6 +115,7 @@ pub(crate) fn r(
         summary,
         handler,
         doc: Doc::default(),
+        form: false,
     }
 }
 
@@ -294,6 +304,24 @@ fn core_routes() -> Vec<Route> {
         )
         .query::<api::transparency::Period>()
         .returns::<TransparencyReport>(200),
+        // Tokens.
+        r(
+            "GET",
+            "/v1/tokens",
+            Api(&[Admin]),
+            "Every API token: role, label, agency, times, revoked (never the secret or hash)",
+            get(api::tokens::list),
+        )
+        .returns::<TokenList>(200),
+        r(
+            "DELETE",
+            "/v1/tokens/{id}",
+            Api(&[Admin]),
+            "Revoke a token: refused from its next request on; its console sessions end",
+            delete(api::tokens::revoke),
+        )
+        .path_param::<i64>("id")
+        .returns::<TokenInfo>(200),
         // Integrations.
         r(
             "POST",
@@ -336,16 +364,34 @@ fn core_routes() -> Vec<Route> {
             "POST",
             "/login",
             Public,
-            "Web: sign in with a token",
+            "Web: sign in with a token (opens a session; the cookie holds its id)",
             post(web::login_submit),
-        ),
+        )
+        .form(),
         r(
             "POST",
             "/logout",
             Public,
-            "Web: sign out",
+            "Web: sign out (ends the session on the server)",
             post(web::logout),
-        ),
+        )
+        .form(),
+        r(
+            "GET",
+            "/static/quytac.css",
+            Public,
+            "Web: the pages' stylesheet",
+            get(web::assets::stylesheet),
+        )
+        .returns_of(200, "text/css"),
+        r(
+            "GET",
+            "/static/verify.js",
+            Public,
+            "Web: the directory pages' signature check (WebCrypto)",
+            get(web::assets::verify_script),
+        )
+        .returns_of(200, "text/javascript"),
         r(
             "GET",
             "/console/cases",

@@ -1,11 +1,14 @@
-//! The web console, rendered on the server (askama) with no JavaScript: the public checker,
-//! the moderation queue, a case page with the decision form, and the transparency report with
-//! an inline-SVG chart. Console pages sign in with a token kept in an HttpOnly, SameSite=Strict
-//! cookie.
+//! The web console, rendered on the server (askama): the public checker, the moderation
+//! queue, a case page with the decision form, and the transparency report with an inline-SVG
+//! chart. Scripts and styles are files the app serves (`assets.rs`), none inline, so the
+//! Content-Security-Policy (`headers.rs`) forbids inline script. Signing in with a token opens
+//! a server-side session (`session.rs`); its forms carry the session's CSRF token.
 
+pub mod assets;
 pub mod consultations;
 pub mod identity;
 pub mod responsiveness;
+pub mod session;
 
 use crate::api::check;
 use crate::api::transparency::{self, Period};
@@ -26,19 +29,7 @@ use quytac_service::moderation::Decide;
 use quytac_service::transparency::{format_date, TransparencyReport};
 use serde::Deserialize;
 use serde_json::Value;
-
-const COOKIE: &str = "quytac_token";
-
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-}
+use session::Csrf;
 
 pub fn url_encode(s: &str) -> String {
     s.bytes()
@@ -71,6 +62,7 @@ struct DeniedPage {
     message_vi: String,
     message_en: String,
     next: String,
+    csrf: String,
 }
 
 /// A console page refused to the caller (401 or 403), as HTML for the browser, in Vietnamese
@@ -90,6 +82,7 @@ pub fn denied_page(status: StatusCode, message_vi: &str, message_en: &str, next:
             message_vi: message_vi.into(),
             message_en: message_en.into(),
             next: url_encode(next),
+            csrf: String::new(),
         }),
     )
         .into_response()
@@ -370,32 +363,47 @@ pub async fn login_submit(
     };
     let next = safe_next(f.next);
     let token = f.token.trim().to_string();
+    let refused = |status: StatusCode, error: String| {
+        (
+            status,
+            render(&LoginPage {
+                next: next.clone(),
+                error,
+            }),
+        )
+            .into_response()
+    };
     match state.auth.authenticate(&state.store, &token).await {
         // A valid token whose role may not use the console: say so, and set no cookie.
-        Ok(caller) if !CONSOLE_ROLES.contains(&caller.role) => (
-            StatusCode::FORBIDDEN,
-            render(&LoginPage {
-                next,
-                error: login_refused(caller.role),
-            }),
-        )
-            .into_response(),
-        Ok(_)
-            if token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
-        {
-            let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+        Ok(caller) if !CONSOLE_ROLES.contains(&caller.role) => {
+            refused(StatusCode::FORBIDDEN, login_refused(caller.role))
         }
-        _ => (
+        // The browser gets a new session's id, never the token.
+        Ok(caller) => match state.service.open_session(&caller).await {
+            Ok(opened) => {
+                let cookie =
+                    session::session_set_cookie(&state, &opened.id, opened.max_age.as_secs());
+                ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+            }
+            Err(e) => ApiError::from(e).into_response(),
+        },
+        Err(e) if e.code == crate::error::Code::DatabaseUnavailable => e.into_response(),
+        Err(e) if e.code == crate::error::Code::TokenRetired => refused(
             StatusCode::UNAUTHORIZED,
-            render(&LoginPage {
-                next,
-                error: "Mã truy cập không hợp lệ / invalid token".into(),
-            }),
-        )
-            .into_response(),
+            format!(
+                "Mã truy cập này do phiên bản cũ tạo ra và không còn dùng được; hãy xin quản \
+                 trị viên một mã mới / {}",
+                e.message
+            ),
+        ),
+        Err(e) if e.code == crate::error::Code::TokenExpired => refused(
+            StatusCode::UNAUTHORIZED,
+            "Mã truy cập đã hết hạn / the token has expired".into(),
+        ),
+        Err(_) => refused(
+            StatusCode::UNAUTHORIZED,
+            "Mã truy cập không hợp lệ / invalid token".into(),
+        ),
     }
 }
 
@@ -406,12 +414,39 @@ fn login_refused(role: TokenRole) -> String {
     )
 }
 
-pub async fn logout() -> Response {
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Sign-out: ends the session on the server (its id is refused from now on) and removes the
+/// cookie. A live session's sign-out needs its CSRF token, like every console form.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
+    if let Some(id) = session::session_cookie(&headers) {
+        match state.service.console_session(&id).await {
+            Ok(live) => {
+                let given = form.map(|f| f.0.csrf).unwrap_or_default();
+                if !live.csrf_matches(&given) {
+                    return session::cross_site_page("/console/cases");
+                }
+                if let Err(e) = state.service.end_session(&id).await {
+                    return ApiError::from(e).into_response();
+                }
+            }
+            Err(e) if e.kind == quytac_service::ErrorKind::DatabaseUnavailable => {
+                return ApiError::from(e).into_response()
+            }
+            // Already ended or never was: only the cookie is left to remove.
+            Err(_) => {}
+        }
+    }
     (
-        [(
-            header::SET_COOKIE,
-            format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
-        )],
+        [(header::SET_COOKIE, session::session_clear_cookie(&state))],
         Redirect::to("/"),
     )
         .into_response()
@@ -433,6 +468,7 @@ pub struct QueueRow {
 #[template(path = "queue.html")]
 struct QueuePage {
     actor: String,
+    csrf: String,
     status: String,
     rows: Vec<QueueRow>,
 }
@@ -446,6 +482,7 @@ pub struct QueueQuery {
 pub async fn queue_page(
     State(state): State<AppState>,
     caller: Caller,
+    Csrf(csrf): Csrf,
     q: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Response {
     let status = q
@@ -471,6 +508,7 @@ pub async fn queue_page(
         .collect();
     render(&QueuePage {
         actor: caller.name(),
+        csrf,
         status: status.to_string(),
         rows,
     })
@@ -480,6 +518,7 @@ pub async fn queue_page(
 #[template(path = "case.html")]
 struct CasePage {
     actor: String,
+    csrf: String,
     id: i64,
     status: String,
     source: String,
@@ -498,7 +537,13 @@ struct CasePage {
     error: String,
 }
 
-async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String) -> Response {
+async fn case_response(
+    state: &AppState,
+    caller: &Caller,
+    csrf: String,
+    id: i64,
+    error: String,
+) -> Response {
     let detail = match state.service.case(id).await {
         Ok(d) => d,
         Err(e) if e.kind == quytac_service::ErrorKind::NotFound => {
@@ -552,6 +597,7 @@ async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String
     let suggested = findings.first();
     render(&CasePage {
         actor: caller.name(),
+        csrf,
         id,
         status: detail.case.status.to_string(),
         source: detail.case.source.to_string(),
@@ -584,9 +630,10 @@ async fn case_response(state: &AppState, caller: &Caller, id: i64, error: String
 pub async fn case_page(
     State(state): State<AppState>,
     caller: Caller,
+    Csrf(csrf): Csrf,
     Path(id): Path<i64>,
 ) -> Response {
-    case_response(&state, &caller, id, String::new()).await
+    case_response(&state, &caller, csrf, id, String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -600,6 +647,7 @@ pub struct DecisionForm {
 pub async fn case_decide(
     State(state): State<AppState>,
     caller: Caller,
+    Csrf(csrf): Csrf,
     Path(id): Path<i64>,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Response {
@@ -612,6 +660,7 @@ pub async fn case_decide(
         return case_response(
             &state,
             &caller,
+            csrf,
             id,
             "Danh mục hoặc biện pháp không hợp lệ / invalid category or action".into(),
         )
@@ -629,7 +678,7 @@ pub async fn case_decide(
         // The form again, with the reason it was refused, under the error's own status.
         Err(e) => {
             let e = ApiError::from(e);
-            let page = case_response(&state, &caller, id, e.message).await;
+            let page = case_response(&state, &caller, csrf, id, e.message).await;
             if page.status().is_success() {
                 (e.code.status(), page).into_response()
             } else {

@@ -330,7 +330,12 @@ async fn the_public_directory_shows_what_is_verified() {
         "the badge is embedded: {}",
         r.body
     );
-    assert!(r.body.contains("crypto.subtle.verify"));
+    // The page loads the checking script, a file of the app (no inline script: the CSP).
+    assert!(r
+        .body
+        .contains("<script src=\"/static/verify.js\"></script>"));
+    let script = app.call("GET", "/static/verify.js", None, None).await;
+    assert!(script.body.contains("crypto.subtle.verify"));
     let r = app
         .call("GET", "/directory/agencies/ubnd-q1", None, None)
         .await;

@@ -147,7 +147,49 @@ pub async fn send(
     }
 }
 
+/// A signed-in web console: the session cookie (`name=value`, for a `cookie` header), the
+/// whole `Set-Cookie` line it came in, and the CSRF token of the session's forms.
+pub struct Console {
+    pub cookie: String,
+    pub set_cookie: String,
+    pub csrf: String,
+}
+
+/// The value of the hidden `csrf` field of a console page.
+pub fn csrf_of(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .unwrap_or_else(|| panic!("no CSRF field in {page}"));
+    let rest = &page[at + "name=\"csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
 impl TestApp {
+    /// Signs in to the console with `token` (the form, as a browser sends it) and reads the
+    /// session's CSRF token from the queue page.
+    pub async fn sign_in(&self, token: &str) -> Console {
+        let login = self
+            .request(
+                "POST",
+                "/login",
+                &[FORM],
+                format!("token={token}&next=%2Fconsole%2Fcases").as_bytes(),
+            )
+            .await;
+        assert_eq!(login.status, 303, "sign-in: {}", login.body);
+        let set_cookie = login.header("set-cookie").unwrap().to_string();
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        let queue = self
+            .request("GET", "/console/cases", &[("cookie", cookie.as_str())], b"")
+            .await;
+        assert_eq!(queue.status, 200, "{}", queue.body);
+        Console {
+            csrf: csrf_of(&queue.body),
+            cookie,
+            set_cookie,
+        }
+    }
+
     pub async fn token(&self, role: Role) -> String {
         create_token(&self.state.store, role, "test", "test")
             .await

@@ -17,3 +17,5 @@ mod mastodon;
 mod moderation;
 mod observe;
 mod permissions;
+mod sessions;
+mod tokens;

@@ -341,13 +341,17 @@ async fn a_decision_must_cite_a_rule_for_the_author_and_the_category() {
     );
 
     // The console form shows the same refusal, and the case stays open.
-    let cookie = format!("quytac_token={moderator}");
+    let console = app.sign_in(&moderator).await;
+    let form = format!(
+        "csrf={}&rule=CS-5&category=regional_discrimination&action=remove&statement=G%E1%BB%A1",
+        console.csrf
+    );
     let page = app
         .request(
             "POST",
             &format!("/console/cases/{citizen_case}"),
-            &[("cookie", &cookie), FORM],
-            b"rule=CS-5&category=regional_discrimination&action=remove&statement=G%E1%BB%A1",
+            &[("cookie", &console.cookie), FORM],
+            form.as_bytes(),
         )
         .await;
     assert_eq!(page.status, 422, "{}", page.body);

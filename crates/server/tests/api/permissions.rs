@@ -88,6 +88,7 @@ async fn permission_matrix() {
     matrix.extend(crate::identity::permission_rows());
     matrix.extend(crate::inquiries::permission_rows());
     matrix.extend(crate::consultations::permission_rows());
+    matrix.extend(crate::tokens::permission_rows());
     // The matrix must cover every API route.
     let table: BTreeSet<(String, String)> = matrix
         .iter()
@@ -163,16 +164,29 @@ async fn permission_matrix() {
         }
     }
 
-    // Console pages: no cookie → sign-in page; a citizen → 403; staff → the page.
+    // Console pages: no cookie → sign-in page; other roles cannot sign in (403, no
+    // cookie); staff sign in and see the page.
     let r = app.request("GET", "/console/cases", &[], b"").await;
     assert_eq!(r.status, 303);
     assert!(r.header("location").unwrap().starts_with("/login"));
     for (role, token) in &tokens {
-        let cookie = format!("quytac_token={token}");
-        let r = app
-            .request("GET", "/console/cases", &[("cookie", cookie.as_str())], b"")
-            .await;
-        let want = if STAFF.contains(role) { 200 } else { 403 };
-        assert_eq!(r.status, want, "console as {role}");
+        if STAFF.contains(role) {
+            let console = app.sign_in(token).await;
+            let r = app
+                .request("GET", "/console/cases", &[("cookie", &console.cookie)], b"")
+                .await;
+            assert_eq!(r.status, 200, "console as {role}");
+        } else {
+            let r = app
+                .request(
+                    "POST",
+                    "/login",
+                    &[FORM],
+                    format!("token={token}").as_bytes(),
+                )
+                .await;
+            assert_eq!(r.status, 403, "console sign-in as {role}");
+            assert!(r.header("set-cookie").is_none(), "{role}");
+        }
     }
 }
