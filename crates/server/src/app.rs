@@ -54,7 +54,15 @@ impl Application {
             dns_server: config.dns_server,
         };
         let service = Service::new(engine, store.clone(), signer, settings);
+        let pipeline = match &config.nats {
+            Some(nats) => Some(Arc::new(crate::state::Pipeline {
+                publisher: quytac_pipeline::Publisher::connect(nats).await?,
+                stats: Default::default(),
+            })),
+            None => None,
+        };
         let state = AppState {
+            pipeline,
             service,
             store,
             auth: Arc::default(),

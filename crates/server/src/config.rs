@@ -27,6 +27,11 @@ pub struct Config {
     /// calendar, plus any per-year schedule the Prime Minister announces
     /// (`HolidayCalendar::with_override`, `with_working_day`).
     pub holidays: quytac_core::agency::HolidayCalendar,
+    /// The NATS JetStream pipeline: when set, ingest publishes posts to the stream and
+    /// answers `202 queued`; `quytac worker` processes store them.
+    pub nats: Option<quytac_pipeline::PipelineConfig>,
+    /// A bearer token Prometheus may use for `GET /metrics` (besides admin tokens).
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -42,6 +47,8 @@ impl Config {
             fetch: quytac_service::fetch::FetchPolicy::default(),
             dns_server: None,
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),
+            nats: None,
+            metrics_token: None,
         }
     }
 }

@@ -18,4 +18,12 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Access rule of each (method, route path) (from [`crate::routes::routes`]).
     pub access: Arc<HashMap<(&'static str, &'static str), Access>>,
+    /// The NATS JetStream pipeline, when the service runs with `--nats`.
+    pub pipeline: Option<Arc<Pipeline>>,
+}
+
+/// The ingress end of the pipeline: the publisher and the reader of its figures.
+pub struct Pipeline {
+    pub publisher: quytac_pipeline::Publisher,
+    pub stats: quytac_pipeline::stats::StatsReader,
 }

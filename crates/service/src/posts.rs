@@ -16,6 +16,8 @@ pub enum PostSource {
     Api,
     /// The Mastodon webhook.
     Mastodon,
+    /// A bulk import (`quytac publish`) through the pipeline.
+    Import,
 }
 
 impl PostSource {
@@ -23,8 +25,32 @@ impl PostSource {
         match self {
             PostSource::Api => "api",
             PostSource::Mastodon => "mastodon",
+            PostSource::Import => "import",
         }
     }
+
+    /// The source named by its stored word.
+    pub fn from_word(word: &str) -> Option<PostSource> {
+        [PostSource::Api, PostSource::Mastodon, PostSource::Import]
+            .into_iter()
+            .find(|s| s.as_str() == word)
+    }
+}
+
+/// A post of [`Service::ingest_batch`]: who submitted it, the item, where it came from.
+#[derive(Debug, Clone)]
+pub struct BatchPost {
+    pub by: String,
+    pub item: Item,
+    pub source: PostSource,
+}
+
+/// What [`Service::ingest_batch`] did with one post.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchIngested {
+    pub ingested: Ingested,
+    /// The same item was already stored (a redelivery): nothing was written.
+    pub duplicate: bool,
 }
 
 /// A post as stored, with its check result and the case it needs, if any.
@@ -54,16 +80,7 @@ impl Service {
         let mut result = self.engine.check(&item);
         self.apply_engagement(&item, &mut result).await?;
         self.check_against_portal(post, &mut result).await?;
-        let new = NewPost {
-            external_id: post.id.clone(),
-            author_id: post.author.id.clone().filter(|a| !a.is_empty()),
-            text: post.text.clone(),
-            item_json: serde_json::to_string(&item).unwrap_or_default(),
-            result_json: serde_json::to_string(&result).unwrap_or_default(),
-            verdict: result.verdict,
-            label: result.label,
-            source: source.as_str().to_string(),
-        };
+        let new = new_post(post, &item, &result, source);
         let mut tx = self.store.write().await?;
         let stored = tx.upsert_post(&new, by).await?;
         let case = if result.verdict != Verdict::Pass {
@@ -81,6 +98,104 @@ impl Service {
             result,
             case,
         })
+    }
+
+    /// Checks and stores many posts in one write transaction, doing for each what
+    /// [`Service::ingest`] does (check, CS-8 engagement — within the batch, in order, and with
+    /// stored posts —, the portal check of agency posts, the post row, its case, the audit
+    /// events). The engine runs on the blocking pool, the posts in parallel (rayon).
+    ///
+    /// Idempotent by post id: a post whose stored item is the same as the one given is not
+    /// written again (`duplicate`), so a queue may redeliver a batch after a crash. Either the
+    /// whole batch commits or nothing does.
+    pub async fn ingest_batch(&self, posts: Vec<BatchPost>) -> Result<Vec<BatchIngested>> {
+        if posts.iter().any(|p| !matches!(p.item, Item::Post(_))) {
+            return Err(ServiceError::new(
+                ErrorKind::InvalidItem,
+                "only posts can be ingested; use /v1/check for profiles",
+            ));
+        }
+        let engine = self.engine.clone();
+        let (posts, mut results) = tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            let results: Vec<CheckResult> =
+                posts.par_iter().map(|p| engine.check(&p.item)).collect();
+            (posts, results)
+        })
+        .await
+        .map_err(|e| ServiceError::new(ErrorKind::Internal, format!("check failed: {e}")))?;
+        // CS-8 inside the batch, in order; then against stored posts for targets not in it.
+        let mut log = EngagementLog::with_capacity(posts.len());
+        let in_batch: std::collections::HashSet<&str> = posts
+            .iter()
+            .filter_map(|p| match &p.item {
+                Item::Post(post) => Some(post.id.as_str()),
+                Item::Profile(_) => None,
+            })
+            .collect();
+        for (p, r) in posts.iter().zip(results.iter_mut()) {
+            log.resolve(&self.engine, &p.item, r);
+        }
+        for (p, r) in posts.iter().zip(results.iter_mut()) {
+            let Item::Post(post) = &p.item else { continue };
+            if post
+                .engages
+                .as_ref()
+                .is_some_and(|e| !in_batch.contains(e.target_id.as_str()))
+            {
+                self.apply_engagement(&p.item, r).await?;
+            }
+            self.check_against_portal(post, r).await?;
+        }
+        let rows: Vec<NewPost> = posts
+            .iter()
+            .zip(results.iter())
+            .filter_map(|(p, result)| match &p.item {
+                Item::Post(post) => Some(new_post(post, &p.item, result, p.source)),
+                Item::Profile(_) => None,
+            })
+            .collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.external_id.as_str()).collect();
+        let mut tx = self.open_batch_tx().await?;
+        let stored = tx.stored_item_jsons(&ids).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for ((row, result), p) in rows.iter().zip(results).zip(posts.iter()) {
+            if stored.get(&row.external_id) == Some(&row.item_json) {
+                let post = tx.post_by_external_id(&row.external_id).await?;
+                out.push(BatchIngested {
+                    ingested: Ingested {
+                        post,
+                        result,
+                        case: None,
+                    },
+                    duplicate: true,
+                });
+                continue;
+            }
+            let post = tx.upsert_post(row, &p.by).await?;
+            let case = if result.verdict != Verdict::Pass {
+                Some(
+                    tx.join_or_open_case(post.id, CaseSource::Automated, result.verdict, &p.by)
+                        .await?,
+                )
+            } else {
+                None
+            };
+            out.push(BatchIngested {
+                ingested: Ingested { post, result, case },
+                duplicate: false,
+            });
+        }
+        let events = tx.commit().await?;
+        self.after_commit(&events).await;
+        Ok(out)
+    }
+
+    /// The one place a batch opens its write transaction. Today every write extends the one
+    /// audit chain (`Store::write`); with per-shard chains this becomes the shard's chain
+    /// (`Store::write_on(chain_for_author(..))`), and a batch is grouped by shard first.
+    async fn open_batch_tx(&self) -> Result<quytac_store::WriteTx<'_>> {
+        Ok(self.store.write().await?)
     }
 
     /// A stored post by its own id.
@@ -106,5 +221,24 @@ impl Service {
         log.resolve(&self.engine, &target, &mut target_result);
         log.resolve(&self.engine, item, result);
         Ok(())
+    }
+}
+
+/// The row of a checked post.
+fn new_post(
+    post: &quytac_core::item::Post,
+    item: &Item,
+    result: &CheckResult,
+    source: PostSource,
+) -> NewPost {
+    NewPost {
+        external_id: post.id.clone(),
+        author_id: post.author.id.clone().filter(|a| !a.is_empty()),
+        text: post.text.clone(),
+        item_json: serde_json::to_string(item).unwrap_or_default(),
+        result_json: serde_json::to_string(result).unwrap_or_default(),
+        verdict: result.verdict,
+        label: result.label,
+        source: source.as_str().to_string(),
     }
 }

@@ -104,7 +104,12 @@ pub async fn webhook(State(state): State<AppState>, req: Request) -> ApiResult<J
     }
     match event.as_str() {
         "status.created" | "status.updated" => {
-            let out = state.service.ingest(ACTOR, status_item(object)?, PostSource::Mastodon).await?;
+            let item = status_item(object)?;
+            if let Some(pipeline) = &state.pipeline {
+                let queued = pipeline.publisher.publish(&item, PostSource::Mastodon, ACTOR).await?;
+                return Ok(Json(json!({"event": event, "queued": [queued]})));
+            }
+            let out = state.service.ingest(ACTOR, item, PostSource::Mastodon).await?;
             Ok(Json(json!({"event": event, "ingested": [out]})))
         }
         "report.created" => {
