@@ -267,10 +267,20 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
 
     // Drained: every post stored and the stream empty (a work queue drops acknowledged posts),
     // so no redelivery is still to come.
-    let publisher =
-        quytac_pipeline::Publisher::connect(&quytac_pipeline::PipelineConfig::new(urls.clone()))
-            .await
-            .unwrap();
+    let mut config = quytac_pipeline::PipelineConfig::new(urls.clone());
+    config.replicas = 3;
+    let mut publisher = None;
+    for _ in 0..60 {
+        // The cluster may still be electing its streams' leaders after the node's restart.
+        match quytac_pipeline::Publisher::connect(&config).await {
+            Ok(p) => {
+                publisher = Some(p);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+    let publisher = publisher.expect("the NATS cluster answers again");
     let stats = quytac_pipeline::stats::StatsReader::default();
     wait_until(
         "the workers to drain the stream",
