@@ -10,11 +10,9 @@ use axum::Json;
 use quytac_pipeline::stats::PipelineStats;
 use sha2::{Digest, Sha256};
 
+/// Without `--nats` there is no pipeline to show: the resource does not exist.
 fn not_configured() -> ApiError {
-    ApiError::new(
-        Code::IntegrationNotConfigured,
-        "the service runs without the pipeline (start it with --nats)",
-    )
+    ApiError::not_found("the service runs without the pipeline (start it with --nats)")
 }
 
 pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<PipelineStats>> {

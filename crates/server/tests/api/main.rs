@@ -15,3 +15,4 @@ mod mastodon;
 mod moderation;
 mod observe;
 mod permissions;
+mod pipeline;
