@@ -41,7 +41,7 @@ fresh_db() {
   echo "${PG%/*}/$name"
 }
 
-count() { psql "$1" -Atc "$2"; }
+count() { psql "$1" -Atc "$2" 2>/dev/null || echo 0; }  # 0 until a worker made the schema
 
 # A 3-node cluster on ports 24222-24224 (routes 26222-26224).
 start_node() {
