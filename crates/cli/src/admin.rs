@@ -1,8 +1,11 @@
 //! `quytac admin`: administration of the service's store.
 
 use quytac_server::auth::Role;
+use quytac_service::signing::AuditSigner;
 use quytac_service::tokens::{self, NewToken};
 use quytac_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -34,6 +37,10 @@ pub enum AdminCommand {
         expires_in: Option<Duration>,
         #[arg(long, default_value = "sqlite://quytac.db")]
         db: String,
+        /// The audit key of the service (`serve --audit-key`): it signs the log's head after
+        /// the write, so the log still verifies.
+        #[arg(long, default_value = "quytac-audit.key")]
+        audit_key: PathBuf,
     },
     /// Revoke an API token by its id (the number after `qt_`): it is refused from its next
     /// request on, by every server on the database, and its console sessions end.
@@ -42,6 +49,10 @@ pub enum AdminCommand {
         id: i64,
         #[arg(long, default_value = "sqlite://quytac.db")]
         db: String,
+        /// The audit key of the service (`serve --audit-key`): it signs the log's head after
+        /// the write, so the log still verifies.
+        #[arg(long, default_value = "quytac-audit.key")]
+        audit_key: PathBuf,
     },
 }
 
@@ -58,8 +69,9 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
                 account,
                 expires_in,
                 db,
+                audit_key,
             } => {
-                let store = Store::connect(db).await?;
+                let store = connect(db, audit_key).await?;
                 let new = NewToken {
                     role: *role,
                     label: label.clone(),
@@ -72,8 +84,8 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
                 println!("{}", token?);
                 Ok(0)
             }
-            AdminCommand::RevokeToken { id, db } => {
-                let store = Store::connect(db).await?;
+            AdminCommand::RevokeToken { id, db, audit_key } => {
+                let store = connect(db, audit_key).await?;
                 let revoked = tokens::revoke_token(&store, *id, "cli:admin").await;
                 store.close().await;
                 let revoked = revoked?;
@@ -85,4 +97,12 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
             }
         }
     })
+}
+
+/// The store, with the service's audit key signing the head of every write.
+async fn connect(db: &str, audit_key: &Path) -> anyhow::Result<Store> {
+    let signer = AuditSigner::load_or_create(audit_key)?;
+    let store = Store::connect(db).await?;
+    store.set_head_signer(Arc::new(signer));
+    Ok(store)
 }

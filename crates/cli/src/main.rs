@@ -9,6 +9,7 @@ mod eval_classify;
 mod eval_identity;
 mod input;
 mod photo;
+mod pipeline;
 mod report;
 mod rules_cmd;
 mod serve;
@@ -43,6 +44,10 @@ enum Command {
     Train(train::TrainArgs),
     /// Run the service: HTTP API (CONTRACT.md §3) and web console.
     Serve(serve::ServeArgs),
+    /// Check and store posts from the NATS JetStream pipeline (run any number).
+    Worker(pipeline::WorkerArgs),
+    /// Publish JSON Lines posts into the NATS JetStream pipeline.
+    Publish(pipeline::PublishArgs),
     /// Administer the service: create API tokens.
     Admin(admin::AdminArgs),
     /// Verify a server's audit log from outside, and that it extends a head saved earlier.
@@ -70,6 +75,8 @@ fn main() -> ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Train(a) => train::run(a).map(|()| 0),
         Command::Serve(a) => serve::run(a),
+        Command::Worker(a) => pipeline::run_worker(a),
+        Command::Publish(a) => pipeline::run_publish(a),
         Command::Admin(a) => admin::run(a),
         Command::Badge(a) => badge::run(a),
         Command::Audit(a) => audit::run(a),

@@ -29,6 +29,13 @@ pub struct ServeArgs {
     /// session cookie is marked `Secure` and answers carry `Strict-Transport-Security`.
     #[arg(long)]
     pub behind_https: bool,
+    /// NATS servers of the check pipeline (nats://h1:4222[,…]): ingest queues posts for
+    /// `quytac worker` and answers 202 (CONTRACT.md section 4).
+    #[arg(long, value_name = "URLS")]
+    pub nats: Option<String>,
+    /// Replicas of the pipeline's streams when this process creates them.
+    #[arg(long, default_value_t = 1, requires = "nats")]
+    pub replicas: usize,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -185,6 +192,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         config.behind_https = args.behind_https;
         // The webhook secret stays out of the process list.
         config.mastodon_secret = std::env::var("QUYTAC_MASTODON_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty());
+        config.nats = args.nats.as_ref().map(|urls| {
+            let mut p = quytac_pipeline::PipelineConfig::new(urls.clone());
+            p.replicas = args.replicas.max(1);
+            p
+        });
+        // Prometheus's scrape token for /metrics, from the environment like the webhook secret.
+        config.metrics_token = std::env::var("QUYTAC_METRICS_TOKEN")
             .ok()
             .filter(|s| !s.is_empty());
         let app = Application::build(config).await?;

@@ -136,14 +136,21 @@ fn a_witness_finds_a_rollback_the_server_cannot_see() {
     assert!(text(&extended).contains("extends the witness"));
     drop(server);
 
-    // Cut everything after the witness's head of chain 0, with the heads that cover it, and
-    // move the chain's head row back: a self-consistent, shorter log.
+    // Cut everything after the witness's head of the posts' chain (their author's shard),
+    // with the heads that cover it, and move the chain's head row back: a self-consistent,
+    // shorter log.
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&head).unwrap()).unwrap();
-    let chain0 = &saved["chains"][0];
-    let (pos, hash) = (
-        chain0["pos"].as_i64().unwrap(),
-        chain0["hash"].as_str().unwrap(),
+    let longest = saved["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|c| c["pos"].as_i64().unwrap())
+        .unwrap();
+    let (chain, pos, hash) = (
+        longest["chain"].as_i64().unwrap(),
+        longest["pos"].as_i64().unwrap(),
+        longest["hash"].as_str().unwrap(),
     );
     let cut = 2;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -160,7 +167,8 @@ fn a_witness_finds_a_rollback_the_server_cannot_see() {
         // The events and heads up to the one before the witness's, then the same again:
         // the forger rewinds to a head before the one the client saved.
         let keep: (i64, String) =
-            sqlx::query_as("SELECT pos, hash FROM audit_events WHERE chain = 0 AND pos = $1")
+            sqlx::query_as("SELECT pos, hash FROM audit_events WHERE chain = $1 AND pos = $2")
+                .bind(chain)
                 .bind(pos - cut + 1)
                 .fetch_one(&mut conn)
                 .await
@@ -168,11 +176,11 @@ fn a_witness_finds_a_rollback_the_server_cannot_see() {
         assert_ne!(keep.1, hash);
         for sql in [
             format!(
-                "DELETE FROM audit_events WHERE chain = 0 AND pos > {}",
+                "DELETE FROM audit_events WHERE chain = {chain} AND pos > {}",
                 keep.0
             ),
             format!(
-                "UPDATE audit_chains SET pos = {}, hash = '{}' WHERE chain = 0",
+                "UPDATE audit_chains SET pos = {}, hash = '{}' WHERE chain = {chain}",
                 keep.0, keep.1
             ),
         ] {
@@ -184,7 +192,11 @@ fn a_witness_finds_a_rollback_the_server_cannot_see() {
             .unwrap();
         for (id, chains) in heads {
             let chains: serde_json::Value = serde_json::from_str(&chains).unwrap();
-            if chains[0]["pos"].as_i64().unwrap() > keep.0 {
+            let covered =
+                chains.as_array().unwrap().iter().any(|c| {
+                    c["chain"].as_i64() == Some(chain) && c["pos"].as_i64().unwrap() > keep.0
+                });
+            if covered {
                 conn.execute(format!("DELETE FROM audit_heads WHERE id = {id}").as_str())
                     .await
                     .unwrap();

@@ -70,7 +70,15 @@ impl Application {
         let service = Service::new(engine, store.clone(), signer, settings);
         let checks = CheckPool::new(config.limits.check_workers, config.limits.check_queue)?;
         let config_limits = config.limits.clone();
+        let pipeline = match &config.nats {
+            Some(nats) => Some(Arc::new(crate::state::Pipeline {
+                publisher: quytac_pipeline::Publisher::connect(nats).await?,
+                stats: Default::default(),
+            })),
+            None => None,
+        };
         let state = AppState {
+            pipeline,
             service,
             store,
             auth: Arc::default(),

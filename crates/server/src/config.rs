@@ -33,6 +33,11 @@ pub struct Config {
     pub behind_https: bool,
     /// How long web console sessions live (idle and absolute).
     pub sessions: quytac_service::sessions::SessionPolicy,
+    /// The NATS JetStream pipeline: when set, ingest publishes posts to the stream and
+    /// answers `202 queued`; `quytac worker` processes store them.
+    pub nats: Option<quytac_pipeline::PipelineConfig>,
+    /// A bearer token Prometheus may use for `GET /metrics` (besides admin tokens).
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -52,6 +57,8 @@ impl Config {
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),
             behind_https: false,
             sessions: quytac_service::sessions::SessionPolicy::default(),
+            nats: None,
+            metrics_token: None,
         }
     }
 }

@@ -68,11 +68,18 @@ pub enum Code {
     RateLimited,
     Timeout,
     DatabaseUnavailable,
+    /// The NATS JetStream pipeline (`--nats`) could not take or acknowledge the post.
+    QueueUnavailable,
     Internal,
 }
 
 /// The table: code → (name, status).
 const TABLE: &[(Code, &str, StatusCode)] = &[
+    (
+        Code::QueueUnavailable,
+        "queue_unavailable",
+        StatusCode::SERVICE_UNAVAILABLE,
+    ),
     (
         Code::MissingToken,
         "missing_token",
@@ -384,7 +391,19 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::InvalidToken | ServiceErrorKind::InvalidSession => Code::InvalidToken,
             ServiceErrorKind::TokenExpired => Code::TokenExpired,
             ServiceErrorKind::TokenRetired => Code::TokenRetired,
+            ServiceErrorKind::QueueUnavailable => Code::QueueUnavailable,
             _ => Code::Internal,
+        };
+        ApiError::new(code, e.message)
+    }
+}
+
+/// A pipeline error: a post it cannot carry is the client's; anything else is NATS's.
+impl From<quytac_pipeline::PipelineError> for ApiError {
+    fn from(e: quytac_pipeline::PipelineError) -> Self {
+        let code = match e.kind {
+            quytac_pipeline::ErrorKind::Invalid => Code::InvalidItem,
+            _ => Code::QueueUnavailable,
         };
         ApiError::new(code, e.message)
     }

@@ -25,4 +25,12 @@ pub struct AppState {
     /// The (method, route path) of the web forms outside the console (sign-in, sign-out): a
     /// cross-site post to them is refused like one to the console.
     pub forms: Arc<HashSet<(&'static str, &'static str)>>,
+    /// The NATS JetStream pipeline, when the service runs with `--nats`.
+    pub pipeline: Option<Arc<Pipeline>>,
+}
+
+/// The ingress end of the pipeline: the publisher and the reader of its figures.
+pub struct Pipeline {
+    pub publisher: quytac_pipeline::Publisher,
+    pub stats: quytac_pipeline::stats::StatsReader,
 }

@@ -50,6 +50,8 @@ pub enum ErrorKind {
     TokenRetired,
     /// A console session that does not exist, has expired or was ended.
     InvalidSession,
+    /// The check pipeline's queue did not take a post (NATS unreachable or too slow).
+    QueueUnavailable,
 }
 
 #[derive(Debug, Clone)]

@@ -27,6 +27,8 @@ use quytac_core::item::{Author, Item, Post, Profile};
 use quytac_store::audit::NewEvent;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::future::Future;
+use std::pin::Pin;
 use utoipa::ToSchema;
 
 /// The name the audit log records for the integration.
@@ -44,6 +46,9 @@ pub struct DeliveryTaken {
     pub duplicate: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ingested: Vec<Ingested>,
+    /// Ids of the statuses queued for the check pipeline's workers (`serve --nats`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queued: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reports: Vec<ReportFiled>,
     /// The profile check of an `account.updated` delivery.
@@ -129,11 +134,20 @@ pub fn delivery_key(event: &str, object: &Value, delivered_at: i64) -> Result<St
     })
 }
 
+/// Where a delivery's new or edited statuses go when the service runs the check pipeline: a
+/// function that queues the item and answers its id once the queue holds it.
+pub type StatusQueue<'a> =
+    &'a (dyn Fn(Item) -> Pin<Box<dyn Future<Output = Result<String>> + Send + 'a>> + Send + Sync);
+
 impl Service {
     /// Takes one signed webhook delivery: refuses it outside the replay window, claims its
-    /// key, and ingests its statuses, files its report or checks its account. A delivery
-    /// whose key was claimed before writes nothing.
-    pub async fn take_mastodon_delivery(&self, payload: &Value) -> Result<DeliveryTaken> {
+    /// key, and ingests its statuses (or hands them to `queue`), files its report or checks
+    /// its account. A delivery whose key was claimed before writes nothing.
+    pub async fn take_mastodon_delivery(
+        &self,
+        payload: &Value,
+        queue: Option<StatusQueue<'_>>,
+    ) -> Result<DeliveryTaken> {
         let event = payload["event"].as_str().unwrap_or("").to_string();
         if !matches!(
             event.as_str(),
@@ -155,6 +169,7 @@ impl Service {
             event: event.clone(),
             duplicate: false,
             ingested: Vec::new(),
+            queued: Vec::new(),
             reports: Vec::new(),
             result: None,
         };
@@ -166,7 +181,7 @@ impl Service {
             return Ok(taken);
         }
         // A delivery that fails is released, so Mastodon's retry of it is taken.
-        match self.apply_delivery(&event, object, &mut taken).await {
+        match self.apply_delivery(&event, object, queue, &mut taken).await {
             Ok(()) => Ok(taken),
             Err(e) => {
                 if let Ok(mut tx) = self.store.write().await {
@@ -183,14 +198,18 @@ impl Service {
         &self,
         event: &str,
         object: &Value,
+        queue: Option<StatusQueue<'_>>,
         taken: &mut DeliveryTaken,
     ) -> Result<()> {
         match event {
             "status.created" | "status.updated" => {
                 let item = status_item(object)?;
-                taken
-                    .ingested
-                    .push(self.ingest(ACTOR, item, PostSource::Mastodon).await?);
+                match queue {
+                    Some(queue) => taken.queued.push(queue(item).await?),
+                    None => taken
+                        .ingested
+                        .push(self.ingest(ACTOR, item, PostSource::Mastodon).await?),
+                }
             }
             "report.created" => {
                 let reporter = str_of(&object["account"]["username"])

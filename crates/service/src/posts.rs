@@ -5,9 +5,15 @@ use quytac_core::engine::{CheckResult, EngagementLog};
 use quytac_core::finding::Verdict;
 use quytac_core::item::Item;
 use quytac_core::workflow::CaseSource;
+use quytac_store::audit::{chain_for_author, ChainId};
 use quytac_store::model::{Case, NewPost, Post};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// How many audit chains the ingest spreads posts over, by author (chain 0 stays the
+/// workflow's). More chains let more writers commit at once on PostgreSQL; every chain is
+/// verified, and the signed head covers them all.
+pub const AUDIT_SHARDS: u32 = 16;
 
 /// Where an ingested post came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +22,8 @@ pub enum PostSource {
     Api,
     /// The Mastodon webhook.
     Mastodon,
+    /// A bulk import (`quytac publish`) through the pipeline.
+    Import,
 }
 
 impl PostSource {
@@ -23,8 +31,32 @@ impl PostSource {
         match self {
             PostSource::Api => "api",
             PostSource::Mastodon => "mastodon",
+            PostSource::Import => "import",
         }
     }
+
+    /// The source named by its stored word.
+    pub fn from_word(word: &str) -> Option<PostSource> {
+        [PostSource::Api, PostSource::Mastodon, PostSource::Import]
+            .into_iter()
+            .find(|s| s.as_str() == word)
+    }
+}
+
+/// A post of [`Service::ingest_batch`]: who submitted it, the item, where it came from.
+#[derive(Debug, Clone)]
+pub struct BatchPost {
+    pub by: String,
+    pub item: Item,
+    pub source: PostSource,
+}
+
+/// What [`Service::ingest_batch`] did with one post.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchIngested {
+    pub ingested: Ingested,
+    /// The same item was already stored (a redelivery): nothing was written.
+    pub duplicate: bool,
 }
 
 /// A post as stored, with its check result and the case it needs, if any.
@@ -54,17 +86,9 @@ impl Service {
         let mut result = self.engine.check(&item);
         self.apply_engagement(&item, &mut result).await?;
         self.check_against_portal(post, &mut result).await?;
-        let new = NewPost {
-            external_id: post.id.clone(),
-            author_id: post.author.id.clone().filter(|a| !a.is_empty()),
-            text: post.text.clone(),
-            item_json: serde_json::to_string(&item).unwrap_or_default(),
-            result_json: serde_json::to_string(&result).unwrap_or_default(),
-            verdict: result.verdict,
-            label: result.label,
-            source: source.as_str().to_string(),
-        };
-        let mut tx = self.store.write().await?;
+        let new = new_post(post, &item, &result, source);
+        let chain = chain_for_author(new.author_id.as_deref(), AUDIT_SHARDS);
+        let mut tx = self.store.write_on(chain).await?;
         let stored = tx.upsert_post(&new, by).await?;
         let case = if result.verdict != Verdict::Pass {
             Some(
@@ -81,6 +105,113 @@ impl Service {
             result,
             case,
         })
+    }
+
+    /// Checks and stores many posts in one write transaction, doing for each what
+    /// [`Service::ingest`] does (check, CS-8 engagement — within the batch, in order, and with
+    /// stored posts —, the portal check of agency posts, the post row, its case, the audit
+    /// events). The engine runs on the blocking pool, the posts in parallel (rayon).
+    ///
+    /// Idempotent by post id: a post whose stored item is the same as the one given is not
+    /// written again (`duplicate`), so a queue may redeliver a batch after a crash. The posts
+    /// of each audit shard chain (`chain_for_author`, [`AUDIT_SHARDS`] of them) commit in one
+    /// transaction on that chain; a crash between two leaves the rest to the redelivery.
+    pub async fn ingest_batch(&self, posts: Vec<BatchPost>) -> Result<Vec<BatchIngested>> {
+        if posts.iter().any(|p| !matches!(p.item, Item::Post(_))) {
+            return Err(ServiceError::new(
+                ErrorKind::InvalidItem,
+                "only posts can be ingested; use /v1/check for profiles",
+            ));
+        }
+        let engine = self.engine.clone();
+        let (posts, mut results) = tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            let results: Vec<CheckResult> =
+                posts.par_iter().map(|p| engine.check(&p.item)).collect();
+            (posts, results)
+        })
+        .await
+        .map_err(|e| ServiceError::new(ErrorKind::Internal, format!("check failed: {e}")))?;
+        // CS-8 inside the batch, in order; then against stored posts for targets not in it.
+        let mut log = EngagementLog::with_capacity(posts.len());
+        let in_batch: std::collections::HashSet<&str> = posts
+            .iter()
+            .filter_map(|p| match &p.item {
+                Item::Post(post) => Some(post.id.as_str()),
+                Item::Profile(_) => None,
+            })
+            .collect();
+        for (p, r) in posts.iter().zip(results.iter_mut()) {
+            log.resolve(&self.engine, &p.item, r);
+        }
+        for (p, r) in posts.iter().zip(results.iter_mut()) {
+            let Item::Post(post) = &p.item else { continue };
+            if post
+                .engages
+                .as_ref()
+                .is_some_and(|e| !in_batch.contains(e.target_id.as_str()))
+            {
+                self.apply_engagement(&p.item, r).await?;
+            }
+            self.check_against_portal(post, r).await?;
+        }
+        let rows: Vec<NewPost> = posts
+            .iter()
+            .zip(results.iter())
+            .filter_map(|(p, result)| match &p.item {
+                Item::Post(post) => Some(new_post(post, &p.item, result, p.source)),
+                Item::Profile(_) => None,
+            })
+            .collect();
+        // One transaction per audit chain: the posts of one author stay on their shard's
+        // chain, so workers writing other shards never wait for this one.
+        let mut by_chain: std::collections::BTreeMap<ChainId, Vec<usize>> = Default::default();
+        for (i, row) in rows.iter().enumerate() {
+            let chain = chain_for_author(row.author_id.as_deref(), AUDIT_SHARDS);
+            by_chain.entry(chain).or_default().push(i);
+        }
+        let mut out: Vec<Option<BatchIngested>> = (0..rows.len()).map(|_| None).collect();
+        let mut results: Vec<Option<CheckResult>> = results.into_iter().map(Some).collect();
+        for (chain, indices) in by_chain {
+            let mut tx = self.store.write_on(chain).await?;
+            let ids: Vec<&str> = indices
+                .iter()
+                .map(|&i| rows[i].external_id.as_str())
+                .collect();
+            let stored = tx.stored_item_jsons(&ids).await?;
+            for &i in &indices {
+                let (row, by) = (&rows[i], &posts[i].by);
+                let result = results[i].take().expect("each post is written once");
+                if stored.get(&row.external_id) == Some(&row.item_json) {
+                    let post = tx.post_by_external_id(&row.external_id).await?;
+                    out[i] = Some(BatchIngested {
+                        ingested: Ingested {
+                            post,
+                            result,
+                            case: None,
+                        },
+                        duplicate: true,
+                    });
+                    continue;
+                }
+                let post = tx.upsert_post(row, by).await?;
+                let case = if result.verdict != Verdict::Pass {
+                    Some(
+                        tx.join_or_open_case(post.id, CaseSource::Automated, result.verdict, by)
+                            .await?,
+                    )
+                } else {
+                    None
+                };
+                out[i] = Some(BatchIngested {
+                    ingested: Ingested { post, result, case },
+                    duplicate: false,
+                });
+            }
+            let events = tx.commit().await?;
+            self.after_commit(&events).await;
+        }
+        Ok(out.into_iter().flatten().collect())
     }
 
     /// A stored post by its own id.
@@ -106,5 +237,24 @@ impl Service {
         log.resolve(&self.engine, &target, &mut target_result);
         log.resolve(&self.engine, item, result);
         Ok(())
+    }
+}
+
+/// The row of a checked post.
+fn new_post(
+    post: &quytac_core::item::Post,
+    item: &Item,
+    result: &CheckResult,
+    source: PostSource,
+) -> NewPost {
+    NewPost {
+        external_id: post.id.clone(),
+        author_id: post.author.id.clone().filter(|a| !a.is_empty()),
+        text: post.text.clone(),
+        item_json: serde_json::to_string(item).unwrap_or_default(),
+        result_json: serde_json::to_string(result).unwrap_or_default(),
+        verdict: result.verdict,
+        label: result.label,
+        source: source.as_str().to_string(),
     }
 }

@@ -181,6 +181,31 @@ impl WriteTx<'_> {
         Ok(stored)
     }
 
+    /// The stored item JSON of each of these posts (by their own ids) that is stored, read in
+    /// this transaction: what a batch compares to skip a redelivered post.
+    pub async fn stored_item_jsons(
+        &mut self,
+        external_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        // Chunks keep the statement under every backend's limit of bound parameters.
+        for chunk in external_ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT external_id, item_json FROM posts WHERE external_id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                out.insert(r.try_get("external_id")?, r.try_get("item_json")?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A stored post by its own (external) id, read in this transaction.
     pub async fn post_by_external_id(&mut self, external_id: &str) -> Result<Post> {
         let sql = format!("SELECT {POST_COLS} FROM posts WHERE external_id = $1");

@@ -168,9 +168,12 @@ async fn check_rows(
         let from_id = coverage.get(table.name()).copied().unwrap_or(0);
         let mut after = i64::MIN;
         loop {
+            // Qualified: the bare `id` of ORDER BY would be the text column of the select list
+            // and sort "10" before "9", so pages would skip rows.
             let page = sqlx::query(&format!(
-                "{} WHERE id > $1 ORDER BY id LIMIT $2",
-                table.select_sql()
+                "{} WHERE {t}.id > $1 ORDER BY {t}.id LIMIT $2",
+                table.select_sql(),
+                t = table.name()
             ))
             .bind(after)
             .bind(PAGE)

@@ -10,9 +10,14 @@ use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::Json;
 use hmac::{Hmac, Mac};
-use quytac_service::mastodon::DeliveryTaken;
+use quytac_core::item::Item;
+use quytac_service::mastodon::{DeliveryTaken, StatusQueue, ACTOR};
+use quytac_service::posts::PostSource;
+use quytac_service::{ErrorKind as ServiceErrorKind, Result as ServiceResult, ServiceError};
 use serde_json::Value;
 use sha2::Sha256;
+use std::future::Future;
+use std::pin::Pin;
 
 /// Checks `sha256=<lowercase hex>` against the HMAC of the body, in constant time
 /// (`Mac::verify_slice`). Uppercase hex, whitespace inside, or another length is refused.
@@ -67,7 +72,29 @@ pub async fn webhook(
         ));
     }
     let payload: Value = parse_json(&body)?;
-    Ok(Json(state.service.take_mastodon_delivery(&payload).await?))
+    // With the check pipeline, new and edited statuses are queued for the workers.
+    let queue = state.pipeline.clone().map(|pipeline| {
+        move |item: Item| -> Pin<Box<dyn Future<Output = ServiceResult<String>> + Send>> {
+            let pipeline = pipeline.clone();
+            Box::pin(async move {
+                pipeline
+                    .publisher
+                    .publish(&item, PostSource::Mastodon, ACTOR)
+                    .await
+                    .map(|queued| queued.post)
+                    .map_err(|e| {
+                        ServiceError::new(ServiceErrorKind::QueueUnavailable, e.to_string())
+                    })
+            })
+        }
+    });
+    let queue = queue.as_ref().map(|q| q as StatusQueue<'_>);
+    Ok(Json(
+        state
+            .service
+            .take_mastodon_delivery(&payload, queue)
+            .await?,
+    ))
 }
 
 #[cfg(test)]

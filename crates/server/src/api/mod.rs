@@ -8,6 +8,7 @@ pub mod inquiries;
 pub mod mastodon;
 pub mod meta;
 pub mod moderation;
+pub mod pipeline;
 pub mod portal;
 pub mod posts;
 pub mod takedowns;

@@ -24,7 +24,7 @@ use quytac_service::takedowns::{FileTakedown, TakedownFiled, TakedownList};
 use quytac_service::tokens::{TokenInfo, TokenList};
 use quytac_service::transparency::TransparencyReport;
 use quytac_store::audit::SignedHead;
-use quytac_store::model::{CaseDetail, Post, Report};
+use quytac_store::model::{CaseDetail, Report};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 /// Who may call an endpoint.
@@ -165,19 +165,44 @@ fn core_routes() -> Vec<Route> {
             "POST",
             "/v1/posts",
             Api(&[Admin, Moderator]),
-            "Ingest a post: check, store, open a case when it needs review",
+            "Ingest a post: check, store, open a case when it needs review (201); with the pipeline (--nats), queue it (202 {post, status: queued})",
             post(api::posts::ingest),
         )
         .body::<Item>()
         .returns::<Ingested>(201),
         r(
+            "POST",
+            "/v1/posts/batch",
+            Api(&[Admin, Moderator]),
+            "Ingest posts as JSON Lines (at most 1,000); bad lines reported by number. Queued (202) with the pipeline, stored (201) without",
+            post(api::posts::batch),
+        )
+        .body_of("application/x-ndjson")
+        .returns::<api::posts::BatchAccepted>(202),
+        r(
             "GET",
             "/v1/posts/{id}",
             Api(STAFF),
-            "A stored post with its check result (by the post's own id)",
+            "A post by its own id: `checked` with its stored result, or `queued` in the pipeline",
             get(api::posts::show),
         )
-        .returns::<Post>(200),
+        .returns::<api::posts::PostState>(200),
+        r(
+            "GET",
+            "/v1/pipeline",
+            Api(&[Admin]),
+            "The pipeline: stream depth, consumers, pending, redelivered, dead letters, throughput",
+            get(api::pipeline::stats),
+        )
+        .returns::<quytac_pipeline::stats::PipelineStats>(200),
+        r(
+            "GET",
+            "/metrics",
+            Public,
+            "Prometheus gauges of the pipeline (an admin token or the scrape token)",
+            get(api::pipeline::metrics),
+        )
+        .returns_of(200, "text/plain"),
         // Moderation.
         r(
             "POST",

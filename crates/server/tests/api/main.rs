@@ -17,5 +17,6 @@ mod mastodon;
 mod moderation;
 mod observe;
 mod permissions;
+mod pipeline;
 mod sessions;
 mod tokens;

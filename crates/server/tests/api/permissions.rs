@@ -89,6 +89,7 @@ async fn permission_matrix() {
     matrix.extend(crate::inquiries::permission_rows());
     matrix.extend(crate::consultations::permission_rows());
     matrix.extend(crate::tokens::permission_rows());
+    matrix.extend(crate::pipeline::permission_rows());
     // The matrix must cover every API route.
     let table: BTreeSet<(String, String)> = matrix
         .iter()

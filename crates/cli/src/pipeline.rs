@@ -1,0 +1,265 @@
+//! `quytac worker` and `quytac publish`: the two ends of the check pipeline on NATS JetStream
+//! (CONTRACT.md section 4). The pipeline itself is `quytac-pipeline`; this is glue.
+
+use crate::input::{Line, LineReader};
+use anyhow::Context;
+use quytac_core::engine::Engine;
+use quytac_core::item::Item;
+use quytac_core::rules::{RulePack, DEFAULT_PACK};
+use quytac_pipeline::message::PostMessage;
+use quytac_pipeline::worker::{self, WorkerConfig};
+use quytac_pipeline::{PipelineConfig, Publisher};
+use quytac_service::posts::PostSource;
+use quytac_service::signing::AuditSigner;
+use quytac_service::{Service, Settings};
+use quytac_store::Store;
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where the pipeline runs, shared by `serve`, `worker` and `publish`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NatsArgs {
+    /// NATS servers of the pipeline: nats://h1:4222[,nats://h2:4222…].
+    #[arg(long, value_name = "URLS")]
+    pub nats: String,
+    /// Replicas of the streams when this process creates them (3 on a 3-node cluster).
+    #[arg(long, default_value_t = 1)]
+    pub replicas: usize,
+}
+
+impl NatsArgs {
+    pub fn config(&self) -> PipelineConfig {
+        let mut c = PipelineConfig::new(self.nats.clone());
+        c.replicas = self.replicas.max(1);
+        c
+    }
+}
+
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    /// Database: postgres://… (or sqlite://FILE for one worker on one machine).
+    #[arg(long)]
+    pub db: String,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Posts per batch (one transaction).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub batch: u64,
+    /// Deliveries of a failing post before it goes to the dead letters.
+    #[arg(long, default_value_t = 5)]
+    pub max_deliver: i64,
+    /// File with the Ed25519 key that signs audit checkpoints (the service's key).
+    #[arg(long, default_value = "quytac-audit.key")]
+    pub audit_key: PathBuf,
+    /// Seconds JetStream waits for a batch's acknowledgement before delivering it again
+    /// (set when the workers' consumer is first made).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ack_wait: u64,
+}
+
+pub fn run_worker(args: &WorkerArgs) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let pack = RulePack::builtin(DEFAULT_PACK)?;
+        let engine = Arc::new(Engine::new(pack));
+        let store = Store::connect(&args.db).await?;
+        let signer = Arc::new(AuditSigner::load_or_create(&args.audit_key)?);
+        let service = Service::new(engine, store.clone(), signer, Settings::default());
+        let mut pipeline = args.nats.config();
+        pipeline.max_deliver = args.max_deliver.max(1);
+        let config = WorkerConfig {
+            batch: args.batch as usize,
+            ack_wait: Duration::from_secs(args.ack_wait),
+            ..WorkerConfig::default()
+        };
+        eprintln!("quytac: worker on {} (database {})", args.nats.nats, args.db);
+        let stats = worker::run(service, &pipeline, &config, stop_signal()).await?;
+        store.close().await;
+        eprintln!(
+            "quytac: worker stopped: {} batches, {} posts stored, {} duplicates skipped, {} dead letters, {} left for redelivery",
+            stats.batches, stats.stored, stats.duplicates, stats.dead, stats.retried
+        );
+        Ok(0)
+    })
+}
+
+/// SIGINT or SIGTERM. The handlers are installed when this is called, not when the future is
+/// first polled, so a signal that comes while the worker is still starting is not fatal.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    /// JSON Lines file of posts, or `-` for standard input.
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Most posts published and not yet acknowledged.
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub in_flight: u64,
+    /// No progress line on standard error.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Publishes every good line; bad lines are reported as `{"line":N,"error":"…"}` on standard
+/// output. Exit 0 when every line was acknowledged, 1 when some line was not (bad, or not
+/// acknowledged after retries), 2 when the input or NATS cannot be reached.
+pub fn run_publish(args: &PublishArgs) -> anyhow::Result<u8> {
+    let mut reader = LineReader::open(args.path.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let publisher = Publisher::connect(&args.nats.config())
+            .await
+            .context("cannot set up the pipeline")?;
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut in_flight: VecDeque<(usize, PostMessage, _)> = VecDeque::new();
+        let (mut acked, mut bad, mut lost, mut lines) = (0u64, 0u64, 0u64, 0u64);
+        let started = Instant::now();
+        let mut shown = Instant::now();
+        let mut progress = Progress::new(args.quiet);
+        loop {
+            let line = reader.next_line()?;
+            let Some(line) = line else { break };
+            lines += 1;
+            let no = reader.line_no;
+            let msg = match line {
+                Line::Error(e) => Err(e),
+                Line::Text(t) if t.trim().is_empty() => Err("empty line".to_string()),
+                Line::Text(t) => Item::from_json(&t).and_then(|item| {
+                    PostMessage::new(&item, PostSource::Import, "import").map_err(|e| e.message)
+                }),
+            };
+            let msg = match msg {
+                Ok(m) => m,
+                Err(e) => {
+                    bad += 1;
+                    writeln!(stdout, "{}", serde_json::json!({"line": no, "error": e}))?;
+                    continue;
+                }
+            };
+            while in_flight.len() >= args.in_flight as usize {
+                let (n, m, ack) = in_flight.pop_front().expect("not empty");
+                if settle(&publisher, n, m, ack, &mut stdout).await? {
+                    acked += 1;
+                } else {
+                    lost += 1;
+                }
+            }
+            let ack = publisher.send(msg.clone()).await?;
+            in_flight.push_back((no, msg, ack));
+            if shown.elapsed() > Duration::from_millis(500) {
+                progress.show(lines, acked, bad + lost, started);
+                shown = Instant::now();
+            }
+        }
+        while let Some((n, m, ack)) = in_flight.pop_front() {
+            if settle(&publisher, n, m, ack, &mut stdout).await? {
+                acked += 1;
+            } else {
+                lost += 1;
+            }
+        }
+        stdout.flush()?;
+        progress.show(lines, acked, bad + lost, started);
+        progress.finish();
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "quytac: {acked} posts published and acknowledged, {bad} lines rejected, {lost} not acknowledged ({lines} lines, {:.0} posts/s)",
+            acked as f64 / secs.max(1e-9)
+        );
+        Ok(if bad == 0 && lost == 0 { 0 } else { 1 })
+    })
+}
+
+/// Waits for one acknowledgement; republishes (the same `Nats-Msg-Id`, so JetStream keeps one
+/// copy) up to ten times, over about 20 seconds (a cluster elects a new leader meanwhile),
+/// when it does not come.
+async fn settle(
+    publisher: &Publisher,
+    line: usize,
+    msg: PostMessage,
+    ack: async_nats::jetstream::context::PublishAckFuture,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let mut last = match ack.await {
+        Ok(_) => return Ok(true),
+        Err(e) => e.to_string(),
+    };
+    for attempt in 1..=10u64 {
+        tokio::time::sleep(Duration::from_millis(400 * attempt.min(5))).await;
+        match publisher.send(msg.clone()).await {
+            Ok(ack) => match ack.await {
+                Ok(_) => return Ok(true),
+                Err(e) => last = e.to_string(),
+            },
+            Err(e) => last = e.to_string(),
+        }
+    }
+    writeln!(
+        out,
+        "{}",
+        serde_json::json!({"line": line, "error": format!("not acknowledged: {last}")})
+    )?;
+    Ok(false)
+}
+
+/// A one-line progress report on standard error, rewritten in place on a terminal.
+struct Progress {
+    quiet: bool,
+    tty: bool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        Progress {
+            quiet,
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&mut self, lines: u64, acked: u64, failed: u64, started: Instant) {
+        if self.quiet {
+            return;
+        }
+        let rate = acked as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let text =
+            format!("read {lines} lines, {acked} acknowledged, {failed} failed, {rate:.0} posts/s");
+        if self.tty {
+            eprint!("\r{text}\x1b[K");
+        } else {
+            eprintln!("{text}");
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.quiet && self.tty {
+            eprintln!();
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! The check pipeline end to end, with real processes: a 3-node NATS JetStream cluster on free
+//! loopback ports, a fresh PostgreSQL database, two `quytac worker` processes and `quytac
+//! publish`. A worker and a NATS node are killed with SIGKILL mid-run and started again; every
+//! post must be stored exactly once and the audit log must verify.
+//!
+//! Needs `nats-server` (`.ci/run` installs it) and PostgreSQL (`QUYTAC_TEST_POSTGRES_URL`,
+//! by default the project's server at 127.0.0.1:5432).
+
+use quytac_core::engine::Engine;
+use quytac_core::rules::{RulePack, DEFAULT_PACK};
+use quytac_service::signing::AuditSigner;
+use quytac_service::{Service, Settings};
+use quytac_store::testing::TestDb;
+use quytac_store::Store;
+use sqlx::Row;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const POSTS: usize = 3000;
+
+fn nats_server() -> PathBuf {
+    for dir in std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .chain(["/usr/sbin", "/usr/bin"])
+    {
+        let p = Path::new(dir).join("nats-server");
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("nats-server is not installed (apt-get install nats-server; .ci/run does)");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Cluster {
+    dir: tempfile::TempDir,
+    ports: Vec<(u16, u16)>,
+    nodes: Vec<Option<Child>>,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+        let mut c = Cluster {
+            dir: tempfile::tempdir().unwrap(),
+            ports,
+            nodes: vec![None, None, None],
+        };
+        for i in 0..3 {
+            c.start_node(i);
+        }
+        c
+    }
+
+    fn start_node(&mut self, i: usize) {
+        let (port, cluster) = self.ports[i];
+        let routes: Vec<String> = self
+            .ports
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, (_, cp))| format!("nats://127.0.0.1:{cp}"))
+            .collect();
+        let store = self.dir.path().join(format!("n{i}"));
+        let log = std::fs::File::create(self.dir.path().join(format!("n{i}.log"))).unwrap();
+        let child = Command::new(nats_server())
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(&store)
+            .args(["-n", &format!("n{i}"), "--cluster_name", "quytac-test"])
+            .args(["--cluster", &format!("nats://127.0.0.1:{cluster}")])
+            .args(["--routes", &routes.join(",")])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("nats-server starts");
+        self.nodes[i] = Some(child);
+    }
+
+    fn kill_node(&mut self, i: usize) {
+        if let Some(mut c) = self.nodes[i].take() {
+            c.kill().unwrap(); // SIGKILL
+            c.wait().unwrap();
+        }
+    }
+
+    fn urls(&self) -> String {
+        self.ports
+            .iter()
+            .map(|(p, _)| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..3 {
+            self.kill_node(i);
+        }
+    }
+}
+
+fn quytac() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_quytac"))
+}
+
+struct Worker(Child);
+
+impl Worker {
+    fn start(db: &str, urls: &str, key: &Path, log: &Path) -> Worker {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let child = quytac()
+            .args(["worker", "--db", db, "--nats", urls, "--replicas", "3"])
+            .args(["--batch", "200", "--ack-wait", "4", "--audit-key"])
+            .arg(key)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("quytac worker starts");
+        Worker(child)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Posts by 50 authors, one in five with an insult (a case for a person).
+fn write_posts(path: &Path) {
+    let mut out = String::new();
+    for i in 0..POSTS {
+        let text = if i % 5 == 0 {
+            format!("Bài {i}: mày là đồ ngu, cút đi")
+        } else {
+            format!("Bài {i}: hôm nay trời đẹp, cả nhà đi chơi công viên")
+        };
+        let line = serde_json::json!({"id": format!("p{i}"), "type": "post", "text": text,
+            "author": {"id": format!("u{}", i % 50)}});
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+async fn count(store: &Store, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get::<i64, _>("n")
+        .unwrap()
+}
+
+async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !f().await {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_post_is_stored_once_through_worker_and_node_failures() {
+    let base = std::env::var("QUYTAC_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let db = TestDb::postgres(&base).await;
+    let store = Store::connect(&db.url).await.expect("the test database");
+    let mut cluster = Cluster::start();
+    let urls = cluster.urls();
+    let work = tempfile::tempdir().unwrap();
+    let key = work.path().join("audit.key");
+    let posts = work.path().join("posts.jsonl");
+    write_posts(&posts);
+
+    // The cluster is ready when the streams can be made with three replicas.
+    wait_until("the NATS cluster", Duration::from_secs(30), || async {
+        quytac()
+            .args([
+                "publish",
+                "-",
+                "--quiet",
+                "--nats",
+                &urls,
+                "--replicas",
+                "3",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    })
+    .await;
+
+    let logs: Vec<PathBuf> = (0..2)
+        .map(|i| work.path().join(format!("worker{i}.log")))
+        .collect();
+    let mut workers: Vec<Worker> = (0..2)
+        .map(|i| Worker::start(&db.url, &urls, &key, &logs[i]))
+        .collect();
+    let publish = quytac()
+        .args(["publish"])
+        .arg(&posts)
+        .args([
+            "--quiet",
+            "--in-flight",
+            "256",
+            "--nats",
+            &urls,
+            "--replicas",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Mid-run: SIGKILL a worker and a NATS node, then start them again.
+    wait_until(
+        "the first stored posts",
+        Duration::from_secs(60),
+        || async { count(&store, "SELECT COUNT(*) AS n FROM posts").await >= (POSTS / 5) as i64 },
+    )
+    .await;
+    workers[0].0.kill().unwrap();
+    workers[0].0.wait().unwrap();
+    cluster.kill_node(1);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    cluster.start_node(1);
+    workers[0] = Worker::start(&db.url, &urls, &key, &logs[0]);
+
+    let out = tokio::task::spawn_blocking(move || publish.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "publish failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains(&format!("{POSTS} posts published and acknowledged")));
+
+    // Drained: every post stored and the stream empty (a work queue drops acknowledged posts),
+    // so no redelivery is still to come.
+    let mut config = quytac_pipeline::PipelineConfig::new(urls.clone());
+    config.replicas = 3;
+    let mut publisher = None;
+    for _ in 0..60 {
+        // The cluster may still be electing its streams' leaders after the node's restart.
+        match quytac_pipeline::Publisher::connect(&config).await {
+            Ok(p) => {
+                publisher = Some(p);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+    let publisher = publisher.expect("the NATS cluster answers again");
+    let stats = quytac_pipeline::stats::StatsReader::default();
+    wait_until(
+        "the workers to drain the stream",
+        Duration::from_secs(90),
+        || async {
+            let s = stats.read(publisher.jetstream()).await;
+            count(&store, "SELECT COUNT(*) AS n FROM posts").await == POSTS as i64
+                && s.is_ok_and(|s| s.depth == 0 && s.ack_pending == 0)
+        },
+    )
+    .await;
+
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) AS n FROM posts").await,
+        POSTS as i64
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(DISTINCT external_id) AS n FROM posts").await,
+        POSTS as i64
+    );
+    // Stored once: one ingest event per post, redeliveries wrote nothing.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'post.ingested'"
+        )
+        .await,
+        POSTS as i64
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) AS n FROM cases").await,
+        (POSTS / 5) as i64,
+        "one case per insulting post"
+    );
+
+    // SIGTERM: each worker finishes its batch and exits cleanly.
+    for w in &mut workers {
+        let pid = w.0.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+    }
+    for (w, log) in workers.iter_mut().zip(&logs) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = w.0.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "worker exit: {status}\n{}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "worker did not stop"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    let engine = Arc::new(Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap()));
+    let signer = Arc::new(AuditSigner::load_or_create(&key).unwrap());
+    let service = Service::new(engine, store.clone(), signer, Settings::default());
+    let verified = service.verify_audit().await.unwrap();
+    assert!(verified.ok, "audit: {verified:?}");
+    assert!(verified.heads > 0, "signed heads");
+    assert_eq!(
+        stats
+            .read(publisher.jetstream())
+            .await
+            .unwrap()
+            .dead_letters,
+        0
+    );
+
+    store.close().await;
+    drop(workers);
+    drop(cluster);
+    db.cleanup().await;
+}

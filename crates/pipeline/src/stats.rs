@@ -1,0 +1,152 @@
+//! Figures of the pipeline, for `GET /v1/pipeline` and the Prometheus gauges of `/metrics`.
+
+use crate::subjects;
+use crate::{PipelineError, Result};
+use async_nats::jetstream;
+use serde::Serialize;
+use std::sync::Mutex;
+use std::time::Instant;
+use utoipa::ToSchema;
+
+/// The stream and its workers now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PipelineStats {
+    /// The posts stream.
+    pub stream: String,
+    /// Posts in the stream: published, not yet stored and acknowledged (the queue's depth).
+    pub depth: u64,
+    pub bytes: u64,
+    /// Consumers of the stream (the workers share one).
+    pub consumers: usize,
+    /// Posts no worker has pulled yet.
+    pub pending: u64,
+    /// Posts pulled by a worker and not yet acknowledged.
+    pub ack_pending: u64,
+    /// Posts delivered more than once and not yet acknowledged.
+    pub redelivered: u64,
+    /// Posts acknowledged by the workers since the consumer was made.
+    pub acknowledged: u64,
+    /// Posts in the dead-letter stream.
+    pub dead_letters: u64,
+    /// Posts acknowledged per second since the previous reading (0 on the first).
+    pub throughput_per_s: f64,
+}
+
+/// Reads the figures; remembers the last reading to give the throughput.
+#[derive(Default)]
+pub struct StatsReader {
+    last: Mutex<Option<(Instant, u64)>>,
+}
+
+impl StatsReader {
+    pub async fn read(&self, js: &jetstream::Context) -> Result<PipelineStats> {
+        let stream = js
+            .get_stream(subjects::POSTS_STREAM)
+            .await
+            .map_err(PipelineError::unavailable)?;
+        let info = stream.cached_info().clone();
+        let (pending, ack_pending, redelivered, acknowledged) =
+            match stream.consumer_info(subjects::WORKERS_CONSUMER).await {
+                Ok(c) => (
+                    c.num_pending,
+                    c.num_ack_pending as u64,
+                    c.num_redelivered as u64,
+                    c.ack_floor.stream_sequence,
+                ),
+                Err(_) => (info.state.messages, 0, 0, 0),
+            };
+        let dead_letters = match js.get_stream(subjects::DEAD_STREAM).await {
+            Ok(d) => d.cached_info().state.messages,
+            Err(_) => 0,
+        };
+        let now = Instant::now();
+        let throughput_per_s = {
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            let rate = match *last {
+                Some((at, n)) if acknowledged >= n => {
+                    let secs = now.duration_since(at).as_secs_f64();
+                    if secs > 0.0 {
+                        (acknowledged - n) as f64 / secs
+                    } else {
+                        0.0
+                    }
+                }
+                _ => 0.0,
+            };
+            *last = Some((now, acknowledged));
+            rate
+        };
+        Ok(PipelineStats {
+            stream: subjects::POSTS_STREAM.to_string(),
+            depth: info.state.messages,
+            bytes: info.state.bytes,
+            consumers: info.state.consumer_count,
+            pending,
+            ack_pending,
+            redelivered,
+            acknowledged,
+            dead_letters,
+            throughput_per_s,
+        })
+    }
+}
+
+impl PipelineStats {
+    /// The figures as Prometheus gauges (text exposition format).
+    pub fn prometheus(&self) -> String {
+        let gauges: [(&str, &str, f64); 9] = [
+            (
+                "quytac_pipeline_depth",
+                "Posts in the stream, not yet stored",
+                self.depth as f64,
+            ),
+            (
+                "quytac_pipeline_bytes",
+                "Bytes in the posts stream",
+                self.bytes as f64,
+            ),
+            (
+                "quytac_pipeline_consumers",
+                "Consumers of the posts stream",
+                self.consumers as f64,
+            ),
+            (
+                "quytac_pipeline_pending",
+                "Posts no worker has pulled yet",
+                self.pending as f64,
+            ),
+            (
+                "quytac_pipeline_ack_pending",
+                "Posts pulled and not yet acknowledged",
+                self.ack_pending as f64,
+            ),
+            (
+                "quytac_pipeline_redelivered",
+                "Posts delivered more than once, not yet acknowledged",
+                self.redelivered as f64,
+            ),
+            (
+                "quytac_pipeline_acknowledged",
+                "Stream sequence acknowledged by the workers",
+                self.acknowledged as f64,
+            ),
+            (
+                "quytac_pipeline_dead_letters",
+                "Posts in the dead-letter stream",
+                self.dead_letters as f64,
+            ),
+            (
+                "quytac_pipeline_throughput_per_second",
+                "Posts acknowledged per second since the previous reading",
+                self.throughput_per_s,
+            ),
+        ];
+        let mut out = String::new();
+        for (name, help, value) in gauges {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,248 @@
+//! The pipeline endpoints: `POST /v1/posts/batch` (JSON Lines, bad lines by number, bounded),
+//! `GET /v1/posts/{id}` (`checked` / `queued`), `GET /v1/pipeline` and `GET /metrics`, without
+//! the pipeline and with one (a NATS server of the test's own on a free loopback port: the
+//! ingest answers `202 queued` once JetStream has the post).
+
+use crate::helpers::*;
+use std::process::{Child, Command, Stdio};
+
+/// This module's rows of the permission matrix.
+pub(super) fn permission_rows() -> Vec<MatrixRow> {
+    use Role::*;
+    vec![
+        (
+            "POST",
+            "/v1/posts/batch",
+            "/v1/posts/batch",
+            Who::Roles(&[Admin, Moderator]),
+        ),
+        ("GET", "/v1/pipeline", "/v1/pipeline", Who::Roles(&[Admin])),
+    ]
+}
+
+/// A single JetStream server in a temporary folder; killed when dropped.
+struct Nats {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Nats {
+    fn start() -> Nats {
+        let bin = [
+            "/usr/sbin/nats-server",
+            "/usr/bin/nats-server",
+            "/usr/local/bin/nats-server",
+        ]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_file())
+        .expect("nats-server is installed (.ci/run installs it)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new(bin)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Nats {
+            child,
+            url: format!("nats://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn post_lines(app: &TestApp, token: &str, body: &str) -> Resp {
+    app.request(
+        "POST",
+        "/v1/posts/batch",
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("content-type", "application/x-ndjson"),
+        ],
+        body.as_bytes(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn batch_without_the_pipeline_stores_good_lines_and_names_bad_ones() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Moderator).await;
+    let body = format!(
+        "{}\nnot json\n\n{}\n{}\n",
+        json!({"id": "b1", "text": CLEAN, "author": {"id": "u1"}}),
+        json!({"type": "profile", "id": "u1"}),
+        json!({"id": "b2", "text": HATE, "author": {"id": "u1"}}),
+    );
+    let r = post_lines(&app, &token, &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    assert_eq!(
+        v["posts"],
+        json!([{"post": "b1", "status": "checked"}, {"post": "b2", "status": "checked"}])
+    );
+    let lines: Vec<i64> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2, 4]);
+    let shown = app.call("GET", "/v1/posts/b2", Some(&token), None).await;
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.json()["status"], "checked");
+    assert_eq!(shown.json()["verdict"], "violation");
+    // Sent again: stored once, no second ingest event.
+    assert_eq!(post_lines(&app, &token, &body).await.status, 201);
+    let events = app.state.store.audit_events(0, 1000).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "post.ingested")
+            .count(),
+        2
+    );
+
+    // Bounded: more than 1,000 posts is refused whole.
+    let many: String = (0..1001)
+        .map(|i| format!("{}\n", json!({"id": format!("m{i}"), "text": "x"})))
+        .collect();
+    let r = post_lines(&app, &token, &many).await;
+    assert_eq!((r.status, r.code().as_str()), (422, "invalid_field"));
+    // Without --nats there are no pipeline figures.
+    let admin = app.token(Role::Admin).await;
+    let r = app.call("GET", "/v1/pipeline", Some(&admin), None).await;
+    assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
+}
+
+#[tokio::test]
+async fn metrics_need_an_admin_or_the_scrape_token() {
+    let app = spawn_app_with(|c| c.metrics_token = Some("scrape-secret".into())).await;
+    let r = app.request("GET", "/metrics", &[], b"").await;
+    assert_eq!((r.status, r.code().as_str()), (401, "missing_token"));
+    let moderator = app.token(Role::Moderator).await;
+    let r = app
+        .request(
+            "GET",
+            "/metrics",
+            &[("authorization", &format!("Bearer {moderator}"))],
+            b"",
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app
+        .request(
+            "GET",
+            "/metrics",
+            &[("authorization", "Bearer scrape-wrong")],
+            b"",
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    for token in ["scrape-secret".to_string(), app.token(Role::Admin).await] {
+        let r = app
+            .request(
+                "GET",
+                "/metrics",
+                &[("authorization", &format!("Bearer {token}"))],
+                b"",
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body.contains("quytac_up 1\n") && r.body.contains("quytac_pipeline_configured 0\n"),
+            "{}",
+            r.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_the_pipeline_posts_are_queued_and_shown_queued() {
+    let nats = Nats::start();
+    let mut config = quytac_pipeline::PipelineConfig::new(nats.url.clone());
+    config.replicas = 1;
+    let mut app = None;
+    for _ in 0..50 {
+        let c = config.clone();
+        // The server may still be starting.
+        if std::net::TcpStream::connect(nats.url.trim_start_matches("nats://")).is_ok() {
+            app = Some(spawn_app_with(move |cfg| cfg.nats = Some(c)).await);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let app = app.expect("nats-server listens");
+    let token = app.token(Role::Moderator).await;
+    let r = app
+        .call(
+            "POST",
+            "/v1/posts",
+            Some(&token),
+            Some(json!({"id": "q1", "text": HATE, "author": {"id": "u9"}})),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.json(), json!({"post": "q1", "status": "queued"}));
+    let shown = app.call("GET", "/v1/posts/q1", Some(&token), None).await;
+    assert_eq!(shown.json(), json!({"post": "q1", "status": "queued"}));
+    assert_eq!(
+        app.call("GET", "/v1/posts/nope", Some(&token), None)
+            .await
+            .status,
+        404
+    );
+    // Nothing is stored by the ingress: a worker does that.
+    assert_eq!(app.state.store.count_posts().await.unwrap(), 0);
+
+    let body = format!("{}\n{{oops\n", json!({"id": "q2", "text": CLEAN}));
+    let r = post_lines(&app, &token, &body).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        r.json()["posts"],
+        json!([{"post": "q2", "status": "queued"}])
+    );
+    assert_eq!(r.json()["errors"][0]["line"], 2);
+    // A profile is refused before it reaches the stream.
+    let r = app
+        .call(
+            "POST",
+            "/v1/posts",
+            Some(&token),
+            Some(json!({"type": "profile", "id": "u1"})),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+
+    let admin = app.token(Role::Admin).await;
+    let stats = app.call("GET", "/v1/pipeline", Some(&admin), None).await;
+    assert_eq!(stats.status, 200, "{}", stats.body);
+    assert_eq!(stats.json()["depth"], 2);
+    let metrics = app
+        .request(
+            "GET",
+            "/metrics",
+            &[("authorization", &format!("Bearer {admin}"))],
+            b"",
+        )
+        .await;
+    assert!(
+        metrics.body.contains("quytac_pipeline_depth 2\n"),
+        "{}",
+        metrics.body
+    );
+}

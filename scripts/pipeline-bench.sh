@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Figures of the check pipeline (issue 12) on this machine, with a release build:
+#  1. `quytac check` over the generated file (the ceiling: checking alone, all cores);
+#  2. publish → 1 worker → PostgreSQL (posts stored per second);
+#  3. publish → 2 workers → PostgreSQL on a 3-node NATS cluster, with a worker and a NATS node
+#     killed (SIGKILL) mid-run and started again: every post stored exactly once, the audit
+#     log verifies, posts stored per second and the ratio to `quytac check`;
+#  4. `POST /v1/posts` with `--nats` under wrk (posts/s, latency percentiles).
+#
+#   N=1000000 N1=100000 scripts/pipeline-bench.sh
+# Needs nats-server, psql, wrk, curl and PostgreSQL (QUYTAC_TEST_POSTGRES_URL, by default
+# postgres://postgres@127.0.0.1:5432/test: a database of its own is created and dropped).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000000}          # posts of the 2-worker run
+N1=${N1:-$((N / 10))}    # posts of the 1-worker run
+DURATION=${DURATION:-10} # seconds of the wrk run
+CONNECTIONS=${CONNECTIONS:-64}
+BIN=${BIN:-target/release/quytac}
+PG=${QUYTAC_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
+[ -x "$BIN" ] || cargo build --release -p quytac
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for db in "${DBS[@]:-}"; do [ -n "$db" ] && psql "$PG" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
+DBS=()
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+rate() { python3 -c "import sys; n,a,b=map(float,sys.argv[1:]); print(f'{n/(b-a):.0f}')" "$@"; }
+
+fresh_db() {
+  local name="quytac_bench_$$_$1"
+  psql "$PG" -qc "CREATE DATABASE $name" >/dev/null
+  DBS+=("$name")
+  echo "${PG%/*}/$name"
+}
+
+count() { psql "$1" -Atc "$2" 2>/dev/null || echo 0; }  # 0 until a worker made the schema
+
+# A 3-node cluster on ports 24222-24224 (routes 26222-26224).
+start_node() {
+  local i=$1 routes=""
+  for j in 0 1 2; do [ "$j" != "$i" ] && routes="$routes,nats://127.0.0.1:$((26222 + j))"; done
+  "$NATS_SERVER" -a 127.0.0.1 -p $((24222 + i)) -js -sd "$WORK/nats$i" -n "bench$i" \
+    --cluster_name quytac-bench --cluster "nats://127.0.0.1:$((26222 + i))" --routes "${routes#,}" \
+    2>"$WORK/nats$i.log" &
+  NODE[$i]=$!
+  PIDS+=($!)
+}
+declare -a NODE
+for i in 0 1 2; do start_node "$i"; done
+URLS=nats://127.0.0.1:24222,nats://127.0.0.1:24223,nats://127.0.0.1:24224
+for _ in $(seq 60); do
+  "$BIN" publish - --quiet --nats "$URLS" --replicas 3 </dev/null >/dev/null 2>&1 && break
+  sleep 0.5
+done
+
+echo "== generating $N posts"
+python3 - "$N" "$WORK/posts.jsonl" <<'PY'
+import json, random, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+random.seed(7)
+clean = ["Hôm nay trời đẹp, cả nhà đi chơi công viên", "Quán phở đầu ngõ ngon lắm mọi người ạ",
+         "Chúc mừng sinh nhật bạn, chúc bạn luôn vui khỏe", "Kẹt xe quá, đi làm muộn mất rồi",
+         "Cuối tuần này ai đi đá bóng không", "Sách mới về thư viện, mời các bạn đến đọc"]
+bad = ["Mày là đồ ngu, cút đi", "Bọn bắc kỳ toàn lũ lừa đảo", "Liên hệ 0912 345 678 để mua hàng",
+       "Tin nóng: sắp đổi tiền, rút hết tiền ra ngay"]
+with open(path, "w") as f:
+    for i in range(n):
+        text = random.choice(bad if i % 10 == 0 else clean) + f" #{i}"
+        f.write(json.dumps({"id": f"b{i}", "type": "post", "text": text,
+                            "author": {"id": f"u{i % 5000}"}}, ensure_ascii=False) + "\n")
+PY
+head -n "$N1" "$WORK/posts.jsonl" | sed 's/"id": "b/"id": "one/' > "$WORK/posts1.jsonl"
+
+echo "== quytac check (the ceiling)"
+t0=$(now); "$BIN" check "$WORK/posts.jsonl" --exit-zero >/dev/null; t1=$(now)
+CHECK=$(rate "$N" "$t0" "$t1")
+echo "check: $CHECK posts/s"
+
+wait_stored() { # db expected
+  while [ "$(count "$1" 'SELECT COUNT(*) FROM posts')" -lt "$2" ]; do sleep 0.5; done
+}
+
+echo "== 1 worker, $N1 posts"
+DB1=$(fresh_db one)
+"$BIN" publish "$WORK/posts1.jsonl" --quiet --nats "$URLS" --replicas 3 2>&1 | tail -1
+"$BIN" worker --db "$DB1" --nats "$URLS" --audit-key "$WORK/audit.key" 2>"$WORK/w1.log" &
+W=$!; PIDS+=($W)
+t0=$(now); wait_stored "$DB1" "$N1"; t1=$(now)
+kill -TERM $W; wait $W || true
+ONE=$(rate "$N1" "$t0" "$t1")
+echo "1 worker: $ONE posts/s stored"
+
+echo "== 2 workers, $N posts, a worker and a NATS node killed mid-run"
+DB2=$(fresh_db two)
+"$BIN" worker --db "$DB2" --nats "$URLS" --ack-wait 10 --audit-key "$WORK/audit.key" 2>"$WORK/wa.log" &
+WA=$!; PIDS+=($WA)
+"$BIN" worker --db "$DB2" --nats "$URLS" --ack-wait 10 --audit-key "$WORK/audit.key" 2>"$WORK/wb.log" &
+WB=$!; PIDS+=($WB)
+t0=$(now)
+"$BIN" publish "$WORK/posts.jsonl" --quiet --nats "$URLS" --replicas 3 >"$WORK/publish.out" 2>"$WORK/publish.err" &
+PUB=$!; PIDS+=($PUB)
+while [ "$(count "$DB2" 'SELECT COUNT(*) FROM posts')" -lt $((N / 3)) ]; do sleep 0.5; done
+echo "killing worker $WA and NATS node 1 (SIGKILL) at $(count "$DB2" 'SELECT COUNT(*) FROM posts') posts"
+kill -9 "$WA" "${NODE[1]}"
+sleep 2
+start_node 1
+"$BIN" worker --db "$DB2" --nats "$URLS" --ack-wait 10 --audit-key "$WORK/audit.key" 2>>"$WORK/wa.log" &
+WA=$!; PIDS+=($WA)
+wait $PUB && echo "publish: exit 0 ($(tail -1 "$WORK/publish.err"))" || { echo "publish failed"; cat "$WORK/publish.err"; exit 1; }
+wait_stored "$DB2" "$N"; t1=$(now)
+TWO=$(rate "$N" "$t0" "$t1")
+# Let any redelivery of the killed worker's batch come and go, then stop the workers.
+sleep 12
+kill -TERM "$WA" "$WB"; wait "$WA" "$WB" || true
+POSTS=$(count "$DB2" 'SELECT COUNT(*) FROM posts')
+DISTINCT=$(count "$DB2" 'SELECT COUNT(DISTINCT external_id) FROM posts')
+EVENTS=$(count "$DB2" "SELECT COUNT(*) FROM audit_events WHERE action = 'post.ingested'")
+echo "stored: $POSTS rows, $DISTINCT distinct ids, $EVENTS post.ingested events (expected $N each)"
+tail -1 "$WORK/wa.log"; tail -1 "$WORK/wb.log"
+TOKEN=$("$BIN" admin create-token --role admin --db "$DB2")
+"$BIN" serve --addr 127.0.0.1:28080 --db "$DB2" --audit-key "$WORK/audit.key" 2>"$WORK/serve.log" &
+S=$!; PIDS+=($S)
+for _ in $(seq 100); do curl -fs http://127.0.0.1:28080/healthz >/dev/null && break; sleep 0.1; done
+echo "audit verify: $(curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:28080/v1/audit/verify | python3 -c 'import json,sys; v=json.load(sys.stdin); print("ok" if v["ok"] else "BROKEN", v["events"], "events,", v["checkpoints"], "checkpoints")')"
+kill -TERM $S; wait $S || true
+echo "2 workers: $TWO posts/s stored (publish to last post stored, failures included)"
+python3 -c "import sys; print(f'ratio to quytac check: {float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$TWO" "$CHECK"
+[ "$POSTS" = "$N" ] && [ "$DISTINCT" = "$N" ] && [ "$EVENTS" = "$N" ] || { echo "NOT stored exactly once"; exit 1; }
+
+if command -v wrk >/dev/null; then
+  echo "== POST /v1/posts with --nats (wrk, ${DURATION}s, $CONNECTIONS connections)"
+  DB3=$(fresh_db http)
+  TOKEN=$("$BIN" admin create-token --role moderator --db "$DB3")
+  "$BIN" serve --addr 127.0.0.1:28081 --db "$DB3" --nats "$URLS" --replicas 3 --audit-key "$WORK/audit.key" 2>"$WORK/serve2.log" &
+  S=$!; PIDS+=($S)
+  for _ in $(seq 100); do curl -fs http://127.0.0.1:28081/healthz >/dev/null && break; sleep 0.1; done
+  cat > "$WORK/posts.lua" <<'LUA'
+local counter = 0
+local tid = 0
+local n = 0
+function setup(thread) thread:set("tid", n); n = n + 1 end
+request = function()
+  counter = counter + 1
+  local body = string.format('{"id":"w%d-%d","text":"Hôm nay trời đẹp %d","author":{"id":"u%d"}}', tid, counter, counter, counter % 500)
+  return wrk.format("POST", "/v1/posts", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("TOKEN")}, body)
+end
+LUA
+  TOKEN=$TOKEN wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/posts.lua" http://127.0.0.1:28081 \
+    | grep -E 'Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors'
+  kill -TERM $S; wait $S || true
+else
+  echo "wrk is missing (apt-get install -y wrk): no HTTP figures"
+fi
