@@ -118,7 +118,16 @@ fn a_witness_finds_a_rollback_the_server_cannot_see() {
     let key = dir.path().join("audit.key");
     let head = dir.path().join("head.json");
     let head_str = head.to_str().unwrap();
-    let made = quytac(&["admin", "create-token", "--role", "admin", "--db", &db]);
+    let made = quytac(&[
+        "admin",
+        "create-token",
+        "--role",
+        "admin",
+        "--db",
+        &db,
+        "--audit-key",
+        key.to_str().unwrap(),
+    ]);
     assert!(made.status.success(), "{}", text(&made));
     let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
 

@@ -580,12 +580,16 @@ mod profile_photos {
 fn admin_creates_and_revokes_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("admin.db").display());
+    let key = dir.path().join("audit.key");
+    let key = key.to_str().unwrap();
     let out = quytac(
         &[
             "admin",
             "create-token",
             "--db",
             &db,
+            "--audit-key",
+            key,
             "--role",
             "moderator",
             "--expires-in",
@@ -612,6 +616,8 @@ fn admin_creates_and_revokes_tokens() {
             "create-token",
             "--db",
             &db,
+            "--audit-key",
+            key,
             "--role",
             "admin",
             "--expires-in",
@@ -620,13 +626,35 @@ fn admin_creates_and_revokes_tokens() {
         b"",
     );
     assert!(!out.status.success(), "an unreadable expiry is refused");
-    let out = quytac(&["admin", "revoke-token", "--db", &db, "1"], b"");
+    let out = quytac(
+        &[
+            "admin",
+            "revoke-token",
+            "--db",
+            &db,
+            "--audit-key",
+            key,
+            "1",
+        ],
+        b"",
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("token 1"));
-    let out = quytac(&["admin", "revoke-token", "--db", &db, "42"], b"");
+    let out = quytac(
+        &[
+            "admin",
+            "revoke-token",
+            "--db",
+            &db,
+            "--audit-key",
+            key,
+            "42",
+        ],
+        b"",
+    );
     assert!(!out.status.success(), "an unknown token id is an error");
 }
