@@ -36,6 +36,8 @@ TOKEN=$(awk '/demo token \(admin\)/ {print $4}' "$WORK/serve.log")
 curl -fs "http://127.0.0.1:$PORT/openapi.json" > "$WORK/openapi.json"
 "$VENV/bin/openapi-spec-validator" "$WORK/openapi.json"
 
+# JSON Lines bodies (POST /v1/posts/batch) are serialised by scripts/schemathesis_hooks.py.
+SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=scripts \
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \

@@ -178,7 +178,7 @@ fn core_routes() -> Vec<Route> {
             post(api::posts::batch),
         )
         .body_of("application/x-ndjson")
-        .returns::<api::posts::BatchAccepted>(202),
+        .returns::<api::posts::BatchAccepted>(201),
         r(
             "GET",
             "/v1/posts/{id}",
