@@ -125,11 +125,11 @@ DISTINCT=$(count "$DB2" 'SELECT COUNT(DISTINCT external_id) FROM posts')
 EVENTS=$(count "$DB2" "SELECT COUNT(*) FROM audit_events WHERE action = 'post.ingested'")
 echo "stored: $POSTS rows, $DISTINCT distinct ids, $EVENTS post.ingested events (expected $N each)"
 tail -1 "$WORK/wa.log"; tail -1 "$WORK/wb.log"
-TOKEN=$("$BIN" admin create-token --role admin --db "$DB2")
+TOKEN=$("$BIN" admin create-token --role admin --db "$DB2" --audit-key "$WORK/audit.key")
 "$BIN" serve --addr 127.0.0.1:28080 --db "$DB2" --audit-key "$WORK/audit.key" 2>"$WORK/serve.log" &
 S=$!; PIDS+=($S)
 for _ in $(seq 100); do curl -fs http://127.0.0.1:28080/healthz >/dev/null && break; sleep 0.1; done
-echo "audit verify: $(curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:28080/v1/audit/verify | python3 -c 'import json,sys; v=json.load(sys.stdin); print("ok" if v["ok"] else "BROKEN", v["events"], "events,", v["checkpoints"], "checkpoints")')"
+echo "audit verify: $(curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:28080/v1/audit/verify | python3 -c 'import json,sys; v=json.load(sys.stdin); print("ok" if v["ok"] else "BROKEN", v["events"], "events,", v["heads"], "signed heads,", len(v["chains"]), "chains")')"
 kill -TERM $S; wait $S || true
 echo "2 workers: $TWO posts/s stored (publish to last post stored, failures included)"
 python3 -c "import sys; print(f'ratio to quytac check: {float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$TWO" "$CHECK"
@@ -138,7 +138,7 @@ python3 -c "import sys; print(f'ratio to quytac check: {float(sys.argv[1])/float
 if command -v wrk >/dev/null; then
   echo "== POST /v1/posts with --nats (wrk, ${DURATION}s, $CONNECTIONS connections)"
   DB3=$(fresh_db http)
-  TOKEN=$("$BIN" admin create-token --role moderator --db "$DB3")
+  TOKEN=$("$BIN" admin create-token --role moderator --db "$DB3" --audit-key "$WORK/audit.key")
   "$BIN" serve --addr 127.0.0.1:28081 --db "$DB3" --nats "$URLS" --replicas 3 --audit-key "$WORK/audit.key" 2>"$WORK/serve2.log" &
   S=$!; PIDS+=($S)
   for _ in $(seq 100); do curl -fs http://127.0.0.1:28081/healthz >/dev/null && break; sleep 0.1; done
