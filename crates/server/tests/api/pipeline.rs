@@ -245,4 +245,36 @@ async fn with_the_pipeline_posts_are_queued_and_shown_queued() {
         "{}",
         metrics.body
     );
+
+    // A Mastodon status is queued too, once however often it is delivered.
+    let now = super::authority::rfc3339(quytac_store::now_ms());
+    let body = json!({"event": "status.created", "created_at": now, "object": {
+        "id": "2202", "content": format!("<p>{HATE}</p>"), "account": {"id": "9", "username": "an"}}})
+    .to_string();
+    let sig = quytac_server::api::mastodon::sign(SECRET, body.as_bytes());
+    let headers = [
+        ("x-hub-signature", sig.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let deliver = || {
+        app.request(
+            "POST",
+            "/v1/integrations/mastodon",
+            &headers,
+            body.as_bytes(),
+        )
+    };
+    let first = deliver().await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(
+        first.json()["queued"],
+        json!(["mastodon:status:2202"]),
+        "{}",
+        first.body
+    );
+    let again = deliver().await;
+    assert_eq!(again.json()["duplicate"], true, "{}", again.body);
+    assert_eq!(app.state.store.count_posts().await.unwrap(), 0);
+    let stats = app.call("GET", "/v1/pipeline", Some(&admin), None).await;
+    assert_eq!(stats.json()["depth"], 3, "{}", stats.body);
 }
