@@ -423,8 +423,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
-        w.touch(Table::Inquiries, id);
-        let inquiry = inquiry_in(w, id).await?;
+        let inquiry = changed_inquiry(w, id).await?;
         Ok(inquiry)
     }
 
@@ -458,8 +457,7 @@ impl WriteTx<'_> {
             json!({"assigned_to": assignee, "previously": before.assigned_to}),
         ))
         .await?;
-        w.touch(Table::Inquiries, id);
-        let inquiry = inquiry_in(w, id).await?;
+        let inquiry = changed_inquiry(w, id).await?;
         Ok(inquiry)
     }
 
@@ -524,8 +522,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
-        w.touch(Table::Inquiries, id);
-        let inquiry = inquiry_in(w, id).await?;
+        let inquiry = changed_inquiry(w, id).await?;
         Ok((inquiry, reply))
     }
 
@@ -565,8 +562,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
-        w.touch(Table::Inquiries, id);
-        let inquiry = inquiry_in(w, id).await?;
+        let inquiry = changed_inquiry(w, id).await?;
         Ok(inquiry)
     }
 
@@ -594,8 +590,7 @@ impl WriteTx<'_> {
             json!({"previous_status": before.status}),
         ))
         .await?;
-        w.touch(Table::Inquiries, id);
-        let inquiry = inquiry_in(w, id).await?;
+        let inquiry = changed_inquiry(w, id).await?;
         Ok(inquiry)
     }
 
@@ -663,8 +658,7 @@ impl WriteTx<'_> {
             }),
         ))
         .await?;
-        w.touch(Table::Inquiries, id);
-        let inquiry = inquiry_in(w, id).await?;
+        let inquiry = changed_inquiry(w, id).await?;
         Ok(Some(inquiry))
     }
 
@@ -686,6 +680,13 @@ impl WriteTx<'_> {
         .await?;
         Ok(())
     }
+}
+
+/// The inquiry a write just changed, read back inside the transaction and bound to the
+/// audit events of its commit.
+async fn changed_inquiry(w: &mut WriteTx<'_>, id: i64) -> Result<Inquiry> {
+    w.touch(Table::Inquiries, id);
+    inquiry_in(w, id).await
 }
 
 async fn inquiry_in(w: &mut WriteTx<'_>, id: i64) -> Result<Inquiry> {
