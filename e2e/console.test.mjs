@@ -167,8 +167,8 @@ describe('quytac web console in headless Chromium', () => {
       // The console's forms carry the session's CSRF token.
       assert.match(await page.inputValue('form[action="/logout"] input[name=csrf]'), /^[0-9a-f]{64}$/);
       assert.match(await page.textContent('h1'), /Hàng đợi kiểm duyệt \(open\)/);
-      const actor = (await page.textContent('body')).match(/Đăng nhập: (moderator:\d+)/)?.[1];
-      assert.ok(actor, 'the queue names the signed-in moderator');
+      const actor = (await page.textContent('#signed-in strong'))?.match(/^moderator:\d+$/)?.[0];
+      assert.ok(actor, 'the menu names the signed-in moderator');
 
       // The queue lists exactly the open cases the API lists.
       const open = await api(server, 'GET', '/v1/cases?status=open', { token });

@@ -403,6 +403,14 @@ fn core_routes() -> Vec<Route> {
         .form(),
         r(
             "GET",
+            "/lang/{code}",
+            Public,
+            "Web: the language switch (`vi` or `en`), kept in a cookie",
+            get(web::switch_language),
+        )
+        .path_param::<String>("code"),
+        r(
+            "GET",
             "/static/quytac.css",
             Public,
             "Web: the pages' stylesheet",

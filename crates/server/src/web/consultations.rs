@@ -3,6 +3,7 @@
 //! published comments with personal data masked. Commenting goes through the API
 //! (`POST /v1/consultations/{id}/comments`).
 
+use super::frame::Frame;
 use super::render;
 use crate::state::AppState;
 use crate::vn_time::vn_display;
@@ -29,6 +30,7 @@ pub struct StanceCount {
 #[derive(Template)]
 #[template(path = "consultation.html")]
 struct ConsultationPage {
+    frame: Frame,
     id: i64,
     title: String,
     summary: String,
@@ -55,7 +57,7 @@ fn not_found(id: &str) -> Response {
 }
 
 /// `GET /consultations/{id}`.
-pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn page(State(state): State<AppState>, frame: Frame, Path(id): Path<String>) -> Response {
     let Ok(n) = id.parse::<i64>() else {
         return not_found(&id);
     };
@@ -79,6 +81,7 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     )
     .as_str();
     render(&ConsultationPage {
+        frame,
         id: c.id,
         title: c.title.clone(),
         summary: c.summary.clone(),

@@ -3,6 +3,7 @@
 //! with the service's public keys, and check the Ed25519 signatures in the browser
 //! (WebCrypto) beside the server's own verdict. Times are shown in Vietnam time (UTC+7).
 
+use super::frame::Frame;
 use super::render;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -67,6 +68,7 @@ pub struct AccountRow {
 #[derive(Template)]
 #[template(path = "directory.html")]
 struct DirectoryPage {
+    frame: Frame,
     q: String,
     agencies: Vec<AgencyRow>,
     accounts: Vec<AccountRow>,
@@ -136,6 +138,7 @@ async fn account_row(state: &AppState, a: &Account) -> Result<AccountRow, ApiErr
 /// `GET /directory?q=…`.
 pub async fn directory(
     State(state): State<AppState>,
+    frame: Frame,
     q: Result<Query<DirectoryQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|q| q.0.q).unwrap_or_default();
@@ -166,6 +169,7 @@ pub async fn directory(
             }
         }
         Ok(DirectoryPage {
+            frame,
             searched: !q.is_empty(),
             q,
             agencies,
@@ -228,6 +232,7 @@ pub struct FindingRow {
 #[derive(Template)]
 #[template(path = "directory_agency.html")]
 struct AgencyPage {
+    frame: Frame,
     agency: Agency,
     verified: bool,
     status_vi: String,
@@ -276,7 +281,11 @@ async fn keys_json(state: &AppState) -> Result<String, ApiError> {
 }
 
 /// `GET /directory/agencies/{id}`.
-pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>) -> Response {
+pub async fn agency(
+    State(state): State<AppState>,
+    frame: Frame,
+    Path(agency_id): Path<String>,
+) -> Response {
     let agency = match state.service.find_agency(&agency_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found(&agency_id),
@@ -296,6 +305,7 @@ pub async fn agency(State(state): State<AppState>, Path(agency_id): Path<String>
             });
         }
         Ok(AgencyPage {
+            frame,
             verified: p.verified,
             status_vi: status_vi(p.status).to_string(),
             reason: p.reason.clone().unwrap_or_default(),
@@ -375,6 +385,7 @@ pub struct VouchRow {
 #[derive(Template)]
 #[template(path = "directory_account.html")]
 struct AccountPage {
+    frame: Frame,
     account: Account,
     verified: bool,
     vouches: Vec<VouchRow>,
@@ -382,7 +393,11 @@ struct AccountPage {
 }
 
 /// `GET /directory/accounts/{handle}`.
-pub async fn account(State(state): State<AppState>, Path(handle): Path<String>) -> Response {
+pub async fn account(
+    State(state): State<AppState>,
+    frame: Frame,
+    Path(handle): Path<String>,
+) -> Response {
     let Ok(h) = normalize_handle(&handle) else {
         return not_found(&handle);
     };
@@ -394,6 +409,7 @@ pub async fn account(State(state): State<AppState>, Path(handle): Path<String>) 
     let result: Result<AccountPage, ApiError> = async {
         let vouches = state.service.vouches(&account).await?;
         Ok(AccountPage {
+            frame,
             verified: vouches.iter().any(|v| v.counts),
             vouches: vouches
                 .iter()

@@ -6,9 +6,11 @@
 
 pub mod assets;
 pub mod consultations;
+pub mod frame;
 pub mod identity;
 pub mod responsiveness;
 pub mod session;
+pub mod words;
 
 use crate::api::check;
 use crate::api::transparency::{self, Period};
@@ -22,6 +24,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use frame::Frame;
 use quytac_core::finding::Category;
 use quytac_core::item::{Author, Item, Post, Role};
 use quytac_core::workflow::{Action, CaseStatus};
@@ -56,6 +59,7 @@ fn render(t: &impl Template) -> Response {
 #[derive(Template)]
 #[template(path = "denied.html")]
 struct DeniedPage {
+    frame: Frame,
     status: u16,
     title_vi: &'static str,
     title_en: &'static str,
@@ -76,6 +80,7 @@ pub fn denied_page(status: StatusCode, message_vi: &str, message_en: &str, next:
     (
         status,
         render(&DeniedPage {
+            frame: Frame::plain(next),
             status: status.as_u16(),
             title_vi,
             title_en,
@@ -203,6 +208,7 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
 #[derive(Template)]
 #[template(path = "checker.html")]
 struct CheckerPage {
+    frame: Frame,
     text: String,
     role: String,
     roles: Vec<&'static str>,
@@ -217,8 +223,9 @@ struct CheckerPage {
 }
 
 impl CheckerPage {
-    fn empty(text: String, role: Role) -> CheckerPage {
+    fn empty(frame: Frame, text: String, role: Role) -> CheckerPage {
         CheckerPage {
+            frame,
             text,
             role: role.as_str().into(),
             roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
@@ -233,14 +240,14 @@ impl CheckerPage {
     }
 }
 
-pub async fn checker_page() -> Response {
-    render(&CheckerPage::empty(String::new(), Role::default()))
+pub async fn checker_page(frame: Frame) -> Response {
+    render(&CheckerPage::empty(frame, String::new(), Role::default()))
 }
 
 /// The checker page with the text as sent and why it was not checked, with the error's
 /// status (and `Retry-After` when busy).
-fn checker_refused(text: String, role: Role, e: ApiError) -> Response {
-    let mut page = CheckerPage::empty(text, role);
+fn checker_refused(frame: Frame, text: String, role: Role, e: ApiError) -> Response {
+    let mut page = CheckerPage::empty(frame, text, role);
     page.error = match e.code {
         Code::TextTooLong => format!("Văn bản quá dài / the text is too long: {}", e.message),
         Code::Busy => "Hệ thống đang bận, vui lòng thử lại sau giây lát / every checker is busy; try again in a moment".into(),
@@ -267,6 +274,7 @@ pub struct CheckForm {
 
 pub async fn checker_submit(
     State(state): State<AppState>,
+    frame: Frame,
     form: Result<Form<CheckForm>, FormRejection>,
 ) -> Response {
     let Form(f) = match form {
@@ -293,9 +301,14 @@ pub async fn checker_submit(
     let result = match checked.map(|mut r| r.pop()) {
         Ok(Some(result)) => result,
         Ok(None) => {
-            return checker_refused(f.text, role, ApiError::new(Code::Internal, "no result"))
+            return checker_refused(
+                frame,
+                f.text,
+                role,
+                ApiError::new(Code::Internal, "no result"),
+            )
         }
-        Err(e) => return checker_refused(f.text, role, e),
+        Err(e) => return checker_refused(frame, f.text, role, e),
     };
     let truncated = result.truncated;
     let result = serde_json::to_value(result).unwrap_or(Value::Null);
@@ -307,7 +320,7 @@ pub async fn checker_submit(
         segments,
         findings,
         truncated,
-        ..CheckerPage::empty(f.text, role)
+        ..CheckerPage::empty(frame, f.text, role)
     })
 }
 
@@ -316,6 +329,7 @@ pub async fn checker_submit(
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    frame: Frame,
     next: String,
     error: String,
 }
@@ -330,17 +344,22 @@ pub struct NextQuery {
 /// `//host` and `/\host` are refused because browsers read both as a host; so are bytes that
 /// cannot go into a `Location` header.
 pub fn safe_next(next: Option<String>) -> String {
+    local_path(next).unwrap_or_else(|| "/console/cases".into())
+}
+
+/// `next` when it is a path on this site (see [`safe_next`]).
+fn local_path(next: Option<String>) -> Option<String> {
     next.filter(|n| {
         n.starts_with('/')
             && !n.starts_with("//")
             && !n.contains('\\')
             && n.bytes().all(|b| b.is_ascii_graphic())
     })
-    .unwrap_or_else(|| "/console/cases".into())
 }
 
-pub async fn login_page(q: Result<Query<NextQuery>, QueryRejection>) -> Response {
+pub async fn login_page(frame: Frame, q: Result<Query<NextQuery>, QueryRejection>) -> Response {
     render(&LoginPage {
+        frame,
         next: safe_next(q.ok().and_then(|q| q.0.next)),
         error: String::new(),
     })
@@ -355,6 +374,7 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(state): State<AppState>,
+    frame: Frame,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Form(f) = match form {
@@ -367,6 +387,7 @@ pub async fn login_submit(
         (
             status,
             render(&LoginPage {
+                frame: frame.clone(),
                 next: next.clone(),
                 error,
             }),
@@ -452,6 +473,33 @@ pub async fn logout(
         .into_response()
 }
 
+/// `GET /lang/{code}?next=…`: the language switch. Keeps the choice in a cookie (a year) and
+/// goes back to the page it was asked from.
+pub async fn switch_language(
+    Path(code): Path<String>,
+    q: Result<Query<NextQuery>, QueryRejection>,
+) -> Response {
+    let next = local_path(q.ok().and_then(|q| q.0.next)).unwrap_or_else(|| "/".into());
+    match words::Lang::parse(&code) {
+        Some(lang) => (
+            [(
+                header::SET_COOKIE,
+                format!(
+                    "{}={lang}; SameSite=Lax; Path=/; Max-Age=31536000",
+                    frame::LANG_COOKIE
+                ),
+            )],
+            Redirect::to(&next),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Html("<p lang=\"vi\">Không có ngôn ngữ này.</p><p lang=\"en\">No such language.</p>"),
+        )
+            .into_response(),
+    }
+}
+
 // ---- moderation console --------------------------------------------------------------------
 
 pub struct QueueRow {
@@ -467,8 +515,7 @@ pub struct QueueRow {
 #[derive(Template)]
 #[template(path = "queue.html")]
 struct QueuePage {
-    actor: String,
-    csrf: String,
+    frame: Frame,
     status: String,
     rows: Vec<QueueRow>,
 }
@@ -481,8 +528,7 @@ pub struct QueueQuery {
 
 pub async fn queue_page(
     State(state): State<AppState>,
-    caller: Caller,
-    Csrf(csrf): Csrf,
+    frame: Frame,
     q: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Response {
     let status = q
@@ -507,8 +553,7 @@ pub async fn queue_page(
         })
         .collect();
     render(&QueuePage {
-        actor: caller.name(),
-        csrf,
+        frame,
         status: status.to_string(),
         rows,
     })
@@ -517,6 +562,7 @@ pub async fn queue_page(
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
+    frame: Frame,
     actor: String,
     csrf: String,
     id: i64,
@@ -539,6 +585,7 @@ struct CasePage {
 
 async fn case_response(
     state: &AppState,
+    frame: Frame,
     caller: &Caller,
     csrf: String,
     id: i64,
@@ -596,6 +643,7 @@ async fn case_response(
     }
     let suggested = findings.first();
     render(&CasePage {
+        frame,
         actor: caller.name(),
         csrf,
         id,
@@ -629,11 +677,12 @@ async fn case_response(
 
 pub async fn case_page(
     State(state): State<AppState>,
+    frame: Frame,
     caller: Caller,
     Csrf(csrf): Csrf,
     Path(id): Path<i64>,
 ) -> Response {
-    case_response(&state, &caller, csrf, id, String::new()).await
+    case_response(&state, frame, &caller, csrf, id, String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -646,6 +695,7 @@ pub struct DecisionForm {
 
 pub async fn case_decide(
     State(state): State<AppState>,
+    frame: Frame,
     caller: Caller,
     Csrf(csrf): Csrf,
     Path(id): Path<i64>,
@@ -659,6 +709,7 @@ pub async fn case_decide(
     else {
         return case_response(
             &state,
+            frame,
             &caller,
             csrf,
             id,
@@ -678,7 +729,7 @@ pub async fn case_decide(
         // The form again, with the reason it was refused, under the error's own status.
         Err(e) => {
             let e = ApiError::from(e);
-            let page = case_response(&state, &caller, csrf, id, e.message).await;
+            let page = case_response(&state, frame, &caller, csrf, id, e.message).await;
             if page.status().is_success() {
                 (e.code.status(), page).into_response()
             } else {
@@ -693,6 +744,7 @@ pub async fn case_decide(
 #[derive(Template)]
 #[template(path = "transparency.html")]
 struct TransparencyPage {
+    frame: Frame,
     report: TransparencyReport,
     chart: String,
     takedowns: Vec<(String, String)>,
@@ -805,6 +857,7 @@ pub fn chart_svg(report: &TransparencyReport) -> String {
 
 pub async fn transparency_page(
     State(state): State<AppState>,
+    frame: Frame,
     q: Result<Query<Period>, QueryRejection>,
 ) -> Response {
     let p = q.map(|q| q.0).unwrap_or(Period {
@@ -830,6 +883,7 @@ pub async fn transparency_page(
     .collect();
     let chart = chart_svg(&report);
     render(&TransparencyPage {
+        frame,
         report,
         chart,
         takedowns,

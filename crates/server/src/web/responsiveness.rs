@@ -2,6 +2,7 @@
 //! figures and a monthly inline-SVG chart, and a ranking across agencies. Times are shown in
 //! Vietnam time (Asia/Ho_Chi_Minh, UTC+7).
 
+use super::frame::Frame;
 use super::{render, stacked_bar_chart, url_encode, Bar};
 use crate::error::{ApiError, Code};
 use crate::state::AppState;
@@ -72,6 +73,7 @@ impl From<&StatsView> for Row {
 #[derive(Template)]
 #[template(path = "responsiveness.html")]
 struct AgencyPage {
+    frame: Frame,
     name: String,
     id: String,
     parent: String,
@@ -126,7 +128,11 @@ fn not_found(id: &str) -> Response {
 }
 
 /// `GET /agencies/{id}/responsiveness`.
-pub async fn agency_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn agency_page(
+    State(state): State<AppState>,
+    frame: Frame,
+    Path(id): Path<String>,
+) -> Response {
     let f = match state.service.responsiveness(&id).await {
         Ok(f) => f,
         Err(e) => match ApiError::from(e) {
@@ -142,6 +148,7 @@ pub async fn agency_page(State(state): State<AppState>, Path(id): Path<String>) 
         None => String::new(),
     };
     render(&AgencyPage {
+        frame,
         name: f.agency.name.clone(),
         id: f.agency.id.clone(),
         parent,
@@ -164,12 +171,13 @@ pub struct RankRow {
 #[derive(Template)]
 #[template(path = "responsiveness_ranking.html")]
 struct RankingPage {
+    frame: Frame,
     at: String,
     rows: Vec<RankRow>,
 }
 
 /// `GET /agencies/responsiveness`.
-pub async fn ranking_page(State(state): State<AppState>) -> Response {
+pub async fn ranking_page(State(state): State<AppState>, frame: Frame) -> Response {
     let (now, ranked) = match state.service.responsiveness_ranking().await {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
@@ -186,6 +194,7 @@ pub async fn ranking_page(State(state): State<AppState>) -> Response {
         })
         .collect();
     render(&RankingPage {
+        frame,
         at: vn_display(now),
         rows,
     })

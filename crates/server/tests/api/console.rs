@@ -216,3 +216,67 @@ async fn console_sign_in_keeps_the_query_and_only_goes_to_local_paths() {
         );
     }
 }
+
+/// The page frame: the reader's language from `Accept-Language` or the switch's cookie, and
+/// the signed-in person named (with a sign-out form) on public pages as well as the console.
+#[tokio::test]
+async fn every_page_names_who_is_signed_in_in_the_readers_language() {
+    let app = spawn_app().await;
+    let vi = app.request("GET", "/transparency", &[], b"").await;
+    assert!(vi.body.contains("<html lang=\"vi\">"), "{}", vi.body);
+    assert!(vi.body.contains(">Minh bạch<"));
+    assert!(vi.body.contains("id=\"sign-in\""));
+
+    let en = app
+        .request(
+            "GET",
+            "/transparency",
+            &[("accept-language", "en-GB,en;q=0.9")],
+            b"",
+        )
+        .await;
+    assert!(en.body.contains("<html lang=\"en\">"), "{}", en.body);
+    assert!(en.body.contains(">Transparency<"));
+
+    // The switch keeps the choice, which wins over the browser's languages, and goes back.
+    let switch = app
+        .request("GET", "/lang/en?next=%2Fdirectory", &[], b"")
+        .await;
+    assert_eq!(switch.status, 303);
+    assert_eq!(switch.header("location"), Some("/directory"));
+    let cookie = switch
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(cookie, "quytac_lang=en");
+    let page = app
+        .request(
+            "GET",
+            "/directory",
+            &[("cookie", &cookie), ("accept-language", "vi")],
+            b"",
+        )
+        .await;
+    assert!(page.body.contains("<html lang=\"en\">"));
+    let elsewhere = app
+        .request("GET", "/lang/en?next=https://evil.example/", &[], b"")
+        .await;
+    assert_eq!(
+        elsewhere.header("location"),
+        Some("/"),
+        "never to another site"
+    );
+    assert_eq!(app.request("GET", "/lang/fr", &[], b"").await.status, 404);
+
+    let moderator = app.token(Role::Moderator).await;
+    let console = app.sign_in(&moderator).await;
+    let public = app
+        .request("GET", "/", &[("cookie", &console.cookie)], b"")
+        .await;
+    assert!(public.body.contains("id=\"signed-in\""), "{}", public.body);
+    assert!(public.body.contains("action=\"/logout\""));
+    assert!(!public.body.contains("id=\"sign-in\""));
+}

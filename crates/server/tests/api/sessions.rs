@@ -277,6 +277,7 @@ async fn every_html_page_carries_the_security_headers() {
         template
             .replace("{id}", id)
             .replace("{handle}", "nguyen.van.an")
+            .replace("{code}", "en")
     };
     let mut pages = 0;
     for route in quytac_server::routes::routes() {
