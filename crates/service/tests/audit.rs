@@ -431,3 +431,91 @@ async fn verify_reads_every_row_past_one_page() {
     })
     .await;
 }
+
+/// Tokens, agencies, accounts, badges, staff attestations, domain challenges, consultations
+/// and their comments are bound too: each edit, insert or delete made outside the workflow is
+/// reported, and the demo's own writes verify.
+#[tokio::test]
+async fn identity_consultation_and_token_rows_are_bound() {
+    on_each_backend(|store| async move {
+        let svc = service(store.clone());
+        svc.load_identity_demo().await.unwrap();
+        svc.load_consultations_demo().await.unwrap();
+        let token = store
+            .create_token(Role::Moderator, "m", "sha256:00", None, "admin")
+            .await
+            .unwrap();
+        store.revoke_token(token, "admin").await.unwrap();
+        let v = verified(&svc).await;
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.state.problem_count, 0);
+        for table in [
+            "tokens",
+            "agencies",
+            "accounts",
+            "domain_challenges",
+            "badges",
+            "staff_attestations",
+            "consultations",
+            "consultation_comments",
+        ] {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert!(n > 0, "the demo writes {table}");
+        }
+
+        // Each tampering adds to the ones before; each is reported under its table.
+        let tamperings: [(&str, &str, String); 8] = [
+            (
+                "tokens",
+                "row_differs",
+                format!("UPDATE tokens SET revoked = 0, revoked_at = NULL WHERE id = {token}"),
+            ),
+            (
+                "agencies",
+                "row_differs",
+                "UPDATE agencies SET official_domain = 'evil.example' WHERE id = 'so-tt-hn'".into(),
+            ),
+            (
+                "accounts",
+                "unbound_row",
+                "INSERT INTO accounts (handle, display_name, role, created_by, created_at, \
+                 updated_at, display_name_changed_at) VALUES ('ghost', 'Ghost', 'citizen', 'x', 1, 1, 1)".into(),
+            ),
+            (
+                "badges",
+                "row_differs",
+                "UPDATE badges SET expires_at = expires_at + 86400000".into(),
+            ),
+            (
+                "staff_attestations",
+                "row_differs",
+                "UPDATE staff_attestations SET position = 'Giám đốc'".into(),
+            ),
+            (
+                "domain_challenges",
+                "row_differs",
+                "UPDATE domain_challenges SET domain = 'evil.example'".into(),
+            ),
+            (
+                "consultations",
+                "row_differs",
+                "UPDATE consultations SET closes_at = closes_at + 1".into(),
+            ),
+            (
+                "consultation_comments",
+                "row_missing",
+                "DELETE FROM consultation_comments".into(),
+            ),
+        ];
+        for (table, reason, tamper) in &tamperings {
+            exec(&store, tamper).await;
+            let v = verified(&svc).await;
+            assert!(!v.ok, "{table}: {tamper}");
+            assert!(state_problem(&v, table, reason), "{table}: {v:?}");
+        }
+    })
+    .await;
+}

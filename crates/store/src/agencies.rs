@@ -1,8 +1,7 @@
 //! State agencies: the registry that identity (verified pages, vouching) and accountability
 //! (inquiries, consultations, portal feeds) both hang off.
 
-use crate::audit::AuditEvent;
-use crate::audit::NewEvent;
+use crate::audit::{AuditEvent, NewEvent, Table};
 use crate::model::{Agency, AgencyChanges, NewAgency, Responsible};
 use crate::{now_ms, Result, Store, StoreError};
 use sqlx::any::AnyRow;
@@ -58,6 +57,7 @@ impl Store {
         .bind(now)
         .execute(&mut *w.tx)
         .await?;
+        w.touch(Table::Agencies, a.id.as_str());
         w.audit(NewEvent::new(
             actor,
             "agency.created",
@@ -216,6 +216,7 @@ impl Store {
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
+        w.touch(Table::Agencies, id);
         w.audit(NewEvent::new(
             actor,
             "agency.updated",

@@ -90,12 +90,58 @@ impl NewEvent {
     }
 }
 
-/// A row bound to an event: its table, id and content hash when the event committed.
+/// A row bound to an event: its table, key and content hash when the event committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RowBinding {
     pub table: String,
-    pub id: i64,
+    /// The row's key: a number for tables keyed by `id`, text for tables keyed by a code
+    /// (an agency's id, an account's handle, a signed record's serial).
+    pub id: RowKey,
     pub hash: String,
+}
+
+/// The key of a bound row. Numbers serialise as JSON numbers, so events that bound only
+/// numbered rows hash as they did before text keys existed.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(untagged)]
+pub enum RowKey {
+    Id(i64),
+    Text(String),
+}
+
+impl From<i64> for RowKey {
+    fn from(id: i64) -> Self {
+        RowKey::Id(id)
+    }
+}
+
+impl From<&str> for RowKey {
+    fn from(key: &str) -> Self {
+        RowKey::Text(key.to_string())
+    }
+}
+
+impl From<String> for RowKey {
+    fn from(key: String) -> Self {
+        RowKey::Text(key)
+    }
+}
+
+impl From<&String> for RowKey {
+    fn from(key: &String) -> Self {
+        RowKey::Text(key.clone())
+    }
+}
+
+impl fmt::Display for RowKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowKey::Id(id) => write!(f, "{id}"),
+            RowKey::Text(key) => f.write_str(key),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -171,7 +217,9 @@ pub fn recompute_hash(e: &AuditEvent) -> String {
 // ---- rows bound to events ------------------------------------------------------------------
 
 /// The tables whose rows the audit covers: every row is bound to the event that last wrote
-/// it. (Consultations, identity and tokens are audited by their events but not yet bound.)
+/// it. Not covered: console sessions (sign-in state, not the workflow's), the portal feeds'
+/// copies of an agency's articles (fetched, re-read at will) and the Mastodon deliveries'
+/// de-duplication marks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
     Posts,
@@ -184,10 +232,18 @@ pub enum Table {
     Inquiries,
     InquiryReplies,
     InquiryFindings,
+    Tokens,
+    Agencies,
+    Accounts,
+    DomainChallenges,
+    Badges,
+    StaffAttestations,
+    Consultations,
+    ConsultationComments,
 }
 
 impl Table {
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 18] = [
         Table::Posts,
         Table::Cases,
         Table::Decisions,
@@ -198,6 +254,14 @@ impl Table {
         Table::Inquiries,
         Table::InquiryReplies,
         Table::InquiryFindings,
+        Table::Tokens,
+        Table::Agencies,
+        Table::Accounts,
+        Table::DomainChallenges,
+        Table::Badges,
+        Table::StaffAttestations,
+        Table::Consultations,
+        Table::ConsultationComments,
     ];
 
     pub fn name(self) -> &'static str {
@@ -212,14 +276,35 @@ impl Table {
             Table::Inquiries => "inquiries",
             Table::InquiryReplies => "inquiry_replies",
             Table::InquiryFindings => "inquiry_findings",
+            Table::Tokens => "tokens",
+            Table::Agencies => "agencies",
+            Table::Accounts => "accounts",
+            Table::DomainChallenges => "domain_challenges",
+            Table::Badges => "badges",
+            Table::StaffAttestations => "staff_attestations",
+            Table::Consultations => "consultations",
+            Table::ConsultationComments => "consultation_comments",
         }
+    }
+
+    /// The column that keys a row (the first of [`Table::columns`]).
+    pub fn key_column(self) -> &'static str {
+        self.columns()[0]
+    }
+
+    /// Whether rows are keyed by text (a code, a handle, a serial) rather than a number.
+    pub fn text_key(self) -> bool {
+        matches!(
+            self,
+            Table::Agencies | Table::Accounts | Table::Badges | Table::StaffAttestations
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Table> {
         Table::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// The columns a row's hash covers, in this order (the id first).
+    /// The columns a row's hash covers, in this order (the key first).
     pub fn columns(self) -> &'static [&'static str] {
         match self {
             Table::Posts => &[
@@ -335,6 +420,119 @@ impl Table {
                 "evidence",
                 "message_vi",
                 "message_en",
+                "created_at",
+            ],
+            Table::Tokens => &[
+                "id",
+                "role",
+                "label",
+                "hash",
+                "created_at",
+                "revoked",
+                "agency_id",
+                "expires_at",
+                "revoked_at",
+                "account_id",
+            ],
+            Table::Agencies => &[
+                "id",
+                "name",
+                "parent_id",
+                "official_domain",
+                "page_handle",
+                "portal_feed_url",
+                "response_working_days",
+                "responsible",
+                "created_at",
+                "updated_at",
+                "competent_authority",
+            ],
+            Table::Accounts => &[
+                "handle",
+                "display_name",
+                "role",
+                "agency_id",
+                "workplace",
+                "photo_hash",
+                "photo_report",
+                "created_by",
+                "created_at",
+                "updated_at",
+                "display_name_changed_at",
+                "photo_changed_at",
+            ],
+            Table::DomainChallenges => &[
+                "id",
+                "agency_id",
+                "domain",
+                "method",
+                "token",
+                "created_by",
+                "created_at",
+                "expires_at",
+                "verified_at",
+                "attempts",
+                "last_error",
+            ],
+            Table::Badges => &[
+                "serial",
+                "agency_id",
+                "challenge_id",
+                "page_handle",
+                "domain",
+                "signed",
+                "kid",
+                "public_key",
+                "issued_at",
+                "expires_at",
+                "approved_by",
+                "revoked_at",
+                "revoked_by",
+                "revoke_reason",
+            ],
+            Table::StaffAttestations => &[
+                "serial",
+                "handle",
+                "agency_id",
+                "legal_name",
+                "position",
+                "display_name",
+                "photo_hash",
+                "signed",
+                "kid",
+                "public_key",
+                "name_check",
+                "issued_at",
+                "created_by",
+                "revoked_at",
+                "revoked_by",
+                "revoke_reason",
+            ],
+            Table::Consultations => &[
+                "id",
+                "agency_id",
+                "title",
+                "summary",
+                "draft_text",
+                "document_number",
+                "opens_at",
+                "closes_at",
+                "status",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+            Table::ConsultationComments => &[
+                "id",
+                "consultation_id",
+                "author",
+                "text",
+                "masked_text",
+                "stance",
+                "stance_source",
+                "verdict",
+                "check_json",
+                "published",
                 "created_at",
             ],
         }
@@ -482,8 +680,8 @@ pub struct ChainWalker {
     found: HashMap<(i64, i64), String>,
     pub events: i64,
     pub first_broken: Option<BrokenLink>,
-    /// The latest binding of each row: `(table, id)` → `(hash, seq)`.
-    pub bindings: HashMap<(Table, i64), (String, i64)>,
+    /// The latest binding of each row: `(table, key)` → `(hash, seq)`.
+    pub bindings: HashMap<(Table, RowKey), (String, i64)>,
     keep_bindings: bool,
 }
 
@@ -547,7 +745,7 @@ impl ChainWalker {
                 if let Some(t) = Table::from_name(&b.table) {
                     let slot = self
                         .bindings
-                        .entry((t, b.id))
+                        .entry((t, b.id.clone()))
                         .or_insert_with(|| (b.hash.clone(), e.seq));
                     if e.seq >= slot.1 {
                         *slot = (b.hash.clone(), e.seq);
@@ -624,7 +822,7 @@ pub(crate) fn event_from(r: &AnyRow) -> Result<AuditEvent> {
         rows: serde_json::from_str(&bound).unwrap_or_else(|_| {
             vec![RowBinding {
                 table: "<unreadable>".into(),
-                id: 0,
+                id: RowKey::Id(0),
                 hash: bound,
             }]
         }),
@@ -682,7 +880,7 @@ mod tests {
             payload: serde_json::json!({}),
             rows: vec![RowBinding {
                 table: "cases".into(),
-                id: 1,
+                id: RowKey::Id(1),
                 hash: "h".into(),
             }],
             prev_hash: prev.into(),

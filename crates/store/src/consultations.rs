@@ -1,7 +1,7 @@
 //! Public consultations on draft policies with citizens' comments (AG-6), and the agencies'
 //! official portal feeds with their articles (AG-4).
 
-use crate::audit::{AuditEvent, NewEvent};
+use crate::audit::{AuditEvent, NewEvent, Table};
 use crate::{now_ms, word_col, Result, Store, StoreError};
 pub use quytac_core::agency::Stance;
 use quytac_core::finding::Verdict;
@@ -187,6 +187,7 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?
         .try_get("id")?;
+        w.touch(Table::Consultations, id);
         w.audit(NewEvent::new(
             actor,
             "consultation.opened",
@@ -294,6 +295,7 @@ impl Store {
         .await?
         .try_get("id")?;
         // The audit log is readable by reviewers: it gets the masked text only.
+        w.touch(Table::ConsultationComments, id);
         w.audit(NewEvent::new(
             &c.author,
             "consultation.commented",
@@ -369,6 +371,7 @@ impl Store {
         .bind(now)
         .execute(&mut *w.tx)
         .await?;
+        w.touch(Table::Agencies, agency_id);
         w.audit(NewEvent::new(
             actor,
             "portal.feed_set",

@@ -4,7 +4,7 @@
 //! `identity::badge`); the store keeps the signed documents and checks, inside the write
 //! transaction, that what they name still holds.
 
-use crate::audit::{AuditEvent, NewEvent};
+use crate::audit::{AuditEvent, NewEvent, Table};
 use crate::model::*;
 use crate::{json_col, now_ms, word_col, Result, Store, StoreError, WriteTx};
 use quytac_core::workflow::agency::{ChallengeMethod, SignedKind};
@@ -65,6 +65,7 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?
         .try_get("id")?;
+        w.touch(Table::DomainChallenges, id);
         w.audit(NewEvent::new(
             actor,
             "domain_challenge.created",
@@ -160,6 +161,7 @@ impl Store {
                 ("domain_challenge.failed", Some(why))
             }
         };
+        w.touch(Table::DomainChallenges, id);
         w.audit(NewEvent::new(
             actor,
             action,
@@ -240,6 +242,7 @@ impl Store {
         .bind(&b.approved_by)
         .execute(&mut *w.tx)
         .await?;
+        w.touch(Table::Badges, b.serial.as_str());
         w.audit(NewEvent::new(
             actor,
             "badge.issued",
@@ -382,6 +385,7 @@ impl Store {
         .bind(a.photo.as_ref().map(|_| now))
         .execute(&mut *w.tx)
         .await?;
+        w.touch(Table::Accounts, a.handle.as_str());
         w.audit(NewEvent::new(
             actor,
             "account.created",
@@ -489,6 +493,7 @@ impl Store {
                 unbound.push(r.try_get::<String, _>("serial")?);
             }
         }
+        w.touch(Table::Accounts, handle);
         w.audit(NewEvent::new(
             actor,
             "account.updated",
@@ -586,6 +591,7 @@ impl Store {
         .bind(&a.created_by)
         .execute(&mut *w.tx)
         .await?;
+        w.touch(Table::StaffAttestations, a.serial.as_str());
         w.audit(NewEvent::new(
             actor,
             "staff.vouched",
@@ -688,6 +694,7 @@ pub(crate) async fn revoke_badge_in(
     .bind(serial)
     .execute(&mut *w.tx)
     .await?;
+    w.touch(Table::Badges, serial);
     w.audit(NewEvent::new(
         actor,
         "badge.revoked",
@@ -714,6 +721,7 @@ async fn revoke_attestation_in(
     .bind(serial)
     .execute(&mut *w.tx)
     .await?;
+    w.touch(Table::StaffAttestations, serial);
     w.audit(NewEvent::new(
         actor,
         "staff.revoked",

@@ -194,7 +194,7 @@ pub struct WriteTx<'a> {
     head_pos: i64,
     head_hash: String,
     pending: Vec<(NewEvent, i64)>,
-    touched: Vec<(Table, i64)>,
+    touched: Vec<(Table, audit::RowKey)>,
     force_head: bool,
     _guard: OwnedMutexGuard<()>,
 }
@@ -211,18 +211,19 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Records that this transaction wrote row `id` of `table`: its content hash is bound to
+    /// Records that this transaction wrote row `key` of `table`: its content hash is bound to
     /// the transaction's last event when it commits.
-    pub fn touch(&mut self, table: Table, id: i64) {
-        if !self.touched.contains(&(table, id)) {
-            self.touched.push((table, id));
+    pub fn touch(&mut self, table: Table, key: impl Into<audit::RowKey>) {
+        let key = key.into();
+        if !self.touched.iter().any(|(t, k)| *t == table && *k == key) {
+            self.touched.push((table, key));
         }
     }
 
     /// [`WriteTx::touch`] for each row an `UPDATE … RETURNING id` answered.
     pub(crate) fn touch_all(&mut self, table: Table, rows: &[AnyRow]) -> Result<()> {
         for r in rows {
-            self.touch(table, r.try_get("id")?);
+            self.touch(table, r.try_get::<i64, _>("id")?);
         }
         Ok(())
     }
@@ -234,23 +235,26 @@ impl WriteTx<'_> {
             return Ok(Vec::new());
         }
         if self.pending.is_empty() && !self.touched.is_empty() {
-            let (t, id) = self.touched[0];
-            let subject = format!("{}:{id}", t.name());
+            let (t, key) = &self.touched[0];
+            let subject = format!("{}:{key}", t.name());
             self.pending.push((
                 NewEvent::new("system", "state.changed", subject, serde_json::json!({})),
                 now_ms(),
             ));
         }
         let mut rows = Vec::with_capacity(self.touched.len());
-        for (t, id) in std::mem::take(&mut self.touched) {
-            let row = sqlx::query(&format!("{} WHERE id = $1", t.select_sql()))
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?;
+        for (t, key) in std::mem::take(&mut self.touched) {
+            let sql = format!("{} WHERE {} = $1", t.select_sql(), t.key_column());
+            let row = match &key {
+                audit::RowKey::Id(id) => sqlx::query(&sql).bind(*id),
+                audit::RowKey::Text(text) => sqlx::query(&sql).bind(text.clone()),
+            }
+            .fetch_optional(&mut *self.tx)
+            .await?;
             if let Some(r) = row {
                 rows.push(audit::RowBinding {
                     table: t.name().to_string(),
-                    id,
+                    id: key,
                     hash: audit::row_hash(t, &audit::row_values(t, &r)?),
                 });
             }

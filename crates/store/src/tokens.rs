@@ -2,7 +2,7 @@
 //! and, for an agency officer, the one agency the token acts for; and the web console's
 //! sessions, each opened with a token and ended with it.
 
-use crate::audit::NewEvent;
+use crate::audit::{NewEvent, Table};
 use crate::identity::agency_exists;
 use crate::model::{SessionRecord, TokenRecord};
 use crate::{flag_col, now_ms, word_col, Result, Store, StoreError};
@@ -85,6 +85,7 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?
         .try_get("id")?;
+        w.touch(Table::Tokens, id);
         w.audit(NewEvent::new(
             actor,
             "token.created",
@@ -145,6 +146,7 @@ impl Store {
             .execute(&mut *w.tx)
             .await?
             .rows_affected();
+        w.touch(Table::Tokens, id);
         w.audit(NewEvent::new(
             actor,
             "token.revoked",
@@ -270,6 +272,7 @@ impl Store {
             .bind(token_id)
             .execute(&mut *w.tx)
             .await?;
+        w.touch(Table::Tokens, token_id);
         w.audit(NewEvent::new(
             actor,
             "token.account_bound",
