@@ -89,6 +89,8 @@ pub struct Service {
     pub(crate) store: Store,
     pub(crate) signer: Arc<AuditSigner>,
     pub(crate) settings: Arc<Settings>,
+    /// One permit per core: the checks the use cases run off the async runtime at once.
+    pub(crate) checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl Service {
@@ -104,6 +106,9 @@ impl Service {
             store,
             signer,
             settings: Arc::new(settings),
+            checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 

@@ -269,7 +269,7 @@ impl Service {
                     bio: object["account"]["note"].as_str().map(html_to_text),
                     ..Profile::default()
                 });
-                let result = self.check(&profile);
+                let result = self.check(&profile).await?;
                 let events = self
                     .store
                     .record_event(NewEvent::new(

@@ -68,9 +68,20 @@ pub struct Ingested {
 }
 
 impl Service {
-    /// Checks one item alone; nothing is stored.
-    pub fn check(&self, item: &Item) -> CheckResult {
-        self.engine.check(item)
+    /// Checks one item alone; nothing is stored. Runs on the blocking pool, at most one check
+    /// per core at a time, so a use case's check never holds one of the async runtime's
+    /// workers: other requests (and `/healthz`) keep being answered while large posts are
+    /// checked. (The public `POST /v1/check` has its own bounded pool in the server.)
+    pub async fn check(&self, item: &Item) -> Result<CheckResult> {
+        let _permit = self
+            .checks
+            .acquire()
+            .await
+            .map_err(|_| ServiceError::new(ErrorKind::Internal, "the checks are closed"))?;
+        let (engine, item) = (self.engine.clone(), item.clone());
+        tokio::task::spawn_blocking(move || engine.check(&item))
+            .await
+            .map_err(|e| ServiceError::new(ErrorKind::Internal, format!("check failed: {e}")))
     }
 
     /// Checks a post and stores it with its result; when a finding needs a person
@@ -83,7 +94,7 @@ impl Service {
                 "only posts can be ingested; use /v1/check for profiles",
             ));
         };
-        let mut result = self.engine.check(&item);
+        let mut result = self.check(&item).await?;
         self.apply_engagement(&item, &mut result).await?;
         self.check_against_portal(post, &mut result).await?;
         let new = new_post(post, &item, &result, source);
@@ -233,7 +244,7 @@ impl Service {
             return Ok(());
         };
         let mut log = EngagementLog::with_capacity(2);
-        let mut target_result = self.engine.check(&target);
+        let mut target_result = self.check(&target).await?;
         log.resolve(&self.engine, &target, &mut target_result);
         log.resolve(&self.engine, item, result);
         Ok(())

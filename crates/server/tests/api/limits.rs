@@ -73,6 +73,45 @@ async fn health_answers_within_a_second_while_three_maximal_checks_run() {
     }
 }
 
+/// Storing posts checks them too: six maximal posts sent at once do not hold the runtime's
+/// workers (the service checks on the blocking pool, one check per core at a time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_within_a_second_while_maximal_posts_are_stored() {
+    let app = spawn_app_with(|c| {
+        no_rate_limit(c);
+        c.body_limit = 1024 * 1024;
+        c.request_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let moderator = app.token(Role::Moderator).await;
+    let auth = format!("Bearer {moderator}");
+    let max = CheckLimits::DEFAULT.max_chars;
+    let mut posts = Vec::new();
+    for i in 0..6 {
+        let body = json!({"id": format!("big-{i}"), "text": "ngu ".repeat(max / 4),
+            "author": {"id": format!("a{i}"), "role": "civil_servant"}})
+        .to_string();
+        let (client, port, auth) = (app.client.clone(), app.port, auth.clone());
+        posts.push(tokio::spawn(async move {
+            let headers = [("authorization", auth.as_str())];
+            send(&client, port, "POST", "/v1/posts", &headers, body.as_bytes())
+                .await
+                .status
+        }));
+    }
+    let mut worst = Duration::ZERO;
+    while !posts.iter().all(|p| p.is_finished()) {
+        let started = Instant::now();
+        assert_eq!(app.call("GET", "/healthz", None, None).await.status, 200);
+        worst = worst.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(worst < Duration::from_secs(1), "/healthz took {worst:?}");
+    for p in posts {
+        assert_eq!(p.await.unwrap(), 201, "each post is stored");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn texts_over_the_limits_are_refused_before_any_check() {
     let app = spawn_app_with(|c| {
