@@ -6,7 +6,9 @@
 
 pub mod assets;
 pub mod consultations;
+pub mod errors;
 pub mod frame;
+pub mod help;
 pub mod identity;
 pub mod responsiveness;
 pub mod session;
@@ -95,29 +97,26 @@ pub fn denied_page(status: StatusCode, message_vi: &str, message_en: &str, next:
 
 /// The 403 page for a signed-in role that may not open the console.
 pub fn role_denied_page(role: TokenRole, next: &str) -> Response {
+    let (vi, en) = (
+        words::say(words::Lang::Vi, &format!("staff_role.{role}")),
+        words::say(words::Lang::En, &format!("staff_role.{role}")),
+    );
     denied_page(
         StatusCode::FORBIDDEN,
         &format!(
-            "Vai trò {role} không được dùng bảng điều khiển kiểm duyệt; chỉ quản trị viên, \
+            "Vai trò «{vi}» không được dùng bảng điều khiển kiểm duyệt; chỉ quản trị viên, \
              kiểm duyệt viên và người phúc thẩm được vào."
         ),
         &format!(
-            "The role `{role}` may not use the moderation console; only admins, moderators \
-             and reviewers may."
+            "The role «{en}» may not use the moderation console; only administrators, \
+             moderators and reviewers may."
         ),
         next,
     )
 }
 
 fn bad_form(e: FormRejection) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Html(format!(
-            "<p>Biểu mẫu không hợp lệ / invalid form: {}</p>",
-            escape(&e.body_text())
-        )),
-    )
-        .into_response()
+    errors::bad_form(e)
 }
 
 fn escape(s: &str) -> String {
@@ -131,6 +130,9 @@ fn escape(s: &str) -> String {
 pub struct Segment {
     pub text: String,
     pub mark: Option<String>,
+    /// The number of the finding a marked run belongs to (1-based, as the findings are
+    /// listed), so the page can point from the mark to its explanation in text.
+    pub note: usize,
 }
 
 pub struct FindingView {
@@ -140,6 +142,8 @@ pub struct FindingView {
     pub evidence: String,
     pub message_vi: String,
     pub message_en: String,
+    /// The kind of personal data (`cccd`, `phone`…), empty for other findings.
+    pub kind: String,
 }
 
 /// Splits `text` at the findings' char offsets; overlapping findings keep the first.
@@ -157,15 +161,18 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
             evidence: f["evidence"].as_str().unwrap_or("").into(),
             message_vi: f["message_vi"].as_str().unwrap_or("").into(),
             message_en: f["message_en"].as_str().unwrap_or("").into(),
+            kind: f["kind"].as_str().unwrap_or("").into(),
         })
         .collect();
-    let mut spans: Vec<(usize, usize, String)> = findings
+    let mut spans: Vec<(usize, usize, usize, String)> = findings
         .iter()
-        .filter_map(|f| {
+        .enumerate()
+        .filter_map(|(i, f)| {
             let (s, e) = (f["start"].as_u64()? as usize, f["end"].as_u64()? as usize);
             Some((
                 s,
                 e,
+                i + 1,
                 format!(
                     "{} · {}",
                     f["rule"].as_str().unwrap_or(""),
@@ -178,7 +185,7 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut at = 0;
-    for (s, e, title) in spans {
+    for (s, e, note, title) in spans {
         if s < at || e > chars.len() || s >= e {
             continue;
         }
@@ -186,11 +193,13 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
             out.push(Segment {
                 text: chars[at..s].iter().collect(),
                 mark: None,
+                note: 0,
             });
         }
         out.push(Segment {
             text: chars[s..e].iter().collect(),
             mark: Some(title),
+            note,
         });
         at = e;
     }
@@ -198,6 +207,7 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
         out.push(Segment {
             text: chars[at..].iter().collect(),
             mark: None,
+            note: 0,
         });
     }
     (out, views)
@@ -248,12 +258,14 @@ pub async fn checker_page(frame: Frame) -> Response {
 /// status (and `Retry-After` when busy).
 fn checker_refused(frame: Frame, text: String, role: Role, e: ApiError) -> Response {
     let mut page = CheckerPage::empty(frame, text, role);
-    page.error = match e.code {
-        Code::TextTooLong => format!("Văn bản quá dài / the text is too long: {}", e.message),
-        Code::Busy => "Hệ thống đang bận, vui lòng thử lại sau giây lát / every checker is busy; try again in a moment".into(),
-        Code::Timeout => "Kiểm tra quá thời gian / the check took too long".into(),
-        _ => format!("Không kiểm tra được / the text could not be checked: {}", e.public_message()),
+    let key = match e.code {
+        Code::TextTooLong => "checker.error_too_long",
+        Code::Busy => "checker.error_busy",
+        Code::Timeout => "checker.error_timeout",
+        Code::InvalidField => "checker.error_empty",
+        _ => "checker.error_other",
     };
+    page.error = page.frame.say(key);
     let mut response = render(&page);
     *response.status_mut() = e.code.status();
     if e.code == Code::Busy {
@@ -283,6 +295,15 @@ pub async fn checker_submit(
     };
     let deadline = std::time::Instant::now() + state.config.request_timeout;
     let role = f.role.unwrap_or_default();
+    // An empty box is a mistake to point out, not a text that passes.
+    if f.text.trim().is_empty() {
+        return checker_refused(
+            frame,
+            f.text,
+            role,
+            ApiError::new(Code::InvalidField, "no text to check"),
+        );
+    }
     let item = Item::Post(Post {
         id: "web".into(),
         text: f.text.clone(),
@@ -492,11 +513,11 @@ pub async fn switch_language(
             Redirect::to(&next),
         )
             .into_response(),
-        None => (
+        None => errors::error_page(
+            Frame::plain(""),
             StatusCode::NOT_FOUND,
-            Html("<p lang=\"vi\">Không có ngôn ngữ này.</p><p lang=\"en\">No such language.</p>"),
-        )
-            .into_response(),
+            errors::Trouble::NotFound,
+        ),
     }
 }
 
