@@ -122,6 +122,19 @@ describe('every page: phone width, accessibility, Vietnamese throughout', () => 
         .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : ''}`));
       found.push(`${scrollWidth} px wide in a ${innerWidth} px viewport (${wide.join(', ')})`);
     }
+    // Charts scale (a viewBox, no fixed width) and tell series apart beyond colour.
+    const charts = await page.evaluate(() => [...document.querySelectorAll('svg')]
+      .filter((svg) => svg.querySelector('rect.bar'))
+      .map((svg) => ({
+        viewBox: svg.getAttribute('viewBox'),
+        width: svg.getAttribute('width'),
+        colours: new Set([...svg.querySelectorAll('rect.bar')].map((r) => r.getAttribute('fill'))).size,
+        textures: new Set([...svg.querySelectorAll('rect.hatch')].map((r) => r.getAttribute('fill'))).size,
+      })));
+    for (const c of charts) {
+      if (!c.viewBox || c.width) found.push(`a chart without a viewBox or with a fixed width (${JSON.stringify(c)})`);
+      if (c.colours > 1 && c.textures < c.colours) found.push(`a chart tells ${c.colours} series apart by colour alone (${c.textures} textures)`);
+    }
     // axe-core, evaluated through the DevTools protocol (the CSP forbids inline scripts).
     if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axe.source);
     const violations = await page.evaluate(async () => {

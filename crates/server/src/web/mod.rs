@@ -804,10 +804,29 @@ pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Ba
     let n = bars.len().max(1) as f64;
     let slot = (w - left - 10.0) / n;
     let bar = (slot * 0.7).min(60.0);
+    // Scales with its box (the stylesheet gives it the page's width): no fixed size.
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{}">"#,
         escape(aria_label)
     );
+    // Series are told apart by a texture as well as a colour (WCAG 1.4.1): one pattern per
+    // series, drawn over its colour in the bars and the legend. Ids are unique to the chart.
+    let id = format!("c{:x}", fnv(aria_label));
+    svg.push_str("<defs>");
+    for i in 0..series.len() {
+        svg.push_str(&format!(
+            r#"<pattern id="{id}-p{i}" width="8" height="8" patternUnits="userSpaceOnUse">{}</pattern>"#,
+            HATCHES[i % HATCHES.len()]
+        ));
+    }
+    svg.push_str("</defs>");
+    let hatch = |name: &str| {
+        series
+            .iter()
+            .position(|(n, _)| n == name)
+            .map(|i| format!("url(#{id}-p{i})"))
+            .unwrap_or_else(|| "none".into())
+    };
     svg.push_str(&format!(
         r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#888"/>"##,
         h - bottom,
@@ -832,6 +851,10 @@ pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Ba
                 escape(name),
                 count
             ));
+            svg.push_str(&format!(
+                r#"<rect class="hatch" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}" fill="{}" aria-hidden="true"/>"#,
+                hatch(name)
+            ));
         }
         svg.push_str(&format!(
             r#"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
@@ -842,10 +865,28 @@ pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Ba
     }
     for (i, (name, c)) in series.iter().enumerate() {
         let x = left + 90.0 * i as f64;
-        svg.push_str(&format!(r#"<rect x="{x}" y="{}" width="10" height="10" fill="{c}"/><text x="{}" y="{}" font-size="11">{}</text>"#, h - 14.0, x + 14.0, h - 5.0, escape(name)));
+        svg.push_str(&format!(r##"<rect x="{x}" y="{}" width="10" height="10" fill="{c}"/><rect x="{x}" y="{}" width="10" height="10" fill="{}" stroke="#1f2328" stroke-width="0.5"/><text x="{}" y="{}" font-size="11">{}</text>"##, h - 14.0, h - 14.0, hatch(name), x + 14.0, h - 5.0, escape(name)));
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The textures that tell a chart's series apart beside their colours (white strokes over
+/// the colour): none, diagonal lines, dots, horizontal lines, crosshatch, vertical lines.
+const HATCHES: [&str; 6] = [
+    "",
+    r##"<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" stroke="#fff" stroke-width="1.5"/>"##,
+    r##"<circle cx="4" cy="4" r="1.6" fill="#fff"/>"##,
+    r##"<path d="M0,4 h8" stroke="#fff" stroke-width="1.5"/>"##,
+    r##"<path d="M0,0 l8,8 M8,0 l-8,8" stroke="#fff" stroke-width="1.2"/>"##,
+    r##"<path d="M4,0 v8" stroke="#fff" stroke-width="1.5"/>"##,
+];
+
+/// A small stable hash (FNV-1a) to make a chart's pattern ids its own.
+fn fnv(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// A stacked bar chart of decisions per week, one colour per rule.
