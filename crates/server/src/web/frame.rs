@@ -68,6 +68,22 @@ impl Frame {
         }
     }
 
+    /// ` aria-current="page"` when this page is the menu entry `href` (the entry's own page
+    /// or one under it), so the menu tells where the reader is beyond colour.
+    pub fn current(&self, href: &str) -> &'static str {
+        let path = self.path.split('?').next().unwrap_or("");
+        let here = if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        };
+        if here {
+            r#" aria-current="page""#
+        } else {
+            ""
+        }
+    }
+
     /// The code of the language the switch offers.
     pub fn other_lang(&self) -> Lang {
         match self.lang {
