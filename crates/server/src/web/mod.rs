@@ -146,8 +146,22 @@ pub struct FindingView {
     pub kind: String,
 }
 
-/// Splits `text` at the findings' char offsets; overlapping findings keep the first.
+/// Splits `text` at the findings' char offsets; overlapping findings keep the first. The
+/// marks' titles are in Vietnamese (see [`segments_in`]).
 pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) {
+    segments_in(text, result, words::Lang::Vi)
+}
+
+/// [`segments`] with the marks' titles (rule · message) in `lang`.
+pub fn segments_in(
+    text: &str,
+    result: &Value,
+    lang: words::Lang,
+) -> (Vec<Segment>, Vec<FindingView>) {
+    let message = match lang {
+        words::Lang::Vi => "message_vi",
+        words::Lang::En => "message_en",
+    };
     let findings: Vec<&Value> = result["findings"]
         .as_array()
         .map(|a| a.iter().collect())
@@ -176,7 +190,7 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
                 format!(
                     "{} · {}",
                     f["rule"].as_str().unwrap_or(""),
-                    f["message_vi"].as_str().unwrap_or("")
+                    f[message].as_str().unwrap_or("")
                 ),
             ))
         })
@@ -333,7 +347,7 @@ pub async fn checker_submit(
     };
     let truncated = result.truncated;
     let result = serde_json::to_value(result).unwrap_or(Value::Null);
-    let (segments, findings) = segments(&f.text, &result);
+    let (segments, findings) = segments_in(&f.text, &result, frame.lang);
     render(&CheckerPage {
         checked: true,
         verdict: result["verdict"].as_str().unwrap_or("").into(),

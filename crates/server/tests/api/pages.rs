@@ -178,6 +178,21 @@ async fn the_checker_asks_for_text_and_keeps_nothing() {
     for decoded in ["1990", "male", "female", "province"] {
         assert!(!r.body.contains(decoded), "«{decoded}» on the page");
     }
+    // In English, the marks' titles are English too.
+    let r = app
+        .request(
+            "POST",
+            "/",
+            &[FORM, ("accept-language", "en")],
+            "text=CCCD+001090012345&role=citizen".as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("<mark title=\"US-2 · No offensive content"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
