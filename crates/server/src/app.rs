@@ -241,6 +241,11 @@ fn build_router(route_list: Vec<routes::Route>, state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(Code::Internal, "a handler panicked").into_response()
         }))
+        // A web page's errors are HTML pages in the reader's language (`/v1` keeps JSON).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::errors::html_errors,
+        ))
         // Every answer, error pages included, gets the security headers.
         .layer(middleware::map_response(move |r: Response| async move {
             crate::headers::secure(r, behind_https)

@@ -373,6 +373,13 @@ fn core_routes() -> Vec<Route> {
         ),
         r(
             "GET",
+            "/help",
+            Public,
+            "Web: help — what each role can do and what the figures mean",
+            get(web::help::help_page),
+        ),
+        r(
+            "GET",
             "/transparency",
             Public,
             "Web: the transparency report with a chart",

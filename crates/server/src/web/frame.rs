@@ -14,6 +14,12 @@ use axum::http::{header, HeaderMap};
 /// The cookie that keeps a reader's choice of language (set by the language switch).
 pub const LANG_COOKIE: &str = "quytac_lang";
 
+tokio::task_local! {
+    /// The reader's language and the path asked for, while a page's request is served (set
+    /// by [`super::errors::html_errors`]), for pages drawn without the request at hand.
+    pub static PAGE: (Lang, String);
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Frame {
     pub lang: Lang,
@@ -36,6 +42,48 @@ impl Frame {
         words::say(self.lang, &format!("{group}.{code}"))
     }
 
+    /// Whether the page is in English (to pick the English one of two texts a record holds,
+    /// such as a finding's `message_en`).
+    pub fn en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    /// Of a Vietnamese and an English text, the one in this page's language.
+    pub fn pick<'a>(&self, vi: &'a str, en: &'a str) -> &'a str {
+        if self.en() {
+            en
+        } else {
+            vi
+        }
+    }
+
+    /// An actor's name (`role:id`, as the audit log and the records keep it) in words:
+    /// `reviewer:demo` → "Người phúc thẩm demo". Other names are shown as they are.
+    pub fn actor(&self, name: &str) -> String {
+        match name.split_once(':') {
+            Some((role, who)) if words::known(&format!("staff_role.{role}")) => {
+                format!("{} {who}", self.say(&format!("staff_role.{role}")))
+            }
+            _ => name.to_string(),
+        }
+    }
+
+    /// ` aria-current="page"` when this page is the menu entry `href` (the entry's own page
+    /// or one under it), so the menu tells where the reader is beyond colour.
+    pub fn current(&self, href: &str) -> &'static str {
+        let path = self.path.split('?').next().unwrap_or("");
+        let here = if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        };
+        if here {
+            r#" aria-current="page""#
+        } else {
+            ""
+        }
+    }
+
     /// The code of the language the switch offers.
     pub fn other_lang(&self) -> Lang {
         match self.lang {
@@ -49,11 +97,50 @@ impl Frame {
         super::url_encode(&self.path)
     }
 
-    /// A frame for a page drawn without the request at hand (Vietnamese, nobody named).
+    /// A frame for a page drawn without the request at hand: the reader's language when a
+    /// page's request is being served (else Vietnamese), nobody named. An empty `path` is
+    /// the path being served.
     pub fn plain(path: &str) -> Frame {
+        let (lang, here) = PAGE
+            .try_with(|p| p.clone())
+            .unwrap_or((Lang::Vi, "/".to_string()));
         Frame {
-            path: path.to_string(),
+            lang,
+            path: if path.is_empty() {
+                here
+            } else {
+                path.to_string()
+            },
             ..Frame::default()
+        }
+    }
+
+    /// The frame of a request from its headers: the language, and who is signed in — the
+    /// console's caller when the authorisation middleware found one, else the session cookie
+    /// looked up (an ended or unreadable session shows nobody signed in).
+    pub async fn of_request(
+        state: &AppState,
+        headers: &HeaderMap,
+        caller: Option<&Caller>,
+        csrf: Option<&Csrf>,
+        path: String,
+    ) -> Frame {
+        let lang = lang_of(headers);
+        let (signed_in, csrf) = match caller {
+            Some(caller) => (Some(caller.name()), csrf.cloned().unwrap_or_default().0),
+            None => match session::session_cookie(headers) {
+                Some(id) => match state.service.console_session(&id).await {
+                    Ok(live) => (Some(live.actor.name()), live.csrf),
+                    Err(_) => (None, String::new()),
+                },
+                None => (None, String::new()),
+            },
+        };
+        Frame {
+            lang,
+            signed_in,
+            csrf,
+            path,
         }
     }
 }
@@ -90,30 +177,13 @@ impl FromRequestParts<AppState> for Frame {
             .path_and_query()
             .map_or("/", |p| p.as_str())
             .to_string();
-        let lang = lang_of(&parts.headers);
-        let (signed_in, csrf) = match parts.extensions.get::<Caller>() {
-            Some(caller) => (
-                Some(caller.name()),
-                parts
-                    .extensions
-                    .get::<Csrf>()
-                    .cloned()
-                    .unwrap_or_default()
-                    .0,
-            ),
-            None => match session::session_cookie(&parts.headers) {
-                Some(id) => match state.service.console_session(&id).await {
-                    Ok(live) => (Some(live.actor.name()), live.csrf),
-                    Err(_) => (None, String::new()),
-                },
-                None => (None, String::new()),
-            },
-        };
-        Ok(Frame {
-            lang,
-            signed_in,
-            csrf,
+        Ok(Frame::of_request(
+            state,
+            &parts.headers,
+            parts.extensions.get::<Caller>(),
+            parts.extensions.get::<Csrf>(),
             path,
-        })
+        )
+        .await)
     }
 }

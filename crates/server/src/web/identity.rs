@@ -3,6 +3,7 @@
 //! with the service's public keys, and check the Ed25519 signatures in the browser
 //! (WebCrypto) beside the server's own verdict. Times are shown in Vietnam time (UTC+7).
 
+use super::errors::{error_page, Trouble};
 use super::frame::Frame;
 use super::render;
 use crate::error::ApiError;
@@ -12,7 +13,7 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use quytac_core::text::vietnamese::strip;
 use quytac_service::identity::agencies::PageStatus;
 use quytac_service::identity::normalize_handle;
@@ -26,25 +27,17 @@ fn fold(s: &str) -> String {
 }
 
 fn server_error(e: ApiError) -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Html(format!(
-            "<p>Không tải được dữ liệu / the directory is unavailable: {}</p>",
-            super::escape(e.public_message())
-        )),
-    )
-        .into_response()
+    let trouble = if e.code == crate::error::Code::DatabaseUnavailable {
+        Trouble::DatabaseDown
+    } else {
+        Trouble::Internal
+    };
+    tracing::warn!(error = %e, "directory page failed");
+    error_page(Frame::plain(""), e.code.status(), trouble)
 }
 
-fn not_found(what: &str) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Html(format!(
-            "<!doctype html><meta charset=utf-8><p>Không tìm thấy / not found: {}</p><p><a href=\"/directory\">Danh bạ</a></p>",
-            super::escape(what)
-        )),
-    )
-        .into_response()
+fn not_found(_what: &str) -> Response {
+    error_page(Frame::plain(""), StatusCode::NOT_FOUND, Trouble::NotFound)
 }
 
 pub struct AgencyRow {
@@ -83,17 +76,19 @@ pub struct DirectoryQuery {
     pub q: String,
 }
 
-fn status_vi(status: &str) -> &'static str {
+/// The code of a page's or attestation's status in the translation table
+/// (`directory_status.<code>`); the three signature failures read the same.
+fn status_code(status: &str) -> &'static str {
     match status {
-        "valid" => "đã xác thực",
-        "none" => "chưa có dấu xác thực",
-        "revoked" => "dấu xác thực đã bị thu hồi",
-        "expired" => "dấu xác thực đã hết hạn",
-        "stale" => "dấu xác thực không còn khớp trang",
-        "display_name_changed" => "đã đổi tên hiển thị, chờ cơ quan xác nhận lại",
-        "photo_changed" => "đã đổi ảnh, chờ cơ quan xác nhận lại",
-        "bad_signature" | "malformed" | "unknown_key" => "chữ ký không hợp lệ",
-        _ => "chưa xác thực",
+        "valid" => "valid",
+        "none" => "none",
+        "revoked" => "revoked",
+        "expired" => "expired",
+        "stale" => "stale",
+        "display_name_changed" => "display_name_changed",
+        "photo_changed" => "photo_changed",
+        "bad_signature" | "malformed" | "unknown_key" => "bad_signature",
+        _ => "unverified",
     }
 }
 
@@ -105,7 +100,7 @@ async fn agency_row(state: &AppState, a: &Agency) -> Result<AgencyRow, ApiError>
         page_handle: a.page_handle.clone().unwrap_or_default(),
         domain: a.official_domain.clone().unwrap_or_default(),
         verified: p.verified,
-        status: status_vi(p.status).to_string(),
+        status: status_code(p.status).to_string(),
         since: p
             .badge
             .as_ref()
@@ -128,9 +123,9 @@ async fn account_row(state: &AppState, a: &Account) -> Result<AccountRow, ApiErr
             .join(", "),
         verified: !counting.is_empty(),
         status: match (counting.is_empty(), vouches.first()) {
-            (false, _) => status_vi("valid").to_string(),
-            (true, Some(v)) => status_vi(v.status).to_string(),
-            (true, None) => "chưa được cơ quan nào xác nhận".to_string(),
+            (false, _) => status_code("valid").to_string(),
+            (true, Some(v)) => status_code(v.status).to_string(),
+            (true, None) => "not_vouched".to_string(),
         },
     })
 }
@@ -193,8 +188,23 @@ pub struct SignedView {
     pub pretty: String,
     /// The server's verdict: `valid`, `revoked`, …
     pub server_status: String,
-    pub server_status_vi: String,
+    /// Its code in the translation table (`directory_status.<code>`).
+    pub server_status_code: &'static str,
     pub server_reason: String,
+    /// Why it was revoked, as the reviewer wrote it (only for a revoked record): shown on a
+    /// Vietnamese page, where the English `server_reason` is not.
+    pub revoke_reason: String,
+}
+
+/// The reason a reviewer gave for a revocation, from a verification's description
+/// (`… revoked at T: REASON`); empty unless `status` is `revoked`.
+fn revoke_reason(status: &str, reason: Option<&str>) -> String {
+    match (status, reason) {
+        ("revoked", Some(r)) => r
+            .split_once(": ")
+            .map_or(String::new(), |(_, why)| why.to_string()),
+        _ => String::new(),
+    }
 }
 
 fn signed_view(
@@ -211,13 +221,15 @@ fn signed_view(
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| signed.to_string()),
         server_status: status.to_string(),
-        server_status_vi: status_vi(status).to_string(),
+        server_status_code: status_code(status),
         server_reason: reason.unwrap_or("").to_string(),
+        revoke_reason: revoke_reason(status, reason),
     }
 }
 
 pub struct PersonView {
-    pub role_vi: &'static str,
+    /// The key of the person's role in the translation table.
+    pub role: &'static str,
     pub name: String,
     pub position: String,
     pub contact: String,
@@ -235,8 +247,10 @@ struct AgencyPage {
     frame: Frame,
     agency: Agency,
     verified: bool,
-    status_vi: String,
+    /// The page's status code (`directory_status.<code>`).
+    status: &'static str,
     reason: String,
+    revoke_reason: String,
     since: String,
     expires: String,
     approved_by: String,
@@ -255,10 +269,10 @@ pub struct StaffRow {
     pub since: String,
 }
 
-fn person_view(role_vi: &'static str, p: &Option<ResponsiblePerson>) -> PersonView {
+fn person_view(role: &'static str, p: &Option<ResponsiblePerson>) -> PersonView {
     match p {
         Some(p) => PersonView {
-            role_vi,
+            role,
             name: p.name.clone(),
             position: p.position.clone(),
             contact: [p.phone.as_deref(), p.email.as_deref()]
@@ -268,7 +282,7 @@ fn person_view(role_vi: &'static str, p: &Option<ResponsiblePerson>) -> PersonVi
                 .join(" · "),
         },
         None => PersonView {
-            role_vi,
+            role,
             name: "—".into(),
             position: String::new(),
             contact: String::new(),
@@ -307,8 +321,9 @@ pub async fn agency(
         Ok(AgencyPage {
             frame,
             verified: p.verified,
-            status_vi: status_vi(p.status).to_string(),
+            status: status_code(p.status),
             reason: p.reason.clone().unwrap_or_default(),
+            revoke_reason: revoke_reason(p.status, p.reason.as_deref()),
             since: p
                 .badge
                 .as_ref()
@@ -325,8 +340,11 @@ pub async fn agency(
                 .map(|b| b.approved_by.clone())
                 .unwrap_or_default(),
             people: vec![
-                person_view("Người đứng đầu / người phát ngôn", &agency.responsible.head),
-                person_view("Người quản trị trang", &agency.responsible.page_admin),
+                person_view("directory.person_head", &agency.responsible.head),
+                person_view(
+                    "directory.person_page_admin",
+                    &agency.responsible.page_admin,
+                ),
             ],
             findings: findings
                 .iter()

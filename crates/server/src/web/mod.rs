@@ -6,7 +6,9 @@
 
 pub mod assets;
 pub mod consultations;
+pub mod errors;
 pub mod frame;
+pub mod help;
 pub mod identity;
 pub mod responsiveness;
 pub mod session;
@@ -95,29 +97,26 @@ pub fn denied_page(status: StatusCode, message_vi: &str, message_en: &str, next:
 
 /// The 403 page for a signed-in role that may not open the console.
 pub fn role_denied_page(role: TokenRole, next: &str) -> Response {
+    let (vi, en) = (
+        words::say(words::Lang::Vi, &format!("staff_role.{role}")),
+        words::say(words::Lang::En, &format!("staff_role.{role}")),
+    );
     denied_page(
         StatusCode::FORBIDDEN,
         &format!(
-            "Vai trò {role} không được dùng bảng điều khiển kiểm duyệt; chỉ quản trị viên, \
+            "Vai trò «{vi}» không được dùng bảng điều khiển kiểm duyệt; chỉ quản trị viên, \
              kiểm duyệt viên và người phúc thẩm được vào."
         ),
         &format!(
-            "The role `{role}` may not use the moderation console; only admins, moderators \
-             and reviewers may."
+            "The role «{en}» may not use the moderation console; only administrators, \
+             moderators and reviewers may."
         ),
         next,
     )
 }
 
 fn bad_form(e: FormRejection) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Html(format!(
-            "<p>Biểu mẫu không hợp lệ / invalid form: {}</p>",
-            escape(&e.body_text())
-        )),
-    )
-        .into_response()
+    errors::bad_form(e)
 }
 
 fn escape(s: &str) -> String {
@@ -131,6 +130,9 @@ fn escape(s: &str) -> String {
 pub struct Segment {
     pub text: String,
     pub mark: Option<String>,
+    /// The number of the finding a marked run belongs to (1-based, as the findings are
+    /// listed), so the page can point from the mark to its explanation in text.
+    pub note: usize,
 }
 
 pub struct FindingView {
@@ -140,10 +142,26 @@ pub struct FindingView {
     pub evidence: String,
     pub message_vi: String,
     pub message_en: String,
+    /// The kind of personal data (`cccd`, `phone`…), empty for other findings.
+    pub kind: String,
 }
 
-/// Splits `text` at the findings' char offsets; overlapping findings keep the first.
+/// Splits `text` at the findings' char offsets; overlapping findings keep the first. The
+/// marks' titles are in Vietnamese (see [`segments_in`]).
 pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) {
+    segments_in(text, result, words::Lang::Vi)
+}
+
+/// [`segments`] with the marks' titles (rule · message) in `lang`.
+pub fn segments_in(
+    text: &str,
+    result: &Value,
+    lang: words::Lang,
+) -> (Vec<Segment>, Vec<FindingView>) {
+    let message = match lang {
+        words::Lang::Vi => "message_vi",
+        words::Lang::En => "message_en",
+    };
     let findings: Vec<&Value> = result["findings"]
         .as_array()
         .map(|a| a.iter().collect())
@@ -157,19 +175,22 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
             evidence: f["evidence"].as_str().unwrap_or("").into(),
             message_vi: f["message_vi"].as_str().unwrap_or("").into(),
             message_en: f["message_en"].as_str().unwrap_or("").into(),
+            kind: f["kind"].as_str().unwrap_or("").into(),
         })
         .collect();
-    let mut spans: Vec<(usize, usize, String)> = findings
+    let mut spans: Vec<(usize, usize, usize, String)> = findings
         .iter()
-        .filter_map(|f| {
+        .enumerate()
+        .filter_map(|(i, f)| {
             let (s, e) = (f["start"].as_u64()? as usize, f["end"].as_u64()? as usize);
             Some((
                 s,
                 e,
+                i + 1,
                 format!(
                     "{} · {}",
                     f["rule"].as_str().unwrap_or(""),
-                    f["message_vi"].as_str().unwrap_or("")
+                    f[message].as_str().unwrap_or("")
                 ),
             ))
         })
@@ -178,7 +199,7 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut at = 0;
-    for (s, e, title) in spans {
+    for (s, e, note, title) in spans {
         if s < at || e > chars.len() || s >= e {
             continue;
         }
@@ -186,11 +207,13 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
             out.push(Segment {
                 text: chars[at..s].iter().collect(),
                 mark: None,
+                note: 0,
             });
         }
         out.push(Segment {
             text: chars[s..e].iter().collect(),
             mark: Some(title),
+            note,
         });
         at = e;
     }
@@ -198,6 +221,7 @@ pub fn segments(text: &str, result: &Value) -> (Vec<Segment>, Vec<FindingView>) 
         out.push(Segment {
             text: chars[at..].iter().collect(),
             mark: None,
+            note: 0,
         });
     }
     (out, views)
@@ -248,12 +272,14 @@ pub async fn checker_page(frame: Frame) -> Response {
 /// status (and `Retry-After` when busy).
 fn checker_refused(frame: Frame, text: String, role: Role, e: ApiError) -> Response {
     let mut page = CheckerPage::empty(frame, text, role);
-    page.error = match e.code {
-        Code::TextTooLong => format!("Văn bản quá dài / the text is too long: {}", e.message),
-        Code::Busy => "Hệ thống đang bận, vui lòng thử lại sau giây lát / every checker is busy; try again in a moment".into(),
-        Code::Timeout => "Kiểm tra quá thời gian / the check took too long".into(),
-        _ => format!("Không kiểm tra được / the text could not be checked: {}", e.public_message()),
+    let key = match e.code {
+        Code::TextTooLong => "checker.error_too_long",
+        Code::Busy => "checker.error_busy",
+        Code::Timeout => "checker.error_timeout",
+        Code::InvalidField => "checker.error_empty",
+        _ => "checker.error_other",
     };
+    page.error = page.frame.say(key);
     let mut response = render(&page);
     *response.status_mut() = e.code.status();
     if e.code == Code::Busy {
@@ -283,6 +309,15 @@ pub async fn checker_submit(
     };
     let deadline = std::time::Instant::now() + state.config.request_timeout;
     let role = f.role.unwrap_or_default();
+    // An empty box is a mistake to point out, not a text that passes.
+    if f.text.trim().is_empty() {
+        return checker_refused(
+            frame,
+            f.text,
+            role,
+            ApiError::new(Code::InvalidField, "no text to check"),
+        );
+    }
     let item = Item::Post(Post {
         id: "web".into(),
         text: f.text.clone(),
@@ -312,7 +347,7 @@ pub async fn checker_submit(
     };
     let truncated = result.truncated;
     let result = serde_json::to_value(result).unwrap_or(Value::Null);
-    let (segments, findings) = segments(&f.text, &result);
+    let (segments, findings) = segments_in(&f.text, &result, frame.lang);
     render(&CheckerPage {
         checked: true,
         verdict: result["verdict"].as_str().unwrap_or("").into(),
@@ -492,11 +527,11 @@ pub async fn switch_language(
             Redirect::to(&next),
         )
             .into_response(),
-        None => (
+        None => errors::error_page(
+            Frame::plain(""),
             StatusCode::NOT_FOUND,
-            Html("<p lang=\"vi\">Không có ngôn ngữ này.</p><p lang=\"en\">No such language.</p>"),
-        )
-            .into_response(),
+            errors::Trouble::NotFound,
+        ),
     }
 }
 
@@ -783,10 +818,29 @@ pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Ba
     let n = bars.len().max(1) as f64;
     let slot = (w - left - 10.0) / n;
     let bar = (slot * 0.7).min(60.0);
+    // Scales with its box (the stylesheet gives it the page's width): no fixed size.
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{}">"#,
         escape(aria_label)
     );
+    // Series are told apart by a texture as well as a colour (WCAG 1.4.1): one pattern per
+    // series, drawn over its colour in the bars and the legend. Ids are unique to the chart.
+    let id = format!("c{:x}", fnv(aria_label));
+    svg.push_str("<defs>");
+    for i in 0..series.len() {
+        svg.push_str(&format!(
+            r#"<pattern id="{id}-p{i}" width="8" height="8" patternUnits="userSpaceOnUse">{}</pattern>"#,
+            HATCHES[i % HATCHES.len()]
+        ));
+    }
+    svg.push_str("</defs>");
+    let hatch = |name: &str| {
+        series
+            .iter()
+            .position(|(n, _)| n == name)
+            .map(|i| format!("url(#{id}-p{i})"))
+            .unwrap_or_else(|| "none".into())
+    };
     svg.push_str(&format!(
         r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#888"/>"##,
         h - bottom,
@@ -811,6 +865,10 @@ pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Ba
                 escape(name),
                 count
             ));
+            svg.push_str(&format!(
+                r#"<rect class="hatch" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}" fill="{}" aria-hidden="true"/>"#,
+                hatch(name)
+            ));
         }
         svg.push_str(&format!(
             r#"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
@@ -821,10 +879,28 @@ pub fn stacked_bar_chart(aria_label: &str, series: &[(String, &str)], bars: &[Ba
     }
     for (i, (name, c)) in series.iter().enumerate() {
         let x = left + 90.0 * i as f64;
-        svg.push_str(&format!(r#"<rect x="{x}" y="{}" width="10" height="10" fill="{c}"/><text x="{}" y="{}" font-size="11">{}</text>"#, h - 14.0, x + 14.0, h - 5.0, escape(name)));
+        svg.push_str(&format!(r##"<rect x="{x}" y="{}" width="10" height="10" fill="{c}"/><rect x="{x}" y="{}" width="10" height="10" fill="{}" stroke="#1f2328" stroke-width="0.5"/><text x="{}" y="{}" font-size="11">{}</text>"##, h - 14.0, h - 14.0, hatch(name), x + 14.0, h - 5.0, escape(name)));
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The textures that tell a chart's series apart beside their colours (white strokes over
+/// the colour): none, diagonal lines, dots, horizontal lines, crosshatch, vertical lines.
+const HATCHES: [&str; 6] = [
+    "",
+    r##"<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" stroke="#fff" stroke-width="1.5"/>"##,
+    r##"<circle cx="4" cy="4" r="1.6" fill="#fff"/>"##,
+    r##"<path d="M0,4 h8" stroke="#fff" stroke-width="1.5"/>"##,
+    r##"<path d="M0,0 l8,8 M8,0 l-8,8" stroke="#fff" stroke-width="1.2"/>"##,
+    r##"<path d="M4,0 v8" stroke="#fff" stroke-width="1.5"/>"##,
+];
+
+/// A small stable hash (FNV-1a) to make a chart's pattern ids its own.
+fn fnv(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// A stacked bar chart of decisions per week, one colour per rule.

@@ -140,6 +140,73 @@ mod tests {
         }
     }
 
+    /// The string literals that follow `marker` (`say("` or `.code("`) in `text`.
+    fn literals_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+        text.match_indices(marker)
+            .filter_map(|(i, _)| {
+                let rest = &text[i + marker.len()..];
+                rest.find('"').map(|end| &rest[..end])
+            })
+            .collect()
+    }
+
+    /// Every template and every web module: each `say("group.code")` literal is a key of
+    /// the table, and each `code("group", …)` names a group the table has.
+    #[test]
+    fn every_key_a_page_asks_for_is_in_the_table() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["templates", "src/web"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for entry in std::fs::read_dir(&d).unwrap().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "html" || e == "rs") {
+                        files.push(path);
+                    }
+                }
+            }
+        }
+        assert!(files.len() > 10, "templates and modules found: {files:?}");
+        let groups: std::collections::HashSet<&str> = WORDS
+            .keys()
+            .filter_map(|k| k.split_once('.').map(|(g, _)| g))
+            .collect();
+        let mut missing = Vec::new();
+        let mut asked = 0;
+        // This file's tests name the markers themselves.
+        for path in files.iter().filter(|p| !p.ends_with("web/words.rs")) {
+            let text = std::fs::read_to_string(path).unwrap();
+            for key in literals_after(&text, "say(\"") {
+                // `say("…")` with a key built at run time (`format!`) is not a literal.
+                if key.contains('{') || !key.contains('.') {
+                    continue;
+                }
+                asked += 1;
+                if !known(key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+            for group in literals_after(&text, ".code(\"") {
+                asked += 1;
+                if !groups.contains(group) {
+                    missing.push(format!("{}: group {group}", path.display()));
+                }
+            }
+        }
+        assert!(
+            asked > 50,
+            "only {asked} keys found: is the scan reading the templates?"
+        );
+        assert!(
+            missing.is_empty(),
+            "not in the table:\n{}",
+            missing.join("\n")
+        );
+    }
+
     #[test]
     fn reads_the_preferred_language() {
         assert_eq!(Lang::from_accept_language(""), Lang::Vi);

@@ -16,6 +16,7 @@ mod limits;
 mod mastodon;
 mod moderation;
 mod observe;
+mod pages;
 mod permissions;
 mod pipeline;
 mod sessions;

@@ -341,5 +341,5 @@ async fn every_html_page_carries_the_security_headers() {
         .request("GET", "/directory/agencies/so-tt-hn", &[], b"")
         .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("<script src=\"/static/verify.js\">"));
+    assert!(page.body.contains("<script src=\"/static/verify.js\" "));
 }

@@ -77,11 +77,11 @@ impl PersonalDataDetector {
             })
         };
         let cccd = cccd_info(d);
-        let cccd_reason = |(p, female, year): (u16, bool, u32)| {
-            format!(
-                "CCCD number (province {p:03}, {} born {year})",
-                if female { "female" } else { "male" }
-            )
+        // The number's structure is checked (province code, a past birth year), but what it
+        // encodes is not written out: the note would add the holder's birthplace, sex and
+        // birth year to the personal data it points at.
+        let cccd_reason = |_: (u16, bool, u32)| {
+            "CCCD number (valid province code and birth-year digits)".to_string()
         };
         let tax_ok = (n == 10 && mst_valid(d))
             || ((shape.tax_branch_shape() || (n == 13 && shape.ngroups == 1)) && mst_valid(d));
