@@ -184,10 +184,11 @@ pub enum Table {
     Inquiries,
     InquiryReplies,
     InquiryFindings,
+    InquiryFollowLinks,
 }
 
 impl Table {
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 11] = [
         Table::Posts,
         Table::Cases,
         Table::Decisions,
@@ -198,6 +199,7 @@ impl Table {
         Table::Inquiries,
         Table::InquiryReplies,
         Table::InquiryFindings,
+        Table::InquiryFollowLinks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -212,6 +214,7 @@ impl Table {
             Table::Inquiries => "inquiries",
             Table::InquiryReplies => "inquiry_replies",
             Table::InquiryFindings => "inquiry_findings",
+            Table::InquiryFollowLinks => "inquiry_follow_links",
         }
     }
 
@@ -335,6 +338,14 @@ impl Table {
                 "evidence",
                 "message_vi",
                 "message_en",
+                "created_at",
+            ],
+            Table::InquiryFollowLinks => &[
+                "id",
+                "inquiry_id",
+                "secret_hash",
+                "asker_name",
+                "asker_contact",
                 "created_at",
             ],
         }

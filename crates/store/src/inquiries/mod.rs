@@ -12,12 +12,13 @@
 //! answer, which the public figures judge.
 
 mod figures;
+pub mod follow;
 
 use crate::audit::{AuditEvent, NewEvent, Table};
 use crate::{json_col, now_ms, word_col, Result, Store, StoreError, WriteTx, DAY_MS};
 use figures::{bump_histogram, bump_stats};
 use quytac_core::finding::{Category, Severity};
-pub use quytac_core::workflow::inquiry::{InquiryKind, InquiryStatus, ReplyKind};
+pub use quytac_core::workflow::inquiry::{InquiryKind, InquiryStatus, ReplyKind, WEB_CITIZEN};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
