@@ -82,6 +82,10 @@ struct AgencyPage {
     total: Row,
     months: Vec<Row>,
     chart: String,
+    /// The form to ask the agency, with what the check before sending found.
+    ask: super::inquiries::AskForm,
+    /// What the check shows (`citizens_check.html`).
+    check: super::inquiries::CheckShown,
 }
 
 /// Per month: first answers on time, late (answered late or still unanswered past the
@@ -127,12 +131,25 @@ fn not_found(id: &str) -> Response {
         .into_response()
 }
 
-/// `GET /agencies/{id}/responsiveness`.
+/// `GET /agencies/{id}/responsiveness`: the figures, and the form to ask the agency.
 pub async fn agency_page(
     State(state): State<AppState>,
     frame: Frame,
     Path(id): Path<String>,
 ) -> Response {
+    let ask = super::inquiries::AskForm::new(frame.lang);
+    agency_response(&state, frame, &id, ask, StatusCode::OK).await
+}
+
+/// The agency page with the ask form as given, answered with `status`.
+pub async fn agency_response(
+    state: &AppState,
+    frame: Frame,
+    id: &str,
+    mut ask: super::inquiries::AskForm,
+    status: StatusCode,
+) -> Response {
+    let id = id.to_string();
     let f = match state.service.responsiveness(&id).await {
         Ok(f) => f,
         Err(e) => match ApiError::from(e) {
@@ -147,8 +164,11 @@ pub async fn agency_page(
         },
         None => String::new(),
     };
-    render(&AgencyPage {
+    let check = std::mem::take(&mut ask.check);
+    let page = render(&AgencyPage {
         frame,
+        ask,
+        check,
         name: f.agency.name.clone(),
         id: f.agency.id.clone(),
         parent,
@@ -157,7 +177,8 @@ pub async fn agency_page(
         total: Row::from(&f.total),
         chart: monthly_chart(&f.months),
         months: f.months.iter().map(Row::from).collect(),
-    })
+    });
+    (status, page).into_response()
 }
 
 pub struct RankRow {
