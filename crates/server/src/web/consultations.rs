@@ -48,13 +48,13 @@ impl CommentForm {
 pub struct CommentRow {
     pub id: i64,
     pub at: String,
-    pub stance: &'static str,
+    pub stance: String,
     pub stance_class: &'static str,
     pub text: String,
 }
 
 pub struct StanceCount {
-    pub name: &'static str,
+    pub name: String,
     pub class: &'static str,
     pub count: usize,
 }
@@ -69,7 +69,7 @@ struct ConsultationPage {
     document_number: String,
     agency: String,
     status: &'static str,
-    status_vi: &'static str,
+    status_words: String,
     opens: String,
     closes: String,
     counts: Vec<StanceCount>,
@@ -225,6 +225,7 @@ async fn page_response(
         quytac_store::now_ms(),
     )
     .as_str();
+    let words = frame.clone();
     let page = render(&ConsultationPage {
         frame,
         form,
@@ -235,18 +236,13 @@ async fn page_response(
         document_number: c.document_number.clone().unwrap_or_default(),
         agency,
         status,
-        status_vi: match status {
-            "open" => "đang lấy ý kiến",
-            "scheduled" => "chưa bắt đầu",
-            "closed" => "đã kết thúc",
-            _ => "đã rút",
-        },
+        status_words: words.code("citizens_consultation_status", status),
         opens: vn_display(c.opens_at),
         closes: vn_display(c.closes_at),
         counts: Stance::ALL
             .iter()
             .map(|s| StanceCount {
-                name: s.name_vi(),
+                name: words.code("citizens_stance", s.as_str()),
                 class: s.as_str(),
                 count: published.iter().filter(|k| k.stance == *s).count(),
             })
@@ -259,7 +255,7 @@ async fn page_response(
                 CommentRow {
                     id: k.id,
                     at: vn_display(k.created_at),
-                    stance: s.name_vi(),
+                    stance: words.code("citizens_stance", s.as_str()),
                     stance_class: s.as_str(),
                     text: k.masked_text.clone(),
                 }

@@ -90,11 +90,12 @@ struct AgencyPage {
 
 /// Per month: first answers on time, late (answered late or still unanswered past the
 /// deadline), and the rest (not due yet, or closed unanswered).
-pub fn monthly_chart(months: &[StatsView]) -> String {
+pub fn monthly_chart(lang: super::words::Lang, months: &[StatsView]) -> String {
+    let say = |key: &str| super::words::say(lang, key);
     let (on_time, late, rest) = (
-        "Đúng hạn".to_string(),
-        "Trễ hạn".to_string(),
-        "Chưa đến hạn".to_string(),
+        say("citizens_agency.col_on_time"),
+        say("citizens_agency.col_late"),
+        say("citizens_agency.not_due"),
     );
     let series = [
         (on_time.clone(), "#2da44e"),
@@ -113,11 +114,7 @@ pub fn monthly_chart(months: &[StatsView]) -> String {
             ],
         })
         .collect();
-    stacked_bar_chart(
-        "Câu hỏi theo tháng: đúng hạn, trễ hạn, chưa đến hạn / inquiries per month: on time, late, not yet due",
-        &series,
-        &bars,
-    )
+    stacked_bar_chart(&say("citizens_agency.chart"), &series, &bars)
 }
 
 fn not_found(id: &str) -> Response {
@@ -164,6 +161,7 @@ pub async fn agency_response(
         },
         None => String::new(),
     };
+    let lang = frame.lang;
     let check = std::mem::take(&mut ask.check);
     let page = render(&AgencyPage {
         frame,
@@ -175,7 +173,7 @@ pub async fn agency_response(
         working_days: f.agency.response_working_days,
         at: vn_display(f.now),
         total: Row::from(&f.total),
-        chart: monthly_chart(&f.months),
+        chart: monthly_chart(lang, &f.months),
         months: f.months.iter().map(Row::from).collect(),
     });
     (status, page).into_response()
