@@ -262,6 +262,13 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/console/inbox/{id}/assign",
+            Console(INBOX_ROLES),
+            "Web: take an inquiry (assign it to oneself)",
+            post(web::inbox::take),
+        ),
+        r(
+            "POST",
             "/console/inbox/{id}",
             Console(INBOX_ROLES),
             "Web: check an answer, then record it",

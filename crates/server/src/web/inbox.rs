@@ -195,6 +195,9 @@ struct AnswerPage {
     contact: Option<AskerContact>,
     replies: Vec<ReplyRow>,
     may_answer: bool,
+    /// Who it is assigned to (empty: nobody), and whether the caller may take it.
+    assigned_to: String,
+    may_take: bool,
     text: String,
     check: CheckShown,
 }
@@ -246,6 +249,13 @@ async fn answer_response(
         question: q.text.clone(),
         replies: replies(frame.lang, &q),
         may_answer: q.status != quytac_core::workflow::inquiry::InquiryStatus::Closed,
+        may_take: q.status != quytac_core::workflow::inquiry::InquiryStatus::Closed
+            && q.assigned_to.as_deref() != Some(caller.name().as_str()),
+        assigned_to: match q.assigned_to.as_deref() {
+            Some(a) if a == caller.name() => frame.say("citizens_inbox.you"),
+            Some(a) => a.to_string(),
+            None => String::new(),
+        },
         contact,
         csrf,
         text,
@@ -335,6 +345,23 @@ pub async fn answer(
             let check = CheckShown::failed(error_words(lang, &e));
             answer_response(&state, frame, &caller, csrf, id, (f.text, check, status)).await
         }
+    }
+}
+
+/// `POST /console/inbox/{id}/assign`: the caller takes the inquiry (and may then read the
+/// name and contact a web citizen left).
+pub async fn take(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state
+        .service
+        .assign_inquiry(
+            &caller,
+            id,
+            quytac_service::inquiries::AssignInquiry::default(),
+        )
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/console/inbox/{id}")).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

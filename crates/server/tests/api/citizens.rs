@@ -134,6 +134,13 @@ async fn a_citizen_asks_on_the_web_and_follows_the_answer_by_the_private_link_on
         );
         assert_eq!(follow.header("cache-control"), Some("no-store"));
 
+        // In English for a reader who asks for it.
+        let en = app
+            .request("GET", &location, &[("accept-language", "en")], b"")
+            .await;
+        assert!(en.body.contains("lang=\"en\""));
+        assert!(en.body.contains("Follow your inquiry") && en.body.contains("Awaiting an answer"));
+        assert!(!en.body.contains("Theo dõi"));
         // No other way in: a changed secret, ids, a short secret.
         let id = app
             .state
@@ -196,6 +203,22 @@ async fn a_citizen_asks_on_the_web_and_follows_the_answer_by_the_private_link_on
         assert!(inbox.body.contains(&format!("id=\"inquiry-{id}\"")));
         let csrf = csrf_of(&inbox.body);
         let path = format!("/console/inbox/{id}");
+        // Not assigned: the name and contact stay hidden; taken, the officer sees them.
+        let before = app.request("GET", &path, &[("cookie", &cookie)], b"").await;
+        assert_eq!(before.status, 200, "{}", before.body);
+        assert!(!before.body.contains("lan@example.vn"));
+        let take = app
+            .request(
+                "POST",
+                &format!("{path}/assign"),
+                &[FORM, ("cookie", &cookie)],
+                format!("csrf={csrf}").as_bytes(),
+            )
+            .await;
+        assert_eq!(take.status, 303, "{}", take.body);
+        let after = app.request("GET", &path, &[("cookie", &cookie)], b"").await;
+        assert!(after.body.contains("lan@example.vn"), "{}", after.body);
+        assert!(after.body.contains("id=\"assigned\">Bạn"));
         let answer = enc("Mời anh chị mang hồ sơ tới bộ phận một cửa.");
         let check = app
             .request(
