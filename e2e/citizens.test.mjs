@@ -54,6 +54,12 @@ describe('citizens and officers on the web in headless Chromium', () => {
     }
   }
 
+  /** The page is no wider than the viewport (no horizontal scroll on a phone). */
+  async function fits(page, width) {
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scroll <= width, `${page.url()} is ${scroll} px wide at ${width} px`);
+  }
+
   async function submit(page, selector) {
     await Promise.all([
       page.waitForEvent('framenavigated', (f) => f === page.mainFrame()),
@@ -95,6 +101,7 @@ describe('citizens and officers on the web in headless Chromium', () => {
         assert.ok(await page.isVisible('#no-answer'));
         const shown = await page.textContent('#question');
         assert.ok(!shown.includes('0912 345 678'), `masked: ${shown}`);
+        await fits(page, width);
         await page.screenshot({ path: path.join(shots, `citizens-link-${width}.png`), fullPage: true });
       });
 
@@ -120,8 +127,10 @@ describe('citizens and officers on the web in headless Chromium', () => {
         const marks = await page.$$eval('#inbox tr.inquiry', (trs) => trs.map((tr) => tr.classList.contains('overdue')));
         assert.deepEqual(marks, [...marks].sort((a, b) => Number(b) - Number(a)), 'overdue first');
         if (marks[0]) assert.match(await page.textContent('#inbox tr.overdue .overdue-mark'), /QUÁ HẠN/);
+        await fits(page, width);
         await page.screenshot({ path: path.join(shots, `citizens-inbox-${width}.png`), fullPage: true });
         await submit(page, `#inbox tr.inquiry:has-text("(${width})") a.answer-link`);
+        await fits(page, width);
         await page.fill('#answer-text', answer);
         await submit(page, '#check-text');
         assert.ok(await page.isVisible('#check-clean'));

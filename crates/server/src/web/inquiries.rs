@@ -312,6 +312,8 @@ struct FollowPage {
     sent: bool,
     /// This page's path (the private link), without the query.
     link: String,
+    /// The link in pieces a narrow screen may break between.
+    link_parts: Vec<String>,
     agency: String,
     agency_id: String,
     kind: String,
@@ -357,6 +359,7 @@ pub async fn follow(
                 found: false,
                 sent: false,
                 link: String::new(),
+                link_parts: Vec::new(),
                 agency: String::new(),
                 agency_id: String::new(),
                 kind: String::new(),
@@ -386,6 +389,14 @@ pub async fn follow(
         found: true,
         sent,
         link: format!("/inquiries/follow/{secret}"),
+        link_parts: std::iter::once("/inquiries/follow/".to_string())
+            .chain(
+                secret
+                    .as_bytes()
+                    .chunks(16)
+                    .map(|c| String::from_utf8_lossy(c).into_owned()),
+            )
+            .collect(),
         agency,
         agency_id: q.agency_id.clone(),
         kind: say(lang, &format!("citizens_kind.{}", q.kind.as_str())),
