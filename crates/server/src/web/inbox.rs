@@ -39,6 +39,8 @@ pub struct InboxRow {
     pub escalated: bool,
     pub answered: String,
     pub text: String,
+    /// For an inquiry escalated here: the agency it was asked of.
+    pub from_agency: String,
 }
 
 #[derive(Template)]
@@ -103,6 +105,7 @@ fn row(frame: &Frame, q: &InquiryView, now: i64) -> InboxRow {
             .map(|t| when(lang, t))
             .unwrap_or_default(),
         text: q.text.chars().take(300).collect(),
+        from_agency: String::new(),
     }
 }
 
@@ -168,9 +171,25 @@ pub async fn inbox(
             return e.into_response();
         }
     };
+    // Escalated here from the agencies under this one: its officers may answer them too.
+    match state
+        .service
+        .inquiries_escalated_to(&agency_id, Some(500))
+        .await
+    {
+        Ok(more) => list.extend(more.inquiries),
+        Err(e) => return ApiError::from(e).into_response(),
+    }
     inbox_order(&mut list);
     let now = quytac_store::now_ms();
-    let rows: Vec<InboxRow> = list.iter().map(|q| row(&frame, q, now)).collect();
+    let mut rows = Vec::with_capacity(list.len());
+    for q in &list {
+        let mut r = row(&frame, q, now);
+        if q.agency_id != agency_id {
+            r.from_agency = agency_name(&state, &q.agency_id).await;
+        }
+        rows.push(r);
+    }
     render(&InboxPage {
         overdue: rows.iter().filter(|r| r.overdue).count(),
         awaiting: rows.iter().filter(|r| r.awaiting).count(),

@@ -303,3 +303,125 @@ async fn a_comment_from_the_consultation_page_is_checked_then_published_masked()
         .await;
     assert_eq!(missing.status, 404);
 }
+
+#[tokio::test]
+async fn the_parent_agencys_inbox_shows_what_was_escalated_to_it_overdue_first() {
+    for db in quytac_store::testing::TestDb::each_backend().await {
+        let url = db.url.clone();
+        let app = spawn_app_with(move |c| c.database_url = url).await;
+        let store = &app.state.store;
+        for (id, parent) in [("ubnd-web", None), ("so-con", Some("ubnd-web"))] {
+            store
+                .create_agency(
+                    &NewAgency {
+                        id: id.into(),
+                        name: format!("Cơ quan {id}"),
+                        parent_id: parent.map(str::to_string),
+                        official_domain: None,
+                        page_handle: None,
+                        portal_feed_url: None,
+                        response_working_days: 5,
+                        responsible: Default::default(),
+                        competent_authority: false,
+                    },
+                    "t",
+                )
+                .await
+                .unwrap();
+        }
+        // A question received 60 days ago, never answered: the sweep escalates it.
+        let admin = quytac_core::workflow::Actor::new(Role::Admin, 1);
+        let old = app
+            .state
+            .service
+            .ask_agency(
+                &admin,
+                "so-con",
+                quytac_service::inquiries::AskAgency {
+                    text: "Câu hỏi đã quá hạn từ lâu".into(),
+                    kind: Default::default(),
+                    received_at: Some(quytac_store::now_ms() - 60 * 86_400_000),
+                },
+            )
+            .await
+            .unwrap();
+        let token = quytac_service::tokens::create_token(
+            store,
+            &NewToken {
+                role: Role::AgencyOfficer,
+                label: "parent officer".into(),
+                agency: Some("ubnd-web".into()),
+                expires_in: None,
+                account: None,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let login = app
+            .request(
+                "POST",
+                "/login",
+                &[FORM],
+                format!("token={token}").as_bytes(),
+            )
+            .await;
+        let cookie = login
+            .header("set-cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let inbox = app
+            .request("GET", "/console/inbox", &[("cookie", &cookie)], b"")
+            .await;
+        assert!(!inbox
+            .body
+            .contains(&format!("id=\"inquiry-{}\"", old.inquiry.id)));
+        // The escalation button runs the sweep.
+        let csrf = csrf_of(&inbox.body);
+        let swept = app
+            .request(
+                "POST",
+                "/console/inbox/escalate",
+                &[FORM, ("cookie", &cookie)],
+                format!("csrf={csrf}").as_bytes(),
+            )
+            .await;
+        assert_eq!(swept.status, 303, "{}", swept.body);
+        assert_eq!(swept.header("location"), Some("/console/inbox?escalated=1"));
+        let inbox = app
+            .request(
+                "GET",
+                "/console/inbox?escalated=1",
+                &[("cookie", &cookie)],
+                b"",
+            )
+            .await;
+        assert!(inbox.body.contains("id=\"notice\""));
+        let first = inbox.body.find("<tr class=\"inquiry").unwrap();
+        let row = &inbox.body[first..];
+        assert!(
+            row.starts_with(&format!(
+                "<tr class=\"inquiry overdue\" id=\"inquiry-{}\"",
+                old.inquiry.id
+            )),
+            "{row}"
+        );
+        assert!(row.contains("Chuyển lên từ cơ quan cấp dưới: Cơ quan so-con"));
+        // And the parent's officer may answer it.
+        let page = app
+            .request(
+                "GET",
+                &format!("/console/inbox/{}", old.inquiry.id),
+                &[("cookie", &cookie)],
+                b"",
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("id=\"answer-form\""));
+        drop(app);
+        db.cleanup().await;
+    }
+}

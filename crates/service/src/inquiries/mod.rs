@@ -293,6 +293,22 @@ impl Service {
         })
     }
 
+    /// The inquiries escalated to an agency from the agencies under it, newest first.
+    pub async fn inquiries_escalated_to(
+        &self,
+        agency_id: &str,
+        limit: Option<i64>,
+    ) -> Result<InquiryList> {
+        let agency = self.agency_or_404(agency_id).await?;
+        let now = quytac_store::now_ms();
+        let limit = limit.unwrap_or(100).clamp(1, 1000);
+        let list = self.store.inquiries_escalated_to(&agency.id, limit).await?;
+        Ok(InquiryList {
+            agency_id: agency.id,
+            inquiries: list.iter().map(|q| InquiryView::listed(q, now)).collect(),
+        })
+    }
+
     /// Assigns an inquiry to an officer (the caller by default).
     pub async fn assign_inquiry(
         &self,

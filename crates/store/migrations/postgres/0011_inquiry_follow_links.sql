@@ -11,3 +11,6 @@ CREATE TABLE inquiry_follow_links (
     asker_contact  TEXT    NOT NULL,
     created_at     BIGINT  NOT NULL
 );
+
+-- The inquiries escalated to each parent agency, for its officers' inbox.
+CREATE INDEX inquiries_escalated_to ON inquiries (escalated_to, id) WHERE escalated_to IS NOT NULL;

@@ -270,6 +270,23 @@ impl Store {
         rows.iter().map(inquiry_from).collect()
     }
 
+    /// Inquiries escalated to `agency_id` (as the parent of the agency asked), newest first,
+    /// at most `limit`: its officers may answer them too.
+    pub async fn inquiries_escalated_to(
+        &self,
+        agency_id: &str,
+        limit: i64,
+    ) -> Result<Vec<Inquiry>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INQUIRY_COLS} FROM inquiries WHERE escalated_to = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(agency_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inquiry_from).collect()
+    }
+
     /// Inquiries awaiting an answer past their deadline at `now` and not yet escalated for
     /// that deadline, oldest deadline first.
     pub async fn overdue_unescalated_inquiries(
