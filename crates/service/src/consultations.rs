@@ -376,6 +376,18 @@ impl Service {
             .await
     }
 
+    /// A comment left on the public web page, where nobody signs in: recorded as
+    /// `quytac_core::workflow::inquiry::WEB_CITIZEN`, checked and masked like any other.
+    pub async fn comment_on_web(&self, id: i64, cmd: CommentOn) -> Result<CommentFiled> {
+        self.add_comment(
+            id,
+            quytac_core::workflow::inquiry::WEB_CITIZEN,
+            &cmd.text,
+            cmd.stance,
+        )
+        .await
+    }
+
     async fn add_comment(
         &self,
         id: i64,

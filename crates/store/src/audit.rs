@@ -240,10 +240,11 @@ pub enum Table {
     StaffAttestations,
     Consultations,
     ConsultationComments,
+    InquiryFollowLinks,
 }
 
 impl Table {
-    pub const ALL: [Table; 18] = [
+    pub const ALL: [Table; 19] = [
         Table::Posts,
         Table::Cases,
         Table::Decisions,
@@ -262,6 +263,7 @@ impl Table {
         Table::StaffAttestations,
         Table::Consultations,
         Table::ConsultationComments,
+        Table::InquiryFollowLinks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -284,6 +286,7 @@ impl Table {
             Table::StaffAttestations => "staff_attestations",
             Table::Consultations => "consultations",
             Table::ConsultationComments => "consultation_comments",
+            Table::InquiryFollowLinks => "inquiry_follow_links",
         }
     }
 
@@ -533,6 +536,14 @@ impl Table {
                 "verdict",
                 "check_json",
                 "published",
+                "created_at",
+            ],
+            Table::InquiryFollowLinks => &[
+                "id",
+                "inquiry_id",
+                "secret_hash",
+                "asker_name",
+                "asker_contact",
                 "created_at",
             ],
         }

@@ -20,6 +20,10 @@ const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_authority.sql")),
     (8, include_str!("../migrations/sqlite/0008_audit.sql")),
     (
+        11,
+        include_str!("../migrations/sqlite/0011_inquiry_follow_links.sql"),
+    ),
+    (
         13,
         include_str!("../migrations/sqlite/0013_audit_covers_identity.sql"),
     ),
@@ -39,6 +43,10 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/postgres/0007_authority.sql")),
     (8, include_str!("../migrations/postgres/0008_audit.sql")),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_inquiry_follow_links.sql"),
+    ),
     (
         13,
         include_str!("../migrations/postgres/0013_audit_covers_identity.sql"),

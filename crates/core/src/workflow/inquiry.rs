@@ -257,6 +257,43 @@ pub fn check_client_time(field: &str, at: i64, now: i64) -> Result<(), Refusal> 
     Ok(())
 }
 
+/// The citizen recorded for a question asked, or a comment left, on the public web pages,
+/// where nobody signs in. No token's actor is named so (a token's is `citizen:<number>`), so
+/// no caller is ever "the citizen who asked" such an inquiry: it is followed only through its
+/// private link (which shows it masked, like every public view), and only an admin may reopen
+/// or close it.
+pub const WEB_CITIZEN: &str = "citizen:web";
+
+/// Whether `citizen` (an inquiry's recorded asker) asked on the public web pages.
+pub fn asked_on_the_web(citizen: &str) -> bool {
+    citizen == WEB_CITIZEN
+}
+
+#[cfg(test)]
+mod web_citizen_tests {
+    use super::*;
+
+    #[test]
+    fn no_token_is_the_web_citizen() {
+        let q = InquiryFacts {
+            status: InquiryStatus::Answered,
+            agency_id: "a",
+            escalated_to: None,
+            citizen: WEB_CITIZEN,
+            assigned_to: None,
+        };
+        assert!(asked_on_the_web(q.citizen));
+        for id in [0, 1, 42, i64::MAX, -1] {
+            let citizen = Actor::new(Role::Citizen, id);
+            assert_ne!(citizen.name(), WEB_CITIZEN);
+            assert!(may_reopen(&citizen, 1, &q).is_err());
+            assert!(may_close(&citizen, 1, &q).is_err());
+        }
+        assert!(may_close(&Actor::new(Role::Admin, 1), 1, &q).is_ok());
+        assert!(!asked_on_the_web("citizen:7"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

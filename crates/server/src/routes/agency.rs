@@ -2,7 +2,7 @@
 //! responsiveness, consultations (AG-6), portal consistency (AG-4), citizens' data (AG-5).
 
 #[allow(unused_imports)]
-use super::{r, Access::*, Route, ALL, STAFF};
+use super::{r, Access::*, Route, ALL, INBOX_ROLES, STAFF};
 #[allow(unused_imports)]
 use crate::auth::Role::*;
 use crate::{api, web};
@@ -209,5 +209,70 @@ pub(super) fn routes() -> Vec<Route> {
         )
         .path_param::<i64>("id")
         .returns_of(200, "text/html"),
+        // Citizens and officers on the web (issue 14).
+        r(
+            "POST",
+            "/consultations/{id}/comments",
+            Public,
+            "Web: comment on a consultation from its page (checked first; personal data warned of)",
+            post(web::consultations::comment),
+        )
+        .form()
+        .path_param::<i64>("id")
+        .returns_of(200, "text/html"),
+        r(
+            "POST",
+            "/agencies/{id}/inquiries",
+            Public,
+            "Web: ask an agency from its page (checked first; personal data warned of); sent, 303 to the private follow link",
+            post(web::inquiries::ask),
+        )
+        .form()
+        .path_param::<String>("id")
+        .returns_of(200, "text/html"),
+        r(
+            "GET",
+            "/inquiries/follow/{secret}",
+            Public,
+            "Web: one's inquiry by its private link (status, due time, the agency's answer; masked); 404 for any other secret",
+            get(web::inquiries::follow),
+        )
+        .path_param::<String>("secret")
+        .returns_of(200, "text/html"),
+        r(
+            "GET",
+            "/console/inbox",
+            Console(INBOX_ROLES),
+            "Web: the officer's inbox: their agency's inquiries, overdue first (`?agency=` for admins)",
+            get(web::inbox::inbox),
+        ),
+        r(
+            "POST",
+            "/console/inbox/escalate",
+            Console(INBOX_ROLES),
+            "Web: run the escalation sweep of overdue inquiries now",
+            post(web::inbox::escalate),
+        ),
+        r(
+            "GET",
+            "/console/inbox/{id}",
+            Console(INBOX_ROLES),
+            "Web: an inquiry with the answer form",
+            get(web::inbox::answer_page),
+        ),
+        r(
+            "POST",
+            "/console/inbox/{id}/assign",
+            Console(INBOX_ROLES),
+            "Web: take an inquiry (assign it to oneself)",
+            post(web::inbox::take),
+        ),
+        r(
+            "POST",
+            "/console/inbox/{id}",
+            Console(INBOX_ROLES),
+            "Web: check an answer, then record it",
+            post(web::inbox::answer),
+        ),
     ]
 }

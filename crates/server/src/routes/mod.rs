@@ -100,6 +100,11 @@ pub(crate) const ALL: &[Role] = &[Admin, Moderator, Reviewer, AgencyOfficer, Cit
 pub(crate) const STAFF: &[Role] = &[Admin, Moderator, Reviewer];
 /// The roles that may sign in to the web console and open its pages.
 pub const CONSOLE_ROLES: &[Role] = STAFF;
+/// The roles that may open the officer's inbox (`/console/inbox`): officers for their agency,
+/// admins for any. Officers open no other console page.
+pub const INBOX_ROLES: &[Role] = &[Admin, AgencyOfficer];
+/// The roles that may sign in to the web pages: the console's and the inbox's.
+pub const SIGN_IN_ROLES: &[Role] = &[Admin, Moderator, Reviewer, AgencyOfficer];
 
 pub(crate) fn r(
     method: &'static str,

@@ -10,6 +10,8 @@ pub mod errors;
 pub mod frame;
 pub mod help;
 pub mod identity;
+pub mod inbox;
+pub mod inquiries;
 pub mod responsiveness;
 pub mod session;
 pub mod words;
@@ -431,12 +433,18 @@ pub async fn login_submit(
     };
     match state.auth.authenticate(&state.store, &token).await {
         // A valid token whose role may not use the console: say so, and set no cookie.
-        Ok(caller) if !CONSOLE_ROLES.contains(&caller.role) => {
+        Ok(caller) if !crate::routes::SIGN_IN_ROLES.contains(&caller.role) => {
             refused(StatusCode::FORBIDDEN, login_refused(caller.role))
         }
         // The browser gets a new session's id, never the token.
         Ok(caller) => match state.service.open_session(&caller).await {
             Ok(opened) => {
+                // An officer's page is the inbox, not the moderation queue.
+                let next = if !CONSOLE_ROLES.contains(&caller.role) && next == safe_next(None) {
+                    "/console/inbox".to_string()
+                } else {
+                    next.clone()
+                };
                 let cookie =
                     session::session_set_cookie(&state, &opened.id, opened.max_age.as_secs());
                 ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()

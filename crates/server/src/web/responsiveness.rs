@@ -82,15 +82,20 @@ struct AgencyPage {
     total: Row,
     months: Vec<Row>,
     chart: String,
+    /// The form to ask the agency, with what the check before sending found.
+    ask: super::inquiries::AskForm,
+    /// What the check shows (`citizens_check.html`).
+    check: super::inquiries::CheckShown,
 }
 
 /// Per month: first answers on time, late (answered late or still unanswered past the
 /// deadline), and the rest (not due yet, or closed unanswered).
-pub fn monthly_chart(months: &[StatsView]) -> String {
+pub fn monthly_chart(lang: super::words::Lang, months: &[StatsView]) -> String {
+    let say = |key: &str| super::words::say(lang, key);
     let (on_time, late, rest) = (
-        "Đúng hạn".to_string(),
-        "Trễ hạn".to_string(),
-        "Chưa đến hạn".to_string(),
+        say("citizens_agency.col_on_time"),
+        say("citizens_agency.col_late"),
+        say("citizens_agency.not_due"),
     );
     let series = [
         (on_time.clone(), "#2da44e"),
@@ -109,11 +114,7 @@ pub fn monthly_chart(months: &[StatsView]) -> String {
             ],
         })
         .collect();
-    stacked_bar_chart(
-        "Câu hỏi theo tháng: đúng hạn, trễ hạn, chưa đến hạn / inquiries per month: on time, late, not yet due",
-        &series,
-        &bars,
-    )
+    stacked_bar_chart(&say("citizens_agency.chart"), &series, &bars)
 }
 
 fn not_found(id: &str) -> Response {
@@ -127,12 +128,25 @@ fn not_found(id: &str) -> Response {
         .into_response()
 }
 
-/// `GET /agencies/{id}/responsiveness`.
+/// `GET /agencies/{id}/responsiveness`: the figures, and the form to ask the agency.
 pub async fn agency_page(
     State(state): State<AppState>,
     frame: Frame,
     Path(id): Path<String>,
 ) -> Response {
+    let ask = super::inquiries::AskForm::new(frame.lang);
+    agency_response(&state, frame, &id, ask, StatusCode::OK).await
+}
+
+/// The agency page with the ask form as given, answered with `status`.
+pub async fn agency_response(
+    state: &AppState,
+    frame: Frame,
+    id: &str,
+    mut ask: super::inquiries::AskForm,
+    status: StatusCode,
+) -> Response {
+    let id = id.to_string();
     let f = match state.service.responsiveness(&id).await {
         Ok(f) => f,
         Err(e) => match ApiError::from(e) {
@@ -147,17 +161,22 @@ pub async fn agency_page(
         },
         None => String::new(),
     };
-    render(&AgencyPage {
+    let lang = frame.lang;
+    let check = std::mem::take(&mut ask.check);
+    let page = render(&AgencyPage {
         frame,
+        ask,
+        check,
         name: f.agency.name.clone(),
         id: f.agency.id.clone(),
         parent,
         working_days: f.agency.response_working_days,
         at: vn_display(f.now),
         total: Row::from(&f.total),
-        chart: monthly_chart(&f.months),
+        chart: monthly_chart(lang, &f.months),
         months: f.months.iter().map(Row::from).collect(),
-    })
+    });
+    (status, page).into_response()
 }
 
 pub struct RankRow {

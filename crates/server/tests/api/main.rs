@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod authority;
 mod check;
+mod citizens;
 mod console;
 mod consultations;
 mod durability;

@@ -177,6 +177,29 @@ async fn permission_matrix() {
                 .request("GET", "/console/cases", &[("cookie", &console.cookie)], b"")
                 .await;
             assert_eq!(r.status, 200, "console as {role}");
+        } else if *role == Role::AgencyOfficer {
+            // Officers sign in for their inbox, and open no other console page.
+            let r = app
+                .request(
+                    "POST",
+                    "/login",
+                    &[FORM],
+                    format!("token={token}").as_bytes(),
+                )
+                .await;
+            assert_eq!(r.status, 303, "inbox sign-in as {role}");
+            assert_eq!(r.header("location"), Some("/console/inbox"));
+            let cookie = r
+                .header("set-cookie")
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
+            let r = app
+                .request("GET", "/console/cases", &[("cookie", &cookie)], b"")
+                .await;
+            assert_eq!(r.status, 403, "console as {role}");
         } else {
             let r = app
                 .request(

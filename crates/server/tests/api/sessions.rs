@@ -265,9 +265,26 @@ async fn every_html_page_carries_the_security_headers() {
         .await
         .json();
     let case = cases["cases"][0]["id"].as_i64().unwrap().to_string();
+    // An inquiry asked on the web, for its private link and the inbox (an admin's session).
+    let asked = app
+        .state
+        .service
+        .ask_agency_on_web(
+            "so-tt-hn",
+            quytac_service::inquiries::follow::AskOnWeb {
+                text: "Xin hỏi lịch tiếp công dân?".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let inquiry = asked.inquiry.id.to_string();
+    let admin = app.sign_in(&app.token(Role::Admin).await).await;
     // The demo's records for each kind of page parameter.
     let fill = |template: &str| {
-        let id = if template.starts_with("/console") {
+        let id = if template.starts_with("/console/inbox") {
+            inquiry.as_str()
+        } else if template.starts_with("/console") {
             case.as_str()
         } else if template.starts_with("/consultations") {
             "1"
@@ -278,6 +295,7 @@ async fn every_html_page_carries_the_security_headers() {
             .replace("{id}", id)
             .replace("{handle}", "nguyen.van.an")
             .replace("{code}", "en")
+            .replace("{secret}", &asked.secret)
     };
     let mut pages = 0;
     for route in quytac_server::routes::routes() {
@@ -289,9 +307,12 @@ async fn every_html_page_carries_the_security_headers() {
             continue;
         }
         let path = fill(route.path);
-        let r = app
-            .request("GET", &path, &[("cookie", &console.cookie)], b"")
-            .await;
+        let cookie = if path.starts_with("/console/inbox") {
+            &admin.cookie
+        } else {
+            &console.cookie
+        };
+        let r = app.request("GET", &path, &[("cookie", cookie)], b"").await;
         assert!(r.status < 400, "{path}: {} {}", r.status, r.body);
         assert_eq!(
             r.header("x-content-type-options"),

@@ -15,6 +15,7 @@
 
 mod demo;
 pub mod figures;
+pub mod follow;
 mod views;
 
 pub use views::{InquiryReplyView, InquiryView};
@@ -35,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The longest text of an inquiry, answer or reopening reason, in characters.
-const MAX_TEXT: usize = 5000;
+pub(crate) const MAX_TEXT: usize = 5000;
 
 /// Ask an agency.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -201,10 +202,32 @@ impl Service {
         text: &str,
         received_at: i64,
     ) -> Result<InquiryEnvelope> {
+        let new = self
+            .prepare_inquiry(citizen, agency_id, kind, text, received_at)
+            .await?;
+        let mut tx = self.store.write().await?;
+        let q = tx.create_inquiry(&new).await?;
+        let events = tx.commit().await?;
+        self.after_commit(&events).await;
+        Ok(InquiryEnvelope {
+            inquiry: InquiryView::listed(&q, quytac_store::now_ms()),
+        })
+    }
+
+    /// Checks (refusing a violation other than personal data), masks and computes the
+    /// deadline: the inquiry to store.
+    async fn prepare_inquiry(
+        &self,
+        citizen: &str,
+        agency_id: &str,
+        kind: InquiryKind,
+        text: &str,
+        received_at: i64,
+    ) -> Result<NewInquiry> {
         let agency = self.agency_or_404(agency_id).await?;
         let result = self.checked("inquiry", text, AuthorRole::Citizen, agency_id)?;
         let due = self.due_time(received_at, agency.response_working_days)?;
-        let new = NewInquiry {
+        Ok(NewInquiry {
             agency_id: agency.id.clone(),
             citizen: citizen.to_string(),
             kind,
@@ -215,13 +238,6 @@ impl Service {
             month: vn_month(received_at),
             working_days: agency.response_working_days,
             due_at: due,
-        };
-        let mut tx = self.store.write().await?;
-        let q = tx.create_inquiry(&new).await?;
-        let events = tx.commit().await?;
-        self.after_commit(&events).await;
-        Ok(InquiryEnvelope {
-            inquiry: InquiryView::listed(&q, quytac_store::now_ms()),
         })
     }
 
@@ -271,6 +287,22 @@ impl Service {
             .store
             .list_inquiries(&agency.id, overdue_only.then_some(now), limit)
             .await?;
+        Ok(InquiryList {
+            agency_id: agency.id,
+            inquiries: list.iter().map(|q| InquiryView::listed(q, now)).collect(),
+        })
+    }
+
+    /// The inquiries escalated to an agency from the agencies under it, newest first.
+    pub async fn inquiries_escalated_to(
+        &self,
+        agency_id: &str,
+        limit: Option<i64>,
+    ) -> Result<InquiryList> {
+        let agency = self.agency_or_404(agency_id).await?;
+        let now = quytac_store::now_ms();
+        let limit = limit.unwrap_or(100).clamp(1, 1000);
+        let list = self.store.inquiries_escalated_to(&agency.id, limit).await?;
         Ok(InquiryList {
             agency_id: agency.id,
             inquiries: list.iter().map(|q| InquiryView::listed(q, now)).collect(),

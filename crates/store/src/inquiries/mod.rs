@@ -12,12 +12,13 @@
 //! answer, which the public figures judge.
 
 mod figures;
+pub mod follow;
 
 use crate::audit::{AuditEvent, NewEvent, Table};
 use crate::{json_col, now_ms, word_col, Result, Store, StoreError, WriteTx, DAY_MS};
 use figures::{bump_histogram, bump_stats};
 use quytac_core::finding::{Category, Severity};
-pub use quytac_core::workflow::inquiry::{InquiryKind, InquiryStatus, ReplyKind};
+pub use quytac_core::workflow::inquiry::{InquiryKind, InquiryStatus, ReplyKind, WEB_CITIZEN};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -266,6 +267,23 @@ impl Store {
                 .await?
             }
         };
+        rows.iter().map(inquiry_from).collect()
+    }
+
+    /// Inquiries escalated to `agency_id` (as the parent of the agency asked), newest first,
+    /// at most `limit`: its officers may answer them too.
+    pub async fn inquiries_escalated_to(
+        &self,
+        agency_id: &str,
+        limit: i64,
+    ) -> Result<Vec<Inquiry>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INQUIRY_COLS} FROM inquiries WHERE escalated_to = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(agency_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(inquiry_from).collect()
     }
 
