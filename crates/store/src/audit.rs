@@ -184,10 +184,12 @@ pub enum Table {
     Inquiries,
     InquiryReplies,
     InquiryFindings,
+    CaseAssignments,
+    CaseNotes,
 }
 
 impl Table {
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 12] = [
         Table::Posts,
         Table::Cases,
         Table::Decisions,
@@ -198,6 +200,8 @@ impl Table {
         Table::Inquiries,
         Table::InquiryReplies,
         Table::InquiryFindings,
+        Table::CaseAssignments,
+        Table::CaseNotes,
     ];
 
     pub fn name(self) -> &'static str {
@@ -212,6 +216,8 @@ impl Table {
             Table::Inquiries => "inquiries",
             Table::InquiryReplies => "inquiry_replies",
             Table::InquiryFindings => "inquiry_findings",
+            Table::CaseAssignments => "case_assignments",
+            Table::CaseNotes => "case_notes",
         }
     }
 
@@ -337,6 +343,8 @@ impl Table {
                 "message_en",
                 "created_at",
             ],
+            Table::CaseAssignments => &["id", "case_id", "assignee", "assigned_by", "assigned_at"],
+            Table::CaseNotes => &["id", "case_id", "author", "body", "created_at"],
         }
     }
 
