@@ -499,14 +499,14 @@ fn core_routes() -> Vec<Route> {
         r(
             "GET",
             "/console/audit",
-            Console(&[Admin, Reviewer]),
+            Console(CONSOLE_ROLES),
             "Web: the latest audit events and the signed head",
             get(web::console::audit::audit_page),
         ),
         r(
             "POST",
             "/console/audit/verify",
-            Console(&[Admin, Reviewer]),
+            Console(CONSOLE_ROLES),
             "Web: verify the audit log and say the result",
             post(web::console::audit::audit_verify),
         ),

@@ -18,5 +18,6 @@ mod moderation;
 mod observe;
 mod permissions;
 mod pipeline;
+mod queue;
 mod sessions;
 mod tokens;
