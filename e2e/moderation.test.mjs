@@ -91,6 +91,14 @@ describe('the moderation console', () => {
         // The shortcuts are listed on the page for everyone.
         assert.match(await page.textContent('#shortcuts'), /j/);
 
+        // ? shows the shortcuts; a assigns the current case to me (the page comes back).
+        await page.keyboard.press('?');
+        assert.ok(await page.$eval('#shortcuts', (el) => el.classList.contains('shown')));
+        await page.keyboard.press('j');
+        await navigated(page, () => page.keyboard.press('a'));
+        const assigned = await page.$eval(`#queue tr.case[data-id="${rows[0]}"] td.assignee`, (td) => td.textContent);
+        assert.match(assigned, /^Kiểm duyệt viên #\d+$/);
+
         // j moves to a case, x selects it: twenty times.
         for (let i = 0; i < 20; i++) {
           await page.keyboard.press('j');
