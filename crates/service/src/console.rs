@@ -162,6 +162,11 @@ impl Service {
             .map(|s| validate("q", s, TextBounds::line(200, false)))
             .transpose()?
             .filter(|s| !s.is_empty());
+        let assignee = q
+            .assignee
+            .as_deref()
+            .map(|a| validate("assignee", a, TextBounds::line(100, false)))
+            .transpose()?;
         let page_size = if q.page_size == 0 {
             DEFAULT_PAGE_SIZE
         } else {
@@ -176,7 +181,7 @@ impl Service {
             category: q.category,
             verdict: q.severity,
             has_reports: q.has_reports,
-            assignee: q.assignee,
+            assignee,
             text: search,
             sort: q.sort,
             offset: (page - 1) * page_size,

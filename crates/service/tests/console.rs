@@ -198,6 +198,18 @@ async fn the_queue_filters_searches_sorts_pages_and_puts_overdue_takedowns_first
             .await
             .unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidField);
+        let err = svc
+            .case_queue(CaseQuery {
+                assignee: Some("moderator:\u{0}".into()),
+                ..CaseQuery::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::InvalidField,
+            "no control characters reach the SQL"
+        );
 
         // Paging: two a page, the total on every page.
         let page = |n| CaseQuery {
