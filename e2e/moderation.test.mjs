@@ -242,6 +242,8 @@ describe('the moderation console', () => {
       assert.ok(Number(await page.textContent('#head-seq')) > 0);
       const who = await page.$$eval('#events tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
       assert.ok(who.length > 0 && !who.some((w) => /^(moderator|reviewer|admin):\d+$/.test(w)), JSON.stringify(who));
+      const subjects = await page.$$eval('#events tbody tr td:nth-child(5)', (tds) => tds.map((td) => td.textContent));
+      assert.ok(!subjects.some((s) => /^(case|takedown|report):\d+$/.test(s)), JSON.stringify(subjects));
       await navigated(page, () => page.click('#verify'));
       assert.match(await page.textContent('#verification'), /Nhật ký toàn vẹn/);
       await fits(page, 390);

@@ -72,7 +72,7 @@ async fn audit_response(
                 } else {
                     e.action.clone()
                 },
-                subject: e.subject.clone(),
+                subject: subject(&frame, &e.subject),
             }
         })
         .collect();
@@ -86,6 +86,16 @@ async fn audit_response(
         verification,
         frame,
     })
+}
+
+/// `case:12` → "Hồ sơ #12"; a subject of another kind as it is.
+fn subject(frame: &Frame, subject: &str) -> String {
+    match subject.split_once(':') {
+        Some((kind, id)) if crate::web::words::known(&format!("console_subject.{kind}")) => {
+            format!("{} #{id}", frame.say(&format!("console_subject.{kind}")))
+        }
+        _ => subject.to_string(),
+    }
 }
 
 pub async fn audit_page(
