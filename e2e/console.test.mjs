@@ -171,7 +171,7 @@ describe('quytac web console in headless Chromium', () => {
       assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read the session');
       // The console's forms carry the session's CSRF token.
       assert.match(await page.inputValue('form[action="/logout"] input[name=csrf]'), /^[0-9a-f]{64}$/);
-      assert.match(await page.textContent('h1'), /Hàng đợi kiểm duyệt \(open\)/);
+      assert.match(await page.textContent('h1'), /Hàng đợi kiểm duyệt \(Đang chờ xử lý\)/);
       const actor = (await page.textContent('#signed-in strong'))?.match(/^moderator:\d+$/)?.[0];
       assert.ok(actor, 'the menu names the signed-in moderator');
 
@@ -192,36 +192,36 @@ describe('quytac web console in headless Chromium', () => {
         page.click(`#queue a[href="/console/cases/${id}"]`),
       ]);
       assert.match(await page.textContent('h1'), new RegExp(`Hồ sơ #${id}`));
-      assert.equal(await page.textContent('#status'), 'open');
+      assert.equal(await page.getAttribute('#status', 'data-status'), 'open');
       assert.equal(await page.textContent('.post'), theCase.text);
       const marked = await page.$$eval('.post mark', (ms) => ms.map((m) => m.title));
       assert.ok(marked.includes(`${finding.rule} · ${finding.message_vi}`), JSON.stringify(marked));
       assert.ok(await page.isVisible('form#decision'));
       // The form suggests the first finding's rule and category.
-      assert.equal(await page.inputValue('select[name=rule]'), finding.rule);
-      assert.equal(await page.inputValue('select[name=category]'), finding.category);
+      assert.equal(await page.inputValue('#decision select[name=rule]'), finding.rule);
+      assert.equal(await page.inputValue('#decision select[name=category]'), finding.category);
 
       // Without a statement of reasons the decision is refused and the case stays open.
-      await page.selectOption('select[name=action]', 'label');
+      await page.selectOption('#decision select[name=action]', 'label');
       await submit(page, '#decide');
-      assert.match(await page.textContent('#error'), /statement/);
-      assert.equal(await page.textContent('#status'), 'open');
+      assert.match(await page.textContent('#error'), /Lý do/);
+      assert.equal(await page.getAttribute('#status', 'data-status'), 'open');
 
       // A full decision.
       const statement = `E2E ${Date.now()}: bài viết có dấu hiệu vi phạm quy tắc ${finding.rule} nên được gắn nhãn cảnh báo.`;
-      await page.selectOption('select[name=rule]', finding.rule);
-      await page.selectOption('select[name=category]', finding.category);
-      await page.selectOption('select[name=action]', 'label');
+      await page.selectOption('#decision select[name=rule]', finding.rule);
+      await page.selectOption('#decision select[name=category]', finding.category);
+      await page.selectOption('#decision select[name=action]', 'label');
       await page.fill('#statement', statement);
       await submit(page, '#decide');
       assert.equal(page.url(), `${server.base}/console/cases/${id}`);
 
-      assert.equal(await page.textContent('#status'), 'decided');
+      assert.equal(await page.getAttribute('#status', 'data-status'), 'decided');
       assert.equal(await page.locator('form#decision').count(), 0, 'a decided case has no decision form');
-      const history = await page.$$eval('#history li', (lis) => lis.map((li) => li.textContent));
+      const history = await page.$$eval('#timeline li', (lis) => lis.map((li) => li.textContent));
       const line = history.find((h) => h.includes(statement));
       assert.ok(line, `the decision is in the history: ${JSON.stringify(history)}`);
-      assert.match(line, new RegExp(`^Quyết định #\\d+: ${finding.rule} / ${finding.category} → label bởi ${actor}: `));
+      assert.match(line, new RegExp(`^\\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2} · Quyết định · Kiểm duyệt viên #\\d+: ${finding.rule} / .+ → Gắn nhãn cảnh báo: `));
 
       await page.screenshot({ path: path.join(shots, 'case.png'), fullPage: true });
 
@@ -291,7 +291,7 @@ describe('quytac web console in headless Chromium', () => {
       await page.goto(`${server.base}/console/cases?status=decided`);
       await page.fill('#token', server.tokens.moderator);
       await Promise.all([page.waitForURL(`${server.base}/console/cases?status=decided`), page.click('#login')]);
-      assert.match(await page.textContent('h1'), /Hàng đợi kiểm duyệt \(decided\)/);
+      assert.match(await page.textContent('h1'), /Hàng đợi kiểm duyệt \(Đã quyết định\)/);
     });
   });
 

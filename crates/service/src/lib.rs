@@ -29,6 +29,7 @@
 //!   outbound HTTP (domain challenges, portal feeds).
 
 pub mod audit;
+pub mod console;
 pub mod consultations;
 pub mod demo;
 mod error;

@@ -15,6 +15,7 @@ use quytac_core::workflow::{
 use quytac_store::model::{
     Appeal, Case, CaseDetail, CaseSummary, Decision, NewDecision, NewReport, Report,
 };
+use quytac_store::WriteTx;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -177,6 +178,22 @@ impl Service {
         case_id: i64,
         cmd: Decide,
     ) -> Result<DecisionRecorded> {
+        let mut tx = self.store.write().await?;
+        let recorded = self.decide_in(&mut tx, actor, case_id, cmd).await?;
+        let events = tx.commit().await?;
+        self.after_commit(&events).await;
+        Ok(recorded)
+    }
+
+    /// [`Service::decide`] inside a write transaction the caller commits (a takedown carried
+    /// out records its removal and closes the request in one transaction).
+    pub(crate) async fn decide_in(
+        &self,
+        tx: &mut WriteTx<'_>,
+        actor: &Actor,
+        case_id: i64,
+        cmd: Decide,
+    ) -> Result<DecisionRecorded> {
         let pack = self.engine.pack();
         let rule = pack.rule(&cmd.rule).ok_or_else(|| {
             ServiceError::new(
@@ -190,7 +207,6 @@ impl Service {
             TextBounds::prose(MAX_PROSE, true),
         )?;
         let moderator = actor.name();
-        let mut tx = self.store.write().await?;
         let case = tx
             .case(case_id)
             .await?
@@ -232,8 +248,6 @@ impl Service {
             tx.complete_takedowns(post.id).await?;
         }
         let reporters_notified = tx.report_count(case_id).await?;
-        let events = tx.commit().await?;
-        self.after_commit(&events).await;
         Ok(DecisionRecorded {
             notice_to_author: NoticeToAuthor {
                 post_id: post.external_id,

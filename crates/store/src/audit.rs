@@ -241,10 +241,12 @@ pub enum Table {
     Consultations,
     ConsultationComments,
     InquiryFollowLinks,
+    CaseAssignments,
+    CaseNotes,
 }
 
 impl Table {
-    pub const ALL: [Table; 19] = [
+    pub const ALL: [Table; 21] = [
         Table::Posts,
         Table::Cases,
         Table::Decisions,
@@ -264,6 +266,8 @@ impl Table {
         Table::Consultations,
         Table::ConsultationComments,
         Table::InquiryFollowLinks,
+        Table::CaseAssignments,
+        Table::CaseNotes,
     ];
 
     pub fn name(self) -> &'static str {
@@ -287,6 +291,8 @@ impl Table {
             Table::Consultations => "consultations",
             Table::ConsultationComments => "consultation_comments",
             Table::InquiryFollowLinks => "inquiry_follow_links",
+            Table::CaseAssignments => "case_assignments",
+            Table::CaseNotes => "case_notes",
         }
     }
 
@@ -546,6 +552,8 @@ impl Table {
                 "asker_contact",
                 "created_at",
             ],
+            Table::CaseAssignments => &["id", "case_id", "assignee", "assigned_by", "assigned_at"],
+            Table::CaseNotes => &["id", "case_id", "author", "body", "created_at"],
         }
     }
 

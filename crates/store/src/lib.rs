@@ -29,6 +29,7 @@
 
 mod agencies;
 pub mod audit;
+pub mod console;
 pub mod consultations;
 mod identity;
 pub mod inquiries;

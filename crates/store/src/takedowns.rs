@@ -101,6 +101,35 @@ impl WriteTx<'_> {
         fetch_one(self, "takedown", &sql, id, takedown_from).await
     }
 
+    /// A takedown request, read in this transaction.
+    pub async fn takedown(&mut self, id: i64) -> Result<Option<Takedown>> {
+        let sql = format!("SELECT {TAKEDOWN_COLS} FROM takedowns WHERE id = $1");
+        crate::fetch_optional(self, &sql, id, takedown_from).await
+    }
+
+    /// Marks one open takedown request done (its content is down), audited.
+    pub async fn complete_takedown(&mut self, id: i64, by: &str) -> Result<Takedown> {
+        let done = sqlx::query(
+            "UPDATE takedowns SET status = $1, completed_at = $2 WHERE id = $3 AND status = $4 RETURNING id",
+        )
+        .bind(TakedownStatus::Done.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .bind(TakedownStatus::Open.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        self.touch_all(Table::Takedowns, &done)?;
+        self.audit(NewEvent::new(
+            by,
+            "takedown.completed",
+            format!("takedown:{id}"),
+            serde_json::json!({"takedown_id": id}),
+        ))
+        .await?;
+        let sql = format!("SELECT {TAKEDOWN_COLS} FROM takedowns WHERE id = $1");
+        fetch_one(self, "takedown", &sql, id, takedown_from).await
+    }
+
     /// Marks the open takedowns of a post done.
     pub async fn complete_takedowns(&mut self, post_id: i64) -> Result<()> {
         let done = sqlx::query(

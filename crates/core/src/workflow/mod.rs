@@ -28,8 +28,8 @@ pub mod text;
 
 pub use actor::{Actor, Role};
 pub use moderation::{
-    check_rule_applies, may_appeal, may_decide, Action, AppealStatus, CaseSource, CaseStatus,
-    DecisionOn, ReportOutcome,
+    appeal_action, check_rule_applies, may_appeal, may_assign, may_decide, may_note, Action,
+    AppealOutcome, AppealStatus, CaseSource, CaseStatus, DecisionOn, ReportOutcome,
 };
 pub use nd3::{lock_recommendation, LockRecommendation, ViolationCounts};
 pub use takedown::{TakedownStatus, TAKEDOWN_DEADLINE_MS};

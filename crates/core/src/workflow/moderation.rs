@@ -216,6 +216,51 @@ pub fn may_appeal(
     Ok(())
 }
 
+status_words! {
+    /// What a reviewer makes of an appeal: keep the appealed decision, or find no breach.
+    AppealOutcome {
+        Uphold => "uphold",
+        Overturn => "overturn",
+    }
+}
+
+/// The action an appeal's outcome records: upholding repeats the appealed decision's action,
+/// overturning records that no rule was broken (`none`). Who may record it is [`may_decide`]
+/// on an appealed case (a reviewer or admin, never the appealed decision's author).
+pub fn appeal_action(outcome: AppealOutcome, appealed: Action) -> Action {
+    match outcome {
+        AppealOutcome::Uphold => appealed,
+        AppealOutcome::Overturn => Action::None,
+    }
+}
+
+/// May `actor` assign a case, or write an internal note on it? Platform staff only, and an
+/// assignment only while the case waits for someone (open or appealed).
+pub fn may_assign(actor: &Actor, status: CaseStatus) -> Result<(), Refusal> {
+    if !actor.role.is_staff() {
+        return Err(Refusal::Forbidden(
+            "only platform staff assign cases".to_string(),
+        ));
+    }
+    if status == CaseStatus::Decided {
+        return Err(Refusal::Conflict(
+            "the case is decided: nobody needs to take it".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// May `actor` write an internal note (staff only, never shown to the author)?
+pub fn may_note(actor: &Actor) -> Result<(), Refusal> {
+    if actor.role.is_staff() {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(
+            "only platform staff read and write internal notes".to_string(),
+        ))
+    }
+}
+
 /// A decision may only cite a rule that binds the post's author and, unless it finds no
 /// breach (`none`), judges the category cited.
 pub fn check_rule_applies(
@@ -293,6 +338,32 @@ mod tests {
                 _ => "other",
             });
             assert_eq!(got, *want, "{role} on {status} (same: {same})");
+        }
+    }
+
+    #[test]
+    fn an_appeal_is_upheld_with_its_action_or_overturned_to_none() {
+        for a in Action::ALL {
+            assert_eq!(appeal_action(AppealOutcome::Uphold, *a), *a);
+            assert_eq!(appeal_action(AppealOutcome::Overturn, *a), Action::None);
+        }
+        assert_eq!("overturn".parse(), Ok(AppealOutcome::Overturn));
+    }
+
+    #[test]
+    fn staff_assign_waiting_cases_and_write_notes() {
+        use CaseStatus::*;
+        for role in [Role::Admin, Role::Moderator, Role::Reviewer] {
+            let a = actor(role, 1);
+            assert!(may_assign(&a, Open).is_ok());
+            assert!(may_assign(&a, Appealed).is_ok());
+            assert!(matches!(may_assign(&a, Decided), Err(Refusal::Conflict(_))));
+            assert!(may_note(&a).is_ok());
+        }
+        for role in [Role::Citizen, Role::AgencyOfficer] {
+            let a = actor(role, 1);
+            assert!(matches!(may_assign(&a, Open), Err(Refusal::Forbidden(_))));
+            assert!(matches!(may_note(&a), Err(Refusal::Forbidden(_))));
         }
     }
 

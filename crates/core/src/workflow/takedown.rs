@@ -2,7 +2,7 @@
 //! the request. Who may ask: the officers of an agency registered as a competent authority,
 //! in their own agency's name (an admin enters a request in the name of such an agency).
 
-use super::{status_words, Actor, Refusal, Role};
+use super::{status_words, Action, Actor, Refusal, Role};
 
 /// The deadline of a takedown request, from when it was received.
 pub const TAKEDOWN_DEADLINE_MS: i64 = 24 * 3600 * 1000;
@@ -23,6 +23,44 @@ pub fn deadline(received_at: i64) -> i64 {
 /// Whether a request is still open after its deadline.
 pub fn is_overdue(status: TakedownStatus, deadline: i64, now: i64) -> bool {
     status == TakedownStatus::Open && deadline < now
+}
+
+/// What marking a takedown done takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// The content is already down (the case's latest decision hid or removed it): only the
+    /// request is closed.
+    AlreadyDown,
+    /// The content is still visible: a decision to remove it is recorded with the request's
+    /// closing, in the same transaction.
+    RemoveNow,
+}
+
+/// May `actor` mark a takedown request done, and what does it take? A moderator or admin
+/// (the staff who act on content; a reviewer decides appeals), on an open request only. A
+/// request is done when its content is no longer visible: when the case's latest decision
+/// (`latest_action`) already took it down nothing more is decided; otherwise the content is
+/// removed now ([`Action::Remove`]).
+pub fn may_complete(
+    actor: &Actor,
+    status: TakedownStatus,
+    latest_action: Option<Action>,
+) -> Result<Completion, Refusal> {
+    if !matches!(actor.role, Role::Admin | Role::Moderator) {
+        return Err(Refusal::Forbidden(format!(
+            "the role `{}` does not carry out takedowns; a moderator or admin does",
+            actor.role
+        )));
+    }
+    if status != TakedownStatus::Open {
+        return Err(Refusal::Conflict(
+            "the takedown request is already done".to_string(),
+        ));
+    }
+    Ok(match latest_action {
+        Some(a) if a.closes_takedown() => Completion::AlreadyDown,
+        _ => Completion::RemoveNow,
+    })
 }
 
 /// The agency in whose name `actor` files a takedown request. An officer files in the name of
@@ -160,6 +198,34 @@ mod tests {
             assert_eq!(visible_to(&Actor::new(role, 1)), Ok(Visible::All));
         }
         assert!(visible_to(&Actor::new(Role::Citizen, 1)).is_err());
+    }
+
+    #[test]
+    fn a_moderator_completes_an_open_request_by_taking_the_content_down() {
+        let m = Actor::new(Role::Moderator, 3);
+        assert_eq!(
+            may_complete(&m, TakedownStatus::Open, None),
+            Ok(Completion::RemoveNow)
+        );
+        assert_eq!(
+            may_complete(&m, TakedownStatus::Open, Some(Action::Label)),
+            Ok(Completion::RemoveNow)
+        );
+        assert_eq!(
+            may_complete(&m, TakedownStatus::Open, Some(Action::Hide)),
+            Ok(Completion::AlreadyDown)
+        );
+        assert!(matches!(
+            may_complete(&m, TakedownStatus::Done, None),
+            Err(Refusal::Conflict(_))
+        ));
+        assert!(may_complete(&Actor::new(Role::Admin, 1), TakedownStatus::Open, None).is_ok());
+        for role in [Role::Reviewer, Role::AgencyOfficer, Role::Citizen] {
+            assert!(matches!(
+                may_complete(&Actor::new(role, 1), TakedownStatus::Open, None),
+                Err(Refusal::Forbidden(_))
+            ));
+        }
     }
 
     #[test]

@@ -16,8 +16,7 @@ pub use doc::{Body, Doc};
 use quytac_core::item::Item;
 use quytac_service::audit::{AuditPage, AuditVerification};
 use quytac_service::moderation::{
-    AppealDecision, AppealFiled, CaseList, Decide, DecisionRecorded, ReportFiled, ReportPost,
-    Standing,
+    AppealDecision, AppealFiled, Decide, DecisionRecorded, ReportFiled, ReportPost, Standing,
 };
 use quytac_service::posts::Ingested;
 use quytac_service::takedowns::{FileTakedown, TakedownFiled, TakedownList};
@@ -231,11 +230,11 @@ fn core_routes() -> Vec<Route> {
             "GET",
             "/v1/cases",
             Api(STAFF),
-            "The moderation queue (`?status=open|decided|appealed`)",
+            "The moderation queue: filters (`status`, `source`, `rule`, `category`, `severity`, `has_reports`, `assignee`), search (`q`), `sort` (age, newest, deadline, severity; overdue takedowns first), `page` and `limit`; with counts per status and the total",
             get(api::moderation::list_cases),
         )
         .query::<api::moderation::CasesQuery>()
-        .returns::<CaseList>(200),
+        .returns::<quytac_service::console::CaseQueue>(200),
         r(
             "GET",
             "/v1/cases/{id}",
@@ -439,24 +438,89 @@ fn core_routes() -> Vec<Route> {
         .returns_of(200, "text/javascript"),
         r(
             "GET",
+            "/static/console.js",
+            Public,
+            "Web: the moderation queue's keyboard shortcuts",
+            get(web::assets::console_script),
+        )
+        .returns_of(200, "text/javascript"),
+        r(
+            "GET",
+            "/static/console.css",
+            Public,
+            "Web: the moderation console's stylesheet",
+            get(web::assets::console_stylesheet),
+        )
+        .returns_of(200, "text/css"),
+        r(
+            "GET",
             "/console/cases",
             Console(CONSOLE_ROLES),
-            "Web: the moderation queue",
-            get(web::queue_page),
+            "Web: the moderation queue (filters, search, sort, counts, pages, overdue takedowns first)",
+            get(web::console::queue::queue_page),
+        ),
+        r(
+            "POST",
+            "/console/cases/bulk",
+            Console(CONSOLE_ROLES),
+            "Web: one decision for the selected cases, each by its own rules",
+            post(web::console::queue::bulk_decide),
         ),
         r(
             "GET",
             "/console/cases/{id}",
             Console(CONSOLE_ROLES),
-            "Web: a case with the decision form",
-            get(web::case_page),
+            "Web: a case with its timeline, standing and panels",
+            get(web::console::case::case_page),
         ),
         r(
             "POST",
             "/console/cases/{id}",
             Console(CONSOLE_ROLES),
             "Web: record a decision from the form",
-            post(web::case_decide),
+            post(web::console::case::case_decide),
+        ),
+        r(
+            "POST",
+            "/console/cases/{id}/appeal",
+            Console(CONSOLE_ROLES),
+            "Web: a reviewer upholds or overturns the appealed decision",
+            post(web::console::case::case_appeal),
+        ),
+        r(
+            "POST",
+            "/console/cases/{id}/assign",
+            Console(CONSOLE_ROLES),
+            "Web: assign a case to me, to someone named, or to nobody",
+            post(web::console::case::case_assign),
+        ),
+        r(
+            "POST",
+            "/console/cases/{id}/notes",
+            Console(CONSOLE_ROLES),
+            "Web: an internal note (staff only, audited)",
+            post(web::console::case::case_note),
+        ),
+        r(
+            "POST",
+            "/console/takedowns/{id}/done",
+            Console(&[Admin, Moderator]),
+            "Web: a takedown carried out (the content removed now when still visible)",
+            post(web::console::case::takedown_done),
+        ),
+        r(
+            "GET",
+            "/console/audit",
+            Console(CONSOLE_ROLES),
+            "Web: the latest audit events and the signed head",
+            get(web::console::audit::audit_page),
+        ),
+        r(
+            "POST",
+            "/console/audit/verify",
+            Console(CONSOLE_ROLES),
+            "Web: verify the audit log and say the result",
+            post(web::console::audit::audit_verify),
         ),
     ]
 }

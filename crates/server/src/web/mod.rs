@@ -5,6 +5,7 @@
 //! a server-side session (`session.rs`); its forms carry the session's CSRF token.
 
 pub mod assets;
+pub mod console;
 pub mod consultations;
 pub mod errors;
 pub mod frame;
@@ -18,7 +19,7 @@ pub mod words;
 
 use crate::api::check;
 use crate::api::transparency::{self, Period};
-use crate::auth::{Caller, Role as TokenRole};
+use crate::auth::Role as TokenRole;
 use crate::error::{ApiError, Code};
 use crate::routes::CONSOLE_ROLES;
 use crate::state::AppState;
@@ -29,14 +30,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use frame::Frame;
-use quytac_core::finding::Category;
 use quytac_core::item::{Author, Item, Post, Role};
-use quytac_core::workflow::{Action, CaseStatus};
-use quytac_service::moderation::Decide;
-use quytac_service::transparency::{format_date, TransparencyReport};
+use quytac_service::transparency::TransparencyReport;
 use serde::Deserialize;
 use serde_json::Value;
-use session::Csrf;
 
 pub fn url_encode(s: &str) -> String {
     s.bytes()
@@ -49,7 +46,7 @@ pub fn url_encode(s: &str) -> String {
         .collect()
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(_) => (
@@ -540,245 +537,6 @@ pub async fn switch_language(
             StatusCode::NOT_FOUND,
             errors::Trouble::NotFound,
         ),
-    }
-}
-
-// ---- moderation console --------------------------------------------------------------------
-
-pub struct QueueRow {
-    pub id: i64,
-    pub post: String,
-    pub author: String,
-    pub status: String,
-    pub source: String,
-    pub verdict: String,
-    pub snippet: String,
-}
-
-#[derive(Template)]
-#[template(path = "queue.html")]
-struct QueuePage {
-    frame: Frame,
-    status: String,
-    rows: Vec<QueueRow>,
-}
-
-#[derive(Deserialize)]
-pub struct QueueQuery {
-    #[serde(default)]
-    status: Option<String>,
-}
-
-pub async fn queue_page(
-    State(state): State<AppState>,
-    frame: Frame,
-    q: Result<Query<QueueQuery>, QueryRejection>,
-) -> Response {
-    let status = q
-        .ok()
-        .and_then(|q| q.0.status)
-        .and_then(|s| s.parse::<CaseStatus>().ok())
-        .unwrap_or(CaseStatus::Open);
-    let cases = match state.service.cases(Some(status), 500).await {
-        Ok(c) => c.cases,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let rows = cases
-        .into_iter()
-        .map(|c| QueueRow {
-            id: c.case.id,
-            post: c.external_id,
-            author: c.author_id.unwrap_or_default(),
-            status: c.case.status.to_string(),
-            source: c.case.source.to_string(),
-            verdict: c.case.verdict.as_str().to_string(),
-            snippet: c.text.chars().take(120).collect(),
-        })
-        .collect();
-    render(&QueuePage {
-        frame,
-        status: status.to_string(),
-        rows,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "case.html")]
-struct CasePage {
-    frame: Frame,
-    actor: String,
-    csrf: String,
-    id: i64,
-    status: String,
-    source: String,
-    post: String,
-    author: String,
-    verdict: String,
-    segments: Vec<Segment>,
-    findings: Vec<FindingView>,
-    history: Vec<String>,
-    can_decide: bool,
-    rules: Vec<(String, String)>,
-    categories: Vec<&'static str>,
-    actions: Vec<(&'static str, &'static str)>,
-    suggested_rule: String,
-    suggested_category: String,
-    error: String,
-}
-
-async fn case_response(
-    state: &AppState,
-    frame: Frame,
-    caller: &Caller,
-    csrf: String,
-    id: i64,
-    error: String,
-) -> Response {
-    let detail = match state.service.case(id).await {
-        Ok(d) => d,
-        Err(e) if e.kind == quytac_service::ErrorKind::NotFound => {
-            return (
-                StatusCode::NOT_FOUND,
-                Html("<p>Không có hồ sơ này / no such case</p>".to_string()),
-            )
-                .into_response()
-        }
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let (segments, findings) = segments(&detail.post.text, &detail.post.result);
-    let mut history = Vec::new();
-    for r in &detail.reports {
-        history.push(format!(
-            "Báo cáo #{} bởi {}: {} — kết quả: {}",
-            r.id,
-            r.reporter,
-            r.note,
-            r.outcome.map_or("đang chờ", |o| o.as_str())
-        ));
-    }
-    for t in &detail.takedowns {
-        history.push(format!(
-            "Yêu cầu gỡ #{} từ {} ({}), hạn {} — {}",
-            t.id,
-            t.authority,
-            t.legal_basis,
-            format_date(t.deadline),
-            t.status
-        ));
-    }
-    for d in &detail.decisions {
-        history.push(format!(
-            "Quyết định #{}: {} / {} → {} bởi {}{}: {}",
-            d.id,
-            d.rule_id,
-            d.category,
-            d.action,
-            d.moderator,
-            if d.on_appeal { " (phúc thẩm)" } else { "" },
-            d.statement
-        ));
-    }
-    for a in &detail.appeals {
-        history.push(format!(
-            "Khiếu nại #{} bởi {}: {} — {}",
-            a.id, a.appellant, a.reason, a.status
-        ));
-    }
-    let suggested = findings.first();
-    render(&CasePage {
-        frame,
-        actor: caller.name(),
-        csrf,
-        id,
-        status: detail.case.status.to_string(),
-        source: detail.case.source.to_string(),
-        post: detail.post.external_id.clone(),
-        author: detail.post.author_id.clone().unwrap_or_default(),
-        verdict: detail.case.verdict.as_str().to_string(),
-        can_decide: detail.case.status != CaseStatus::Decided,
-        suggested_rule: suggested.map(|f| f.rule.clone()).unwrap_or_default(),
-        suggested_category: suggested.map(|f| f.category.clone()).unwrap_or_default(),
-        segments,
-        findings,
-        history,
-        rules: state
-            .service
-            .engine()
-            .pack()
-            .rules
-            .iter()
-            .map(|r| (r.id.clone(), r.message_vi.chars().take(60).collect()))
-            .collect(),
-        categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
-        actions: Action::ALL
-            .iter()
-            .map(|a| (a.as_str(), a.name_vi()))
-            .collect(),
-        error,
-    })
-}
-
-pub async fn case_page(
-    State(state): State<AppState>,
-    frame: Frame,
-    caller: Caller,
-    Csrf(csrf): Csrf,
-    Path(id): Path<i64>,
-) -> Response {
-    case_response(&state, frame, &caller, csrf, id, String::new()).await
-}
-
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    rule: String,
-    category: String,
-    action: String,
-    statement: String,
-}
-
-pub async fn case_decide(
-    State(state): State<AppState>,
-    frame: Frame,
-    caller: Caller,
-    Csrf(csrf): Csrf,
-    Path(id): Path<i64>,
-    form: Result<Form<DecisionForm>, FormRejection>,
-) -> Response {
-    let Form(f) = match form {
-        Ok(f) => f,
-        Err(e) => return bad_form(e),
-    };
-    let (Ok(category), Ok(action)) = (f.category.parse::<Category>(), f.action.parse::<Action>())
-    else {
-        return case_response(
-            &state,
-            frame,
-            &caller,
-            csrf,
-            id,
-            "Danh mục hoặc biện pháp không hợp lệ / invalid category or action".into(),
-        )
-        .await;
-    };
-    let decision = Decide {
-        rule: f.rule,
-        category,
-        action,
-        statement: f.statement,
-        automated_decision: false,
-    };
-    match state.service.decide(&caller, id, decision).await {
-        Ok(_) => Redirect::to(&format!("/console/cases/{id}")).into_response(),
-        // The form again, with the reason it was refused, under the error's own status.
-        Err(e) => {
-            let e = ApiError::from(e);
-            let page = case_response(&state, frame, &caller, csrf, id, e.message).await;
-            if page.status().is_success() {
-                (e.code.status(), page).into_response()
-            } else {
-                page
-            }
-        }
     }
 }
 

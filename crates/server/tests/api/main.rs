@@ -20,5 +20,6 @@ mod observe;
 mod pages;
 mod permissions;
 mod pipeline;
+mod queue;
 mod sessions;
 mod tokens;

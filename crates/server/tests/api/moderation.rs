@@ -357,7 +357,8 @@ async fn a_decision_must_cite_a_rule_for_the_author_and_the_category() {
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("id=\"error\""), "{}", page.body);
     assert!(
-        page.body.contains("không áp dụng cho tác giả là citizen"),
+        page.body
+            .contains("Quy tắc đã chọn không áp dụng cho tác giả này"),
         "{}",
         page.body
     );
