@@ -45,6 +45,7 @@ pub mod signing;
 pub mod takedowns;
 pub mod tokens;
 pub mod transparency;
+pub mod users;
 pub mod vn_time;
 
 pub use error::{ErrorKind, ServiceError};
@@ -69,6 +70,8 @@ pub struct Settings {
     pub dns_server: Option<std::net::SocketAddr>,
     /// How long web console sessions live.
     pub sessions: sessions::SessionPolicy,
+    /// How sign-in with a password resists guessing.
+    pub sign_in: users::SignInPolicy,
 }
 
 impl Default for Settings {
@@ -78,6 +81,7 @@ impl Default for Settings {
             fetch: fetch::FetchPolicy::default(),
             dns_server: None,
             sessions: sessions::SessionPolicy::default(),
+            sign_in: users::SignInPolicy::default(),
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct Service {
     pub(crate) store: Store,
     pub(crate) signer: Arc<AuditSigner>,
     pub(crate) settings: Arc<Settings>,
+    pub(crate) sign_in_guard: Arc<users::SignInGuard>,
 }
 
 impl Service {
@@ -103,6 +108,7 @@ impl Service {
             engine,
             store,
             signer,
+            sign_in_guard: Arc::new(users::SignInGuard::new(settings.sign_in)),
             settings: Arc::new(settings),
         }
     }

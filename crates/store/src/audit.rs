@@ -184,10 +184,11 @@ pub enum Table {
     Inquiries,
     InquiryReplies,
     InquiryFindings,
+    Users,
 }
 
 impl Table {
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 11] = [
         Table::Posts,
         Table::Cases,
         Table::Decisions,
@@ -198,6 +199,7 @@ impl Table {
         Table::Inquiries,
         Table::InquiryReplies,
         Table::InquiryFindings,
+        Table::Users,
     ];
 
     pub fn name(self) -> &'static str {
@@ -212,6 +214,7 @@ impl Table {
             Table::Inquiries => "inquiries",
             Table::InquiryReplies => "inquiry_replies",
             Table::InquiryFindings => "inquiry_findings",
+            Table::Users => "users",
         }
     }
 
@@ -336,6 +339,17 @@ impl Table {
                 "message_vi",
                 "message_en",
                 "created_at",
+            ],
+            Table::Users => &[
+                "id",
+                "username",
+                "display_name",
+                "role",
+                "agency_id",
+                "password_hash",
+                "disabled",
+                "created_at",
+                "updated_at",
             ],
         }
     }

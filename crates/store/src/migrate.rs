@@ -19,6 +19,7 @@ const SQLITE: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/sqlite/0007_authority.sql")),
     (8, include_str!("../migrations/sqlite/0008_audit.sql")),
+    (9, include_str!("../migrations/sqlite/0009_users.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -35,6 +36,7 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/postgres/0007_authority.sql")),
     (8, include_str!("../migrations/postgres/0008_audit.sql")),
+    (9, include_str!("../migrations/postgres/0009_users.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -93,7 +93,12 @@ impl FromRequestParts<AppState> for Frame {
         let lang = lang_of(&parts.headers);
         let (signed_in, csrf) = match parts.extensions.get::<Caller>() {
             Some(caller) => (
-                Some(caller.name()),
+                Some(
+                    parts
+                        .extensions
+                        .get::<super::sign_in::SignedInName>()
+                        .map_or_else(|| caller.name(), |n| n.0.clone()),
+                ),
                 parts
                     .extensions
                     .get::<Csrf>()
@@ -103,7 +108,7 @@ impl FromRequestParts<AppState> for Frame {
             ),
             None => match session::session_cookie(&parts.headers) {
                 Some(id) => match state.service.console_session(&id).await {
-                    Ok(live) => (Some(live.actor.name()), live.csrf),
+                    Ok(live) => (Some(live.shown_name()), live.csrf),
                     Err(_) => (None, String::new()),
                 },
                 None => (None, String::new()),

@@ -19,4 +19,5 @@ mod observe;
 mod permissions;
 mod pipeline;
 mod sessions;
+mod sign_in;
 mod tokens;
