@@ -40,6 +40,7 @@ export async function startServer(dir) {
   process.once('exit', () => child.kill('SIGKILL'));
   let log = '';
   const tokens = {};
+  const users = {};
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`quytac did not start within 60 s; its log:\n${log}`)),
@@ -48,6 +49,9 @@ export async function startServer(dir) {
     const onData = (chunk) => {
       log += chunk;
       for (const m of log.matchAll(/^demo token \((\w+)\): (\S+)$/gm)) tokens[m[1]] = m[2];
+      for (const m of log.matchAll(/^demo user \((\w+)\): (\S+) password: (\S+)$/gm)) {
+        users[m[1]] = { username: m[2], password: m[3] };
+      }
       const m = log.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
       if (m) {
         clearTimeout(timer);
@@ -66,7 +70,7 @@ export async function startServer(dir) {
     });
   });
   // A failed start must still leave no process behind.
-  const server = { child, tokens, base: null, log: () => log };
+  const server = { child, tokens, users, base: null, log: () => log };
   try {
     server.base = await ready;
     await waitHealthy(server.base);

@@ -3,6 +3,8 @@
 use quytac_server::auth::Role;
 use quytac_service::signing::AuditSigner;
 use quytac_service::tokens::{self, NewToken};
+use quytac_service::users::NewUser;
+use quytac_service::{Service, Settings};
 use quytac_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,6 +41,51 @@ pub enum AdminCommand {
         db: String,
         /// The audit key of the service (`serve --audit-key`): it signs the log's head after
         /// the write, so the log still verifies.
+        #[arg(long, default_value = "quytac-audit.key")]
+        audit_key: PathBuf,
+    },
+    /// Create a staff user who signs in to the console with a username and a password. The
+    /// password is read from --password-file, else from the first line of standard input
+    /// (never from the command line): at least 12 characters, not containing the username.
+    AddUser {
+        /// 2 to 32 of a-z 0-9 . _ -, starting with a letter (folded to lower case).
+        #[arg(long)]
+        username: String,
+        /// The name the menu shows, e.g. "Nguyễn Thị Lan".
+        #[arg(long)]
+        name: String,
+        /// admin, moderator, reviewer or agency_officer.
+        #[arg(long)]
+        role: Role,
+        /// The agency an agency_officer acts for.
+        #[arg(long)]
+        agency: Option<String>,
+        /// A file whose first line is the password.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        #[arg(long, default_value = "sqlite://quytac.db")]
+        db: String,
+        /// The audit key of the service (`serve --audit-key`).
+        #[arg(long, default_value = "quytac-audit.key")]
+        audit_key: PathBuf,
+    },
+    /// Disable a staff user: they can no longer sign in, and every session of theirs ends.
+    DisableUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "sqlite://quytac.db")]
+        db: String,
+        #[arg(long, default_value = "quytac-audit.key")]
+        audit_key: PathBuf,
+    },
+    /// Give a staff user a new password (read like add-user's); every session of theirs ends.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        #[arg(long, default_value = "sqlite://quytac.db")]
+        db: String,
         #[arg(long, default_value = "quytac-audit.key")]
         audit_key: PathBuf,
     },
@@ -84,6 +131,65 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
                 println!("{}", token?);
                 Ok(0)
             }
+            AdminCommand::AddUser {
+                username,
+                name,
+                role,
+                agency,
+                password_file,
+                db,
+                audit_key,
+            } => {
+                let password = read_password(password_file.as_deref())?;
+                let (service, store) = service(db, audit_key).await?;
+                let new = NewUser {
+                    username: username.clone(),
+                    display_name: name.clone(),
+                    role: *role,
+                    agency: agency.clone(),
+                    password,
+                };
+                let user = service.add_user("cli:admin", &new).await;
+                store.close().await;
+                let user = user?;
+                eprintln!(
+                    "quytac: user {} ({}, {}) created",
+                    user.username, user.role, user.display_name
+                );
+                Ok(0)
+            }
+            AdminCommand::DisableUser {
+                username,
+                db,
+                audit_key,
+            } => {
+                let (service, store) = service(db, audit_key).await?;
+                let ended = service.disable_user("cli:admin", username).await;
+                store.close().await;
+                eprintln!(
+                    "quytac: user {username} disabled; {} sessions ended",
+                    ended?
+                );
+                Ok(0)
+            }
+            AdminCommand::ResetPassword {
+                username,
+                password_file,
+                db,
+                audit_key,
+            } => {
+                let password = read_password(password_file.as_deref())?;
+                let (service, store) = service(db, audit_key).await?;
+                let ended = service
+                    .reset_password("cli:admin", username, &password)
+                    .await;
+                store.close().await;
+                eprintln!(
+                    "quytac: new password set for {username}; {} sessions ended",
+                    ended?
+                );
+                Ok(0)
+            }
             AdminCommand::RevokeToken { id, db, audit_key } => {
                 let store = connect(db, audit_key).await?;
                 let revoked = tokens::revoke_token(&store, *id, "cli:admin").await;
@@ -97,6 +203,38 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
             }
         }
     })
+}
+
+/// The service over the store (the use cases of users need it: hashing, the policy).
+async fn service(db: &str, audit_key: &Path) -> anyhow::Result<(Service, Store)> {
+    let signer = Arc::new(AuditSigner::load_or_create(audit_key)?);
+    let store = Store::connect(db).await?;
+    let pack = quytac_core::rules::RulePack::builtin(quytac_core::rules::DEFAULT_PACK)?;
+    let service = Service::new(
+        Arc::new(quytac_core::engine::Engine::new(pack)),
+        store.clone(),
+        signer,
+        Settings::default(),
+    );
+    Ok((service, store))
+}
+
+/// A password from the first line of a file, else of standard input; never from argv.
+fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
+    let text = match file {
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
+        None => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line
+        }
+    };
+    let line = text.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        anyhow::bail!("no password given (first line of --password-file or of standard input)");
+    }
+    Ok(line)
 }
 
 /// The store, with the service's audit key signing the head of every write.

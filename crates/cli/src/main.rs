@@ -48,7 +48,7 @@ enum Command {
     Worker(pipeline::WorkerArgs),
     /// Publish JSON Lines posts into the NATS JetStream pipeline.
     Publish(pipeline::PublishArgs),
-    /// Administer the service: create API tokens.
+    /// Administer the service: API tokens and staff users.
     Admin(admin::AdminArgs),
     /// Verify a server's audit log from outside, and that it extends a head saved earlier.
     Audit(audit::AuditArgs),

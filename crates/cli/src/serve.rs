@@ -215,6 +215,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             for (role, token) in demo.tokens {
                 eprintln!("demo token ({role}): {token}");
             }
+            for u in demo.users {
+                eprintln!(
+                    "demo user ({}): {} password: {}",
+                    u.role, u.username, u.password
+                );
+            }
         }
         eprintln!(
             "quytac: serving on http://{}:{} (database {})",

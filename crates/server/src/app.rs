@@ -66,6 +66,7 @@ impl Application {
             fetch: config.fetch.clone(),
             dns_server: config.dns_server,
             sessions: config.sessions,
+            sign_in: config.sign_in,
         };
         let service = Service::new(engine, store.clone(), signer, settings);
         let checks = CheckPool::new(config.limits.check_workers, config.limits.check_queue)?;
@@ -364,6 +365,8 @@ async fn console(state: &AppState, roles: &[Role], req: Request, next: Next) -> 
         }
         req = Request::from_parts(parts, axum::body::Body::from(bytes));
     }
+    req.extensions_mut()
+        .insert(crate::web::sign_in::SignedInName(live.shown_name()));
     req.extensions_mut().insert(live.actor);
     req.extensions_mut().insert(Csrf(live.csrf));
     next.run(req).await

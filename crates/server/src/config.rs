@@ -33,6 +33,8 @@ pub struct Config {
     pub behind_https: bool,
     /// How long web console sessions live (idle and absolute).
     pub sessions: quytac_service::sessions::SessionPolicy,
+    /// How sign-in with a password resists guessing (failures before a lock, its length).
+    pub sign_in: quytac_service::users::SignInPolicy,
     /// The NATS JetStream pipeline: when set, ingest publishes posts to the stream and
     /// answers `202 queued`; `quytac worker` processes store them.
     pub nats: Option<quytac_pipeline::PipelineConfig>,
@@ -57,6 +59,7 @@ impl Config {
             holidays: quytac_core::agency::HolidayCalendar::vietnam(),
             behind_https: false,
             sessions: quytac_service::sessions::SessionPolicy::default(),
+            sign_in: quytac_service::users::SignInPolicy::default(),
             nats: None,
             metrics_token: None,
         }

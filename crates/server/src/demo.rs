@@ -15,8 +15,57 @@ const DEMO_OFFICER_AGENCY: &str = quytac_service::identity::DEMO_AUTHORITY;
 pub struct Demo {
     /// One token per role, (role, token text).
     pub tokens: Vec<(Role, String)>,
+    /// Staff users who sign in with a password, with the passwords made for this start.
+    pub users: Vec<DemoUser>,
     /// Whether the data was already there from an earlier start.
     pub already_loaded: bool,
+}
+
+/// A demo staff user and the password it was given (printed, like the demo tokens).
+pub struct DemoUser {
+    pub role: Role,
+    pub username: &'static str,
+    pub password: String,
+}
+
+/// The demo's staff users: (role, username, display name).
+const DEMO_USERS: [(Role, &str, &str); 3] = [
+    (Role::Admin, "quan.tri", "Lê Quản Trị"),
+    (Role::Moderator, "lan", "Nguyễn Thị Lan"),
+    (Role::Reviewer, "minh", "Trần Văn Minh"),
+];
+
+/// Makes the demo users with fresh random passwords (a user already there gets a new one).
+async fn demo_users(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
+    use rand::RngCore;
+    let mut users = Vec::new();
+    for (role, username, name) in DEMO_USERS {
+        let mut raw = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let password = hex::encode(raw);
+        let exists = state.store.user_by_username(username).await?.is_some();
+        if exists {
+            state
+                .service
+                .reset_password("demo", username, &password)
+                .await?;
+        } else {
+            let new = quytac_service::users::NewUser {
+                username: username.to_string(),
+                display_name: name.to_string(),
+                role,
+                agency: None,
+                password: password.clone(),
+            };
+            state.service.add_user("demo", &new).await?;
+        }
+        users.push(DemoUser {
+            role,
+            username,
+            password,
+        });
+    }
+    Ok(users)
 }
 
 /// Loads the demo data unless it is already there; makes one token per role.
@@ -45,8 +94,10 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
         let token = tokens::create_token(&state.store, &new, "demo").await?;
         tokens.push((role, token));
     }
+    let users = demo_users(state).await?;
     Ok(Demo {
         tokens,
+        users,
         already_loaded,
     })
 }

@@ -392,6 +392,9 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::TokenExpired => Code::TokenExpired,
             ServiceErrorKind::TokenRetired => Code::TokenRetired,
             ServiceErrorKind::QueueUnavailable => Code::QueueUnavailable,
+            ServiceErrorKind::InvalidCredentials => Code::InvalidToken,
+            ServiceErrorKind::UserDisabled => Code::Forbidden,
+            ServiceErrorKind::SignInLocked => Code::RateLimited,
             _ => Code::Internal,
         };
         ApiError::new(code, e.message)

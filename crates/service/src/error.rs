@@ -50,6 +50,12 @@ pub enum ErrorKind {
     TokenRetired,
     /// A console session that does not exist, has expired or was ended.
     InvalidSession,
+    /// A sign-in with an unknown username or a wrong password (which of the two is not said).
+    InvalidCredentials,
+    /// Too many failed sign-ins for the username or from the client: locked for a while.
+    SignInLocked,
+    /// A staff user an admin has disabled.
+    UserDisabled,
     /// The check pipeline's queue did not take a post (NATS unreachable or too slow).
     QueueUnavailable,
 }

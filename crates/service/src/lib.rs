@@ -46,6 +46,7 @@ pub mod signing;
 pub mod takedowns;
 pub mod tokens;
 pub mod transparency;
+pub mod users;
 pub mod vn_time;
 
 pub use error::{ErrorKind, ServiceError};
@@ -70,6 +71,8 @@ pub struct Settings {
     pub dns_server: Option<std::net::SocketAddr>,
     /// How long web console sessions live.
     pub sessions: sessions::SessionPolicy,
+    /// How sign-in with a password resists guessing.
+    pub sign_in: users::SignInPolicy,
 }
 
 impl Default for Settings {
@@ -79,6 +82,7 @@ impl Default for Settings {
             fetch: fetch::FetchPolicy::default(),
             dns_server: None,
             sessions: sessions::SessionPolicy::default(),
+            sign_in: users::SignInPolicy::default(),
         }
     }
 }
@@ -92,6 +96,7 @@ pub struct Service {
     pub(crate) settings: Arc<Settings>,
     /// One permit per core: the checks the use cases run off the async runtime at once.
     pub(crate) checks: Arc<tokio::sync::Semaphore>,
+    pub(crate) sign_in_guard: Arc<users::SignInGuard>,
 }
 
 impl Service {
@@ -106,6 +111,7 @@ impl Service {
             engine,
             store,
             signer,
+            sign_in_guard: Arc::new(users::SignInGuard::new(settings.sign_in)),
             settings: Arc::new(settings),
             checks: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

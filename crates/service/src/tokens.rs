@@ -129,6 +129,7 @@ fn actor_of(record: &TokenRecord, now: i64) -> Result<Actor> {
         role: record.role,
         token_id: record.id,
         agency: record.agency_id.clone(),
+        user: None,
     })
 }
 

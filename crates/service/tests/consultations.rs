@@ -19,6 +19,7 @@ fn actor(role: Role, token_id: i64, agency: Option<&str>) -> Actor {
         role,
         token_id,
         agency: agency.map(str::to_string),
+        user: None,
     }
 }
 

@@ -117,9 +117,8 @@ async fn the_private_link_is_the_only_way_in_and_shows_the_answer() {
 
         // The name and contact: not for an officer not assigned, yes once assigned.
         let officer = Actor {
-            role: Role::AgencyOfficer,
-            token_id: 7,
             agency: Some("so".into()),
+            ..Actor::new(Role::AgencyOfficer, 7)
         };
         assert_eq!(
             svc.asker_contact(&officer, a.inquiry.id)

@@ -24,6 +24,7 @@ fn actor(role: Role, token_id: i64, agency: Option<&str>) -> Actor {
         role,
         token_id,
         agency: agency.map(str::to_string),
+        user: None,
     }
 }
 

@@ -243,10 +243,11 @@ pub enum Table {
     InquiryFollowLinks,
     CaseAssignments,
     CaseNotes,
+    Users,
 }
 
 impl Table {
-    pub const ALL: [Table; 21] = [
+    pub const ALL: [Table; 22] = [
         Table::Posts,
         Table::Cases,
         Table::Decisions,
@@ -268,6 +269,7 @@ impl Table {
         Table::InquiryFollowLinks,
         Table::CaseAssignments,
         Table::CaseNotes,
+        Table::Users,
     ];
 
     pub fn name(self) -> &'static str {
@@ -293,6 +295,7 @@ impl Table {
             Table::InquiryFollowLinks => "inquiry_follow_links",
             Table::CaseAssignments => "case_assignments",
             Table::CaseNotes => "case_notes",
+            Table::Users => "users",
         }
     }
 
@@ -554,6 +557,17 @@ impl Table {
             ],
             Table::CaseAssignments => &["id", "case_id", "assignee", "assigned_by", "assigned_at"],
             Table::CaseNotes => &["id", "case_id", "author", "body", "created_at"],
+            Table::Users => &[
+                "id",
+                "username",
+                "display_name",
+                "role",
+                "agency_id",
+                "password_hash",
+                "disabled",
+                "created_at",
+                "updated_at",
+            ],
         }
     }
 

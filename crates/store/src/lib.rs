@@ -42,8 +42,10 @@ mod takedowns;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+mod users;
 mod verify;
 pub use tokens::{NewTokenRow, SESSIONS_PER_TOKEN};
+pub use users::NewUserRow;
 
 pub use audit::ChainId;
 use audit::{AuditEvent, ChainHead, HeadSigner, NewEvent, SignedHead, Table};

@@ -19,6 +19,7 @@ const SQLITE: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/sqlite/0007_authority.sql")),
     (8, include_str!("../migrations/sqlite/0008_audit.sql")),
+    (9, include_str!("../migrations/sqlite/0009_users.sql")),
     (10, include_str!("../migrations/sqlite/0010_console.sql")),
     (
         11,
@@ -44,6 +45,7 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/postgres/0007_authority.sql")),
     (8, include_str!("../migrations/postgres/0008_audit.sql")),
+    (9, include_str!("../migrations/postgres/0009_users.sql")),
     (10, include_str!("../migrations/postgres/0010_console.sql")),
     (
         11,

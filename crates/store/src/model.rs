@@ -26,16 +26,35 @@ pub struct TokenRecord {
     pub revoked_at: Option<i64>,
 }
 
-/// A signed-in web console session: the hash of its id, the token it was opened with and its
-/// times (Unix ms).
+/// A signed-in web console session: the hash of its id, whose it is (a token's or a user's:
+/// exactly one is set) and its times (Unix ms).
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
     pub id_hash: String,
-    pub token_id: i64,
+    pub token_id: Option<i64>,
+    pub user_id: Option<i64>,
     pub created_at: i64,
     pub last_seen_at: i64,
     /// The absolute end of the session, whatever its activity.
     pub expires_at: i64,
+}
+
+/// A staff user who signs in with a password (issue 14).
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    /// Lower case, `a-z 0-9 . _ -`, starting with a letter.
+    pub username: String,
+    pub display_name: String,
+    pub role: quytac_core::workflow::Role,
+    /// The agency an agency officer acts for.
+    pub agency_id: Option<String>,
+    /// The argon2id PHC string of the password.
+    pub password_hash: String,
+    pub disabled: bool,
+    /// Unix ms.
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// A post to store with its check result.

@@ -22,7 +22,7 @@ pub struct NewTokenRow<'a> {
     pub expires_at: Option<i64>,
 }
 
-/// The most console sessions one token holds at once.
+/// The most console sessions one token (or one user) holds at once.
 pub const SESSIONS_PER_TOKEN: i64 = 20;
 
 const TOKEN_COLUMNS: &str =
@@ -173,28 +173,38 @@ impl Store {
     }
 
     /// Stores a new console session. Sessions past their absolute end are deleted first, and
-    /// a token keeps at most [`SESSIONS_PER_TOKEN`] sessions (its oldest end), so the table
-    /// holds only live ones and signing in again and again cannot grow it.
+    /// a token or a user keeps at most [`SESSIONS_PER_TOKEN`] sessions (its oldest end), so
+    /// the table holds only live ones and signing in again and again cannot grow it.
     pub async fn create_session(&self, s: &SessionRecord) -> Result<()> {
         sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1")
             .bind(now_ms())
             .execute(self.pool())
             .await?;
-        sqlx::query(
-            "DELETE FROM console_sessions WHERE token_id = $1 AND id_hash NOT IN \
-             (SELECT id_hash FROM console_sessions WHERE token_id = $1 \
-              ORDER BY created_at DESC, id_hash LIMIT $2)",
-        )
-        .bind(s.token_id)
+        let (owner, id) = match (s.token_id, s.user_id) {
+            (Some(t), None) => ("token_id", t),
+            (None, Some(u)) => ("user_id", u),
+            _ => {
+                return Err(StoreError::conflict(
+                    "a session belongs to a token or to a user",
+                ))
+            }
+        };
+        sqlx::query(&format!(
+            "DELETE FROM console_sessions WHERE {owner} = $1 AND id_hash NOT IN \
+             (SELECT id_hash FROM console_sessions WHERE {owner} = $1 \
+              ORDER BY created_at DESC, id_hash LIMIT $2)"
+        ))
+        .bind(id)
         .bind(SESSIONS_PER_TOKEN - 1)
         .execute(self.pool())
         .await?;
         sqlx::query(
-            "INSERT INTO console_sessions (id_hash, token_id, created_at, last_seen_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO console_sessions (id_hash, token_id, user_id, created_at, last_seen_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&s.id_hash)
         .bind(s.token_id)
+        .bind(s.user_id)
         .bind(s.created_at)
         .bind(s.last_seen_at)
         .bind(s.expires_at)
@@ -204,23 +214,14 @@ impl Store {
     }
 
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(
-            "SELECT id_hash, token_id, created_at, last_seen_at, expires_at \
-             FROM console_sessions WHERE id_hash = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM console_sessions WHERE id_hash = $1",
+            crate::users::SESSION_COLUMNS
+        ))
         .bind(id_hash)
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| {
-            Ok(SessionRecord {
-                id_hash: r.try_get("id_hash")?,
-                token_id: r.try_get("token_id")?,
-                created_at: r.try_get("created_at")?,
-                last_seen_at: r.try_get("last_seen_at")?,
-                expires_at: r.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(crate::users::session_row).transpose()
     }
 
     /// Records activity on a session (its idle time starts again).

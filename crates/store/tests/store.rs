@@ -1108,7 +1108,8 @@ async fn revoking_a_token_ends_its_sessions_once() {
         );
         let session = |h: &str, token_id: i64, expires_at: i64| SessionRecord {
             id_hash: h.into(),
-            token_id,
+            token_id: Some(token_id),
+            user_id: None,
             created_at: 1,
             last_seen_at: 1,
             expires_at,
@@ -1117,7 +1118,7 @@ async fn revoking_a_token_ends_its_sessions_once() {
         s.create_session(&session("a", id, far)).await.unwrap();
         s.create_session(&session("b", id, far)).await.unwrap();
         s.create_session(&session("c", other, far)).await.unwrap();
-        assert_eq!(s.session("a").await.unwrap().unwrap().token_id, id);
+        assert_eq!(s.session("a").await.unwrap().unwrap().token_id, Some(id));
         s.touch_session("a", 77).await.unwrap();
         assert_eq!(s.session("a").await.unwrap().unwrap().last_seen_at, 77);
 

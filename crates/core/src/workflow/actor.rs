@@ -28,6 +28,9 @@ pub struct Actor {
     pub token_id: i64,
     /// The agency an agency officer acts for.
     pub agency: Option<String>,
+    /// The staff user signed in with a password (issue 14), by username; `None` for a
+    /// token's caller. Names the actor in the audit log instead of the token id.
+    pub user: Option<String>,
 }
 
 impl Actor {
@@ -36,11 +39,27 @@ impl Actor {
             role,
             token_id,
             agency: None,
+            user: None,
         }
     }
 
-    /// The name recorded in the audit log and on decisions: `role:token id`.
+    /// A staff user signed in with a password: no token (id 0), named by the username.
+    pub fn of_user(role: Role, username: &str, agency: Option<String>) -> Self {
+        Actor {
+            role,
+            token_id: 0,
+            agency,
+            user: Some(username.to_string()),
+        }
+    }
+
+    /// The name recorded in the audit log and on decisions: `role:username` for a user
+    /// (`moderator:lan`), `role:token id` for a token. A username always starts with a
+    /// letter ([`super::staff::check_username`]), so the two never collide.
     pub fn name(&self) -> String {
-        format!("{}:{}", self.role, self.token_id)
+        match &self.user {
+            Some(u) => format!("{}:{u}", self.role),
+            None => format!("{}:{}", self.role, self.token_id),
+        }
     }
 }

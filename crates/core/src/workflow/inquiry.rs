@@ -304,6 +304,7 @@ mod tests {
             role,
             token_id: token,
             agency: agency.map(str::to_string),
+            user: None,
         }
     }
 

@@ -23,6 +23,7 @@ pub mod consultation;
 pub mod inquiry;
 pub mod moderation;
 pub mod nd3;
+pub mod staff;
 pub mod takedown;
 pub mod text;
 

@@ -394,14 +394,14 @@ fn core_routes() -> Vec<Route> {
             "/login",
             Public,
             "Web: the sign-in form",
-            get(web::login_page),
+            get(web::sign_in::login_page),
         ),
         r(
             "POST",
             "/login",
             Public,
-            "Web: sign in with a token (opens a session; the cookie holds its id)",
-            post(web::login_submit),
+            "Web: sign in with a username and password, or a token (opens a session; the cookie holds its id)",
+            post(web::sign_in::login_submit),
         )
         .form(),
         r(
@@ -409,7 +409,7 @@ fn core_routes() -> Vec<Route> {
             "/logout",
             Public,
             "Web: sign out (ends the session on the server)",
-            post(web::logout),
+            post(web::sign_in::logout),
         )
         .form(),
         r(
@@ -452,6 +452,20 @@ fn core_routes() -> Vec<Route> {
             get(web::assets::console_stylesheet),
         )
         .returns_of(200, "text/css"),
+        r(
+            "GET",
+            "/console/account",
+            Console(CONSOLE_ROLES),
+            "Web: who is signed in, their open sessions, sign-out everywhere",
+            get(web::sign_in::account_page),
+        ),
+        r(
+            "POST",
+            "/console/account/sign-out-everywhere",
+            Console(CONSOLE_ROLES),
+            "Web: end every session of the signed-in person (every device)",
+            post(web::sign_in::sign_out_everywhere),
+        ),
         r(
             "GET",
             "/console/cases",

@@ -121,16 +121,16 @@ impl Frame {
     pub async fn of_request(
         state: &AppState,
         headers: &HeaderMap,
-        caller: Option<&Caller>,
+        shown: Option<String>,
         csrf: Option<&Csrf>,
         path: String,
     ) -> Frame {
         let lang = lang_of(headers);
-        let (signed_in, csrf) = match caller {
-            Some(caller) => (Some(caller.name()), csrf.cloned().unwrap_or_default().0),
+        let (signed_in, csrf) = match shown {
+            Some(name) => (Some(name), csrf.cloned().unwrap_or_default().0),
             None => match session::session_cookie(headers) {
                 Some(id) => match state.service.console_session(&id).await {
-                    Ok(live) => (Some(live.actor.name()), live.csrf),
+                    Ok(live) => (Some(live.shown_name()), live.csrf),
                     Err(_) => (None, String::new()),
                 },
                 None => (None, String::new()),
@@ -177,10 +177,17 @@ impl FromRequestParts<AppState> for Frame {
             .path_and_query()
             .map_or("/", |p| p.as_str())
             .to_string();
+        // A signed-in person is shown by their display name, a token by its role and id.
+        let shown = parts.extensions.get::<Caller>().map(|caller| {
+            parts
+                .extensions
+                .get::<super::sign_in::SignedInName>()
+                .map_or_else(|| caller.name(), |n| n.0.clone())
+        });
         Ok(Frame::of_request(
             state,
             &parts.headers,
-            parts.extensions.get::<Caller>(),
+            shown,
             parts.extensions.get::<Csrf>(),
             path,
         )

@@ -15,18 +15,18 @@ pub mod inbox;
 pub mod inquiries;
 pub mod responsiveness;
 pub mod session;
+pub mod sign_in;
 pub mod words;
 
 use crate::api::check;
 use crate::api::transparency::{self, Period};
 use crate::auth::Role as TokenRole;
 use crate::error::{ApiError, Code};
-use crate::routes::CONSOLE_ROLES;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use frame::Frame;
@@ -114,7 +114,7 @@ pub fn role_denied_page(role: TokenRole, next: &str) -> Response {
     )
 }
 
-fn bad_form(e: FormRejection) -> Response {
+pub(crate) fn bad_form(e: FormRejection) -> Response {
     errors::bad_form(e)
 }
 
@@ -358,20 +358,12 @@ pub async fn checker_submit(
     })
 }
 
-// ---- sign in -------------------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    frame: Frame,
-    next: String,
-    error: String,
-}
+// ---- where to go after signing in (sign-in itself: `sign_in.rs`) ---------------------------
 
 #[derive(Deserialize)]
 pub struct NextQuery {
     #[serde(default)]
-    next: Option<String>,
+    pub next: Option<String>,
 }
 
 /// Where to go after signing in: a local path (with its query) only, never another site.
@@ -382,135 +374,13 @@ pub fn safe_next(next: Option<String>) -> String {
 }
 
 /// `next` when it is a path on this site (see [`safe_next`]).
-fn local_path(next: Option<String>) -> Option<String> {
+pub fn local_path(next: Option<String>) -> Option<String> {
     next.filter(|n| {
         n.starts_with('/')
             && !n.starts_with("//")
             && !n.contains('\\')
             && n.bytes().all(|b| b.is_ascii_graphic())
     })
-}
-
-pub async fn login_page(frame: Frame, q: Result<Query<NextQuery>, QueryRejection>) -> Response {
-    render(&LoginPage {
-        frame,
-        next: safe_next(q.ok().and_then(|q| q.0.next)),
-        error: String::new(),
-    })
-}
-
-#[derive(Deserialize)]
-pub struct LoginForm {
-    token: String,
-    #[serde(default)]
-    next: Option<String>,
-}
-
-pub async fn login_submit(
-    State(state): State<AppState>,
-    frame: Frame,
-    form: Result<Form<LoginForm>, FormRejection>,
-) -> Response {
-    let Form(f) = match form {
-        Ok(f) => f,
-        Err(e) => return bad_form(e),
-    };
-    let next = safe_next(f.next);
-    let token = f.token.trim().to_string();
-    let refused = |status: StatusCode, error: String| {
-        (
-            status,
-            render(&LoginPage {
-                frame: frame.clone(),
-                next: next.clone(),
-                error,
-            }),
-        )
-            .into_response()
-    };
-    match state.auth.authenticate(&state.store, &token).await {
-        // A valid token whose role may not use the console: say so, and set no cookie.
-        Ok(caller) if !crate::routes::SIGN_IN_ROLES.contains(&caller.role) => {
-            refused(StatusCode::FORBIDDEN, login_refused(caller.role))
-        }
-        // The browser gets a new session's id, never the token.
-        Ok(caller) => match state.service.open_session(&caller).await {
-            Ok(opened) => {
-                // An officer's page is the inbox, not the moderation queue.
-                let next = if !CONSOLE_ROLES.contains(&caller.role) && next == safe_next(None) {
-                    "/console/inbox".to_string()
-                } else {
-                    next.clone()
-                };
-                let cookie =
-                    session::session_set_cookie(&state, &opened.id, opened.max_age.as_secs());
-                ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
-            }
-            Err(e) => ApiError::from(e).into_response(),
-        },
-        Err(e) if e.code == crate::error::Code::DatabaseUnavailable => e.into_response(),
-        Err(e) if e.code == crate::error::Code::TokenRetired => refused(
-            StatusCode::UNAUTHORIZED,
-            format!(
-                "Mã truy cập này do phiên bản cũ tạo ra và không còn dùng được; hãy xin quản \
-                 trị viên một mã mới / {}",
-                e.message
-            ),
-        ),
-        Err(e) if e.code == crate::error::Code::TokenExpired => refused(
-            StatusCode::UNAUTHORIZED,
-            "Mã truy cập đã hết hạn / the token has expired".into(),
-        ),
-        Err(_) => refused(
-            StatusCode::UNAUTHORIZED,
-            "Mã truy cập không hợp lệ / invalid token".into(),
-        ),
-    }
-}
-
-fn login_refused(role: TokenRole) -> String {
-    format!(
-        "Vai trò {role} không được dùng bảng điều khiển kiểm duyệt / the role `{role}` may not \
-         use the moderation console (admin, moderator and reviewer only)"
-    )
-}
-
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// Sign-out: ends the session on the server (its id is refused from now on) and removes the
-/// cookie. A live session's sign-out needs its CSRF token, like every console form.
-pub async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<LogoutForm>, FormRejection>,
-) -> Response {
-    if let Some(id) = session::session_cookie(&headers) {
-        match state.service.console_session(&id).await {
-            Ok(live) => {
-                let given = form.map(|f| f.0.csrf).unwrap_or_default();
-                if !live.csrf_matches(&given) {
-                    return session::cross_site_page("/console/cases");
-                }
-                if let Err(e) = state.service.end_session(&id).await {
-                    return ApiError::from(e).into_response();
-                }
-            }
-            Err(e) if e.kind == quytac_service::ErrorKind::DatabaseUnavailable => {
-                return ApiError::from(e).into_response()
-            }
-            // Already ended or never was: only the cookie is left to remove.
-            Err(_) => {}
-        }
-    }
-    (
-        [(header::SET_COOKIE, session::session_clear_cookie(&state))],
-        Redirect::to("/"),
-    )
-        .into_response()
 }
 
 /// `GET /lang/{code}?next=…`: the language switch. Keeps the choice in a cookie (a year) and

@@ -94,9 +94,16 @@ async fn health_answers_within_a_second_while_maximal_posts_are_stored() {
         let (client, port, auth) = (app.client.clone(), app.port, auth.clone());
         posts.push(tokio::spawn(async move {
             let headers = [("authorization", auth.as_str())];
-            send(&client, port, "POST", "/v1/posts", &headers, body.as_bytes())
-                .await
-                .status
+            send(
+                &client,
+                port,
+                "POST",
+                "/v1/posts",
+                &headers,
+                body.as_bytes(),
+            )
+            .await
+            .status
         }));
     }
     let mut worst = Duration::ZERO;

@@ -22,4 +22,5 @@ mod permissions;
 mod pipeline;
 mod queue;
 mod sessions;
+mod sign_in;
 mod tokens;

@@ -350,6 +350,7 @@ impl Service {
             role,
             token_id,
             agency: token.agency_id,
+            user: None,
         })
     }
 
