@@ -30,6 +30,7 @@
 
 pub mod audit;
 pub mod consultations;
+pub mod decree147;
 pub mod demo;
 mod error;
 pub mod fetch;

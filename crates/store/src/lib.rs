@@ -42,6 +42,7 @@ mod takedowns;
 pub mod testing;
 mod tokens;
 mod verify;
+pub use identity::decree_of;
 pub use tokens::{NewTokenRow, SESSIONS_PER_TOKEN};
 
 pub use audit::ChainId;

@@ -19,6 +19,7 @@ const SQLITE: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/sqlite/0007_authority.sql")),
     (8, include_str!("../migrations/sqlite/0008_audit.sql")),
+    (12, include_str!("../migrations/sqlite/0012_decree147.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -35,6 +36,10 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/postgres/0007_authority.sql")),
     (8, include_str!("../migrations/postgres/0008_audit.sql")),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_decree147.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
