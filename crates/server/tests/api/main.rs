@@ -18,5 +18,6 @@ mod moderation;
 mod observe;
 mod permissions;
 mod pipeline;
+mod reports;
 mod sessions;
 mod tokens;
