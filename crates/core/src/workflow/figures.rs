@@ -42,6 +42,17 @@ pub fn final_decisions(decisions: &[(i64, i64)]) -> Vec<usize> {
     out
 }
 
+/// How many answered questions an agency needs before a ranking places it: a share of
+/// questions answered on time from one or two answers says nothing (issue 14: an agency ranked
+/// first at 100 % from one answer).
+pub const MIN_ANSWERED_TO_RANK: i64 = 5;
+
+/// Whether an agency with `answered` answered questions is ranked; the others are listed
+/// apart, as not having enough answers yet.
+pub fn is_ranked(answered: i64) -> bool {
+    answered >= MIN_ANSWERED_TO_RANK
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +63,13 @@ mod tests {
         assert_eq!(final_decisions(&[(1, 1), (2, 2), (1, 3)]), vec![1, 2]);
         assert_eq!(final_decisions(&[(1, 3), (1, 1)]), vec![0]);
         assert!(final_decisions(&[]).is_empty());
+    }
+
+    #[test]
+    fn an_agency_is_ranked_from_five_answers() {
+        assert!(!is_ranked(0));
+        assert!(!is_ranked(4));
+        assert!(is_ranked(5));
     }
 
     #[test]

@@ -233,3 +233,37 @@ async fn nd1_refuses_a_post_by_an_unauthenticated_account_under_the_2024_pack() 
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
 }
+
+/// Issue 14: "an agency ranks first at 100% on time from one answered question". The demo's
+/// agencies have answered fewer than five questions: none is ranked, each is listed apart, and
+/// P90 and working days are explained in words.
+#[tokio::test]
+async fn agencies_with_few_answers_are_listed_apart_from_the_ranking() {
+    let app = spawn_app().await;
+    quytac_server::demo::load(&app.state).await.unwrap();
+    let page = app
+        .request("GET", "/agencies/responsiveness", &[], b"")
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains(r#"<table id="ranking">"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"<p id="empty">"#));
+    let apart = page
+        .body
+        .find(r#"<table id="not-ranked">"#)
+        .expect("listed apart");
+    let so = page.body.find(r#"data-id="so-tt-hn""#).unwrap();
+    assert!(so > apart);
+    assert!(
+        page.body.contains("<strong>5</strong>"),
+        "the minimum is told"
+    );
+    assert!(page.body.contains("9 trên 10 câu hỏi"), "P90 in words");
+    assert!(
+        page.body.contains("không tính thứ Bảy, Chủ nhật"),
+        "working days in words"
+    );
+}
