@@ -354,3 +354,88 @@ async fn the_provider_reports_a_month() {
     })
     .await;
 }
+
+/// ND-1 on comments under the 2024 pack: a citizen comments on a consultation through the
+/// authenticated account their token speaks for.
+#[tokio::test]
+async fn nd1_refuses_a_comment_without_an_authenticated_account() {
+    use quytac_core::workflow::decree147::AuthMethod;
+    use quytac_service::consultations::{CommentOn, OpenConsultation, TimeField};
+    use quytac_service::identity::accounts::{Authentication, RegisterAccount};
+    use quytac_service::ErrorKind;
+    use quytac_store::model::NewAgency;
+    on_each_backend(|store| async move {
+        store
+            .create_agency(
+                &NewAgency {
+                    id: "so".into(),
+                    name: "Sở".into(),
+                    parent_id: None,
+                    official_domain: None,
+                    page_handle: None,
+                    portal_feed_url: None,
+                    response_working_days: 5,
+                    responsible: Default::default(),
+                    competent_authority: false,
+                },
+                "t",
+            )
+            .await
+            .unwrap();
+        let token = store
+            .create_token(Role::Citizen, "c", "unused-hash", None, "test")
+            .await
+            .unwrap();
+        let citizen = Actor::new(Role::Citizen, token);
+        let svc = service_147(store.clone());
+        let officer = Actor {
+            agency: Some("so".into()),
+            ..Actor::new(Role::AgencyOfficer, 7)
+        };
+        let c = svc
+            .open_consultation(
+                &officer,
+                "so",
+                OpenConsultation {
+                    title: "Dự thảo".into(),
+                    summary: "Tóm tắt".into(),
+                    closes_at: TimeField::Ms(quytac_store::now_ms() + DAY),
+                    opens_at: None,
+                    draft_text: None,
+                    document_number: None,
+                },
+            )
+            .await
+            .unwrap()
+            .consultation;
+        let say = || CommentOn {
+            text: "Tôi đồng tình với dự thảo.".into(),
+            stance: None,
+        };
+        let err = svc.comment_on(&citizen, c.id, say()).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::DecreeRefused);
+        assert!(err.message.starts_with("ND-1"), "{}", err.message);
+        svc.register_account(
+            &Actor::new(Role::Admin, 1),
+            RegisterAccount {
+                handle: "hoa".into(),
+                display_name: "Hoa".into(),
+                authentication: Some(Authentication {
+                    method: AuthMethod::PersonalId,
+                    number: Some("079203001234".into()),
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        store
+            .bind_token_account(token, "hoa", "test")
+            .await
+            .unwrap();
+        svc.comment_on(&citizen, c.id, say())
+            .await
+            .expect("an authenticated account comments");
+    })
+    .await;
+}
