@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// session cookie is marked `Secure` and answers carry `Strict-Transport-Security`.
     #[arg(long)]
     pub behind_https: bool,
+    /// The rule pack the service enforces; `vn-147-2024` refuses posts by accounts that are
+    /// not authenticated (ND-1) and by users under 16 without a guardian (ND-4).
+    #[arg(long, default_value = quytac_core::rules::DEFAULT_PACK, value_parser = ["vn-2018-draft", "vn-874-2021", "vn-147-2024"])]
+    pub pack: String,
     /// NATS servers of the check pipeline (nats://h1:4222[,…]): ingest queues posts for
     /// `quytac worker` and answers 202 (CONTRACT.md section 4).
     #[arg(long, value_name = "URLS")]
@@ -190,6 +194,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         config.audit_key = Some(args.audit_key.clone());
         args.limits.apply(&mut config);
         config.behind_https = args.behind_https;
+        config.pack = args.pack.clone();
         // The webhook secret stays out of the process list.
         config.mastodon_secret = std::env::var("QUYTAC_MASTODON_SECRET")
             .ok()

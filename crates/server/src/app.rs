@@ -19,7 +19,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use quytac_core::engine::Engine;
-use quytac_core::rules::{RulePack, DEFAULT_PACK};
+use quytac_core::rules::RulePack;
 use quytac_service::signing::AuditSigner;
 use quytac_service::{Service, Settings};
 use quytac_store::Store;
@@ -41,7 +41,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let pack = RulePack::builtin(DEFAULT_PACK).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pack = RulePack::builtin(&config.pack).map_err(|e| anyhow::anyhow!("{e}"))?;
         let engine = Arc::new(Engine::new(pack));
         let store = Store::connect(&config.database_url).await?;
         let signer = match &config.audit_key {

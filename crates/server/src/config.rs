@@ -40,6 +40,9 @@ pub struct Config {
     pub nats: Option<quytac_pipeline::PipelineConfig>,
     /// A bearer token Prometheus may use for `GET /metrics` (besides admin tokens).
     pub metrics_token: Option<String>,
+    /// The rule pack the service enforces (`vn-2018-draft` by default; `vn-147-2024` adds
+    /// Decree 147's ND-1 and ND-4 on writes).
+    pub pack: String,
 }
 
 impl Config {
@@ -62,6 +65,7 @@ impl Config {
             sign_in: quytac_service::users::SignInPolicy::default(),
             nats: None,
             metrics_token: None,
+            pack: quytac_core::rules::DEFAULT_PACK.to_string(),
         }
     }
 }

@@ -46,6 +46,9 @@ pub enum Code {
     IntegrationNotConfigured,
     /// A text that breaks the code of conduct, refused before it is stored.
     ContentRejected,
+    /// A write Decree 147 refuses: ND-1 (an unauthenticated account) or ND-4 (a user under 16
+    /// without a guardian); the message names the rule.
+    DecreeRefused,
     /// A domain challenge whose token was not found where it should be published.
     ChallengeFailed,
     /// A badge asked for before the agency proved control of its domain.
@@ -185,6 +188,7 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
         "content_rejected",
         StatusCode::UNPROCESSABLE_ENTITY,
     ),
+    (Code::DecreeRefused, "decree_refused", StatusCode::FORBIDDEN),
     (
         Code::ChallengeFailed,
         "challenge_failed",
@@ -377,6 +381,7 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::UnknownRule => Code::UnknownRule,
             ServiceErrorKind::RuleNotApplicable => Code::RuleNotApplicable,
             ServiceErrorKind::ContentRejected => Code::ContentRejected,
+            ServiceErrorKind::DecreeRefused => Code::DecreeRefused,
             ServiceErrorKind::ConsultationClosed => Code::ConsultationClosed,
             ServiceErrorKind::InvalidFeed => Code::InvalidFeed,
             ServiceErrorKind::FeedFetchFailed => Code::FeedFetchFailed,

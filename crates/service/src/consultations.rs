@@ -372,6 +372,15 @@ impl Service {
 
     /// Checks, masks, reads the stance and stores a comment.
     pub async fn comment_on(&self, actor: &Actor, id: i64, cmd: CommentOn) -> Result<CommentFiled> {
+        // Decree 147 (ND-1, ND-4), under a pack that holds them: a citizen comments through
+        // the authenticated account their token speaks for.
+        if actor.role == quytac_core::workflow::Role::Citizen
+            && quytac_core::workflow::decree147::enforces(self.engine.pack(), "ND-1")
+        {
+            let account = self.store.account_of_token(actor.token_id).await?;
+            self.check_decree_writer(Some(account.as_deref().unwrap_or(&actor.name())))
+                .await?;
+        }
         self.add_comment(id, &actor.name(), &cmd.text, cmd.stance)
             .await
     }

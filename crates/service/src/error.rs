@@ -20,6 +20,8 @@ pub enum ErrorKind {
     UnknownRule,
     RuleNotApplicable,
     ContentRejected,
+    /// A write Decree 147 refuses (ND-1, ND-4); the message names the rule.
+    DecreeRefused,
     /// A consultation that does not take comments now.
     ConsultationClosed,
     /// A portal feed that cannot be parsed.
@@ -100,6 +102,7 @@ impl From<Refusal> for ServiceError {
             Refusal::RuleNotApplicable(_) => ErrorKind::RuleNotApplicable,
             Refusal::InvalidField(_) => ErrorKind::InvalidField,
             Refusal::ContentRejected(_) => ErrorKind::ContentRejected,
+            Refusal::Decree(_) => ErrorKind::DecreeRefused,
         };
         ServiceError::new(kind, r.to_string())
     }

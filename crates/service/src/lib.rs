@@ -31,6 +31,7 @@
 pub mod audit;
 pub mod console;
 pub mod consultations;
+pub mod decree147;
 pub mod demo;
 mod error;
 pub mod fetch;

@@ -94,6 +94,7 @@ impl Service {
                 "only posts can be ingested; use /v1/check for profiles",
             ));
         };
+        self.check_decree_writer(post.author.id.as_deref()).await?;
         let mut result = self.check(&item).await?;
         self.apply_engagement(&item, &mut result).await?;
         self.check_against_portal(post, &mut result).await?;

@@ -2,7 +2,10 @@
 //! automated, appeals, and whether takedowns met their 24-hour deadline.
 
 use crate::{Result, Service};
+use quytac_core::workflow::decree147::{complaint_clock, ComplaintClock};
+use quytac_core::workflow::figures::{self, AppealOutcome};
 use quytac_core::workflow::takedown;
+use quytac_store::model::Decision;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -51,15 +54,31 @@ pub struct TransparencyReport {
     pub from: String,
     /// Exclusive.
     pub to: String,
+    /// Cases decided in the period, each counted once by its outcome: its latest decision
+    /// (a decision on appeal replaces the one it reviewed). `by_rule`, `by_category`,
+    /// `by_action`, `weeks` and the automated counts are of these outcomes.
     pub decisions: usize,
+    /// Every decision recorded in the period, first looks and decisions on appeal.
+    pub decisions_recorded: usize,
     pub by_rule: BTreeMap<String, usize>,
     pub by_category: BTreeMap<String, usize>,
     pub by_action: BTreeMap<String, usize>,
     pub automated_detection: usize,
     pub automated_decision: usize,
+    /// Decisions taken on appeal in the period (shown apart in `appeals`).
     pub decided_on_appeal: usize,
+    pub appeals: AppealFigures,
     pub weeks: Vec<Week>,
     pub takedowns: TakedownTimeliness,
+    pub complaints: ComplaintTimeliness,
+}
+
+/// Appeals decided in the period: whether the reviewed decision stood.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct AppealFigures {
+    pub decided: usize,
+    pub upheld: usize,
+    pub overturned: usize,
 }
 
 /// Whether takedowns met ND-2's deadline.
@@ -71,16 +90,101 @@ pub struct TakedownTimeliness {
     pub open_overdue: usize,
 }
 
+/// Users' complaints (reports of posts) received in the period against their 48-hour clock
+/// (`workflow::decree147::complaint_clock`): handled means a decision on the reported post.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct ComplaintTimeliness {
+    pub received: usize,
+    pub handled_within_48h: usize,
+    pub handled_late: usize,
+    /// Not handled, and the 48 hours are over.
+    pub open_overdue: usize,
+    /// Not handled, still within 48 hours.
+    pub open_running: usize,
+    /// Handled, and the decision found a violation (the complaint was well-founded).
+    pub well_founded: usize,
+}
+
+impl ComplaintTimeliness {
+    pub fn of(reports: &[quytac_store::model::Report], now: i64) -> ComplaintTimeliness {
+        let mut c = ComplaintTimeliness {
+            received: reports.len(),
+            ..Default::default()
+        };
+        for r in reports {
+            match complaint_clock(r.created_at, r.outcome_at, now) {
+                ComplaintClock::OnTime => c.handled_within_48h += 1,
+                ComplaintClock::Late => c.handled_late += 1,
+                ComplaintClock::Overdue => c.open_overdue += 1,
+                ComplaintClock::Running => c.open_running += 1,
+            }
+            if r.outcome
+                .is_some_and(|o| o != quytac_core::workflow::ReportOutcome::NoAction)
+            {
+                c.well_founded += 1;
+            }
+        }
+        c
+    }
+}
+
+impl TakedownTimeliness {
+    pub fn of(takedowns: &[quytac_store::model::Takedown], now: i64) -> TakedownTimeliness {
+        TakedownTimeliness {
+            received: takedowns.len(),
+            completed_within_24h: takedowns
+                .iter()
+                .filter(|t| t.completed_at.is_some_and(|c| c <= t.deadline))
+                .count(),
+            completed_late: takedowns
+                .iter()
+                .filter(|t| t.completed_at.is_some_and(|c| c > t.deadline))
+                .count(),
+            open_overdue: takedowns
+                .iter()
+                .filter(|t| takedown::is_overdue(t.status, t.deadline, now))
+                .count(),
+        }
+    }
+}
+
 impl Service {
-    /// The transparency report of decisions made and takedowns received in `[from, to)`
-    /// (Unix ms).
+    /// The transparency report of decisions made and takedowns and complaints received in
+    /// `[from, to)` (Unix ms). Each case decided in the period counts once, by its latest
+    /// decision; decisions on appeal are counted apart as upheld or overturned
+    /// (`workflow::figures`).
     pub async fn transparency_report(&self, from: i64, to: i64) -> Result<TransparencyReport> {
-        let decisions = self.store.decisions_between(from, to).await?;
+        let all = self
+            .store
+            .decisions_of_cases_decided_between(from, to)
+            .await?;
+        let in_period: Vec<&Decision> = all
+            .iter()
+            .filter(|d| d.created_at >= from && d.created_at < to)
+            .collect();
+        let keys: Vec<(i64, i64)> = in_period.iter().map(|d| (d.case_id, d.id)).collect();
+        let outcomes: Vec<&Decision> = figures::final_decisions(&keys)
+            .into_iter()
+            .map(|i| in_period[i])
+            .collect();
+        let mut appeals = AppealFigures::default();
+        for d in in_period.iter().filter(|d| d.on_appeal) {
+            let reviewed = all
+                .iter()
+                .rev()
+                .find(|p| p.case_id == d.case_id && p.id < d.id);
+            appeals.decided += 1;
+            match reviewed.map(|p| figures::appeal_outcome(p.action, d.action)) {
+                Some(AppealOutcome::Upheld) => appeals.upheld += 1,
+                Some(AppealOutcome::Overturned) => appeals.overturned += 1,
+                None => {}
+            }
+        }
         let mut by_rule = BTreeMap::new();
         let mut by_category = BTreeMap::new();
         let mut by_action = BTreeMap::new();
         let mut weeks: BTreeMap<i64, Week> = BTreeMap::new();
-        for d in &decisions {
+        for d in &outcomes {
             *by_rule.entry(d.rule_id.clone()).or_insert(0) += 1;
             *by_category
                 .entry(d.category.as_str().to_string())
@@ -95,37 +199,24 @@ impl Service {
             week.total += 1;
             *week.by_rule.entry(d.rule_id.clone()).or_insert(0) += 1;
         }
-        let takedowns = self.store.takedowns_between(from, to).await?;
         let now = quytac_store::now_ms();
-        let done_in_time = takedowns
-            .iter()
-            .filter(|t| t.completed_at.is_some_and(|c| c <= t.deadline))
-            .count();
-        let done_late = takedowns
-            .iter()
-            .filter(|t| t.completed_at.is_some_and(|c| c > t.deadline))
-            .count();
-        let overdue_open = takedowns
-            .iter()
-            .filter(|t| takedown::is_overdue(t.status, t.deadline, now))
-            .count();
+        let takedowns = self.store.takedowns_between(from, to).await?;
+        let complaints = self.store.reports_between(from, to).await?;
         Ok(TransparencyReport {
             from: format_date(from),
             to: format_date(to),
-            decisions: decisions.len(),
+            decisions: outcomes.len(),
+            decisions_recorded: in_period.len(),
             by_rule,
             by_category,
             by_action,
-            automated_detection: decisions.iter().filter(|d| d.automated_detection).count(),
-            automated_decision: decisions.iter().filter(|d| d.automated_decision).count(),
-            decided_on_appeal: decisions.iter().filter(|d| d.on_appeal).count(),
+            automated_detection: outcomes.iter().filter(|d| d.automated_detection).count(),
+            automated_decision: outcomes.iter().filter(|d| d.automated_decision).count(),
+            decided_on_appeal: appeals.decided,
+            appeals,
             weeks: weeks.into_values().collect(),
-            takedowns: TakedownTimeliness {
-                received: takedowns.len(),
-                completed_within_24h: done_in_time,
-                completed_late: done_late,
-                open_overdue: overdue_open,
-            },
+            takedowns: TakedownTimeliness::of(&takedowns, now),
+            complaints: ComplaintTimeliness::of(&complaints, now),
         })
     }
 }

@@ -467,7 +467,7 @@ async fn identity_consultation_and_token_rows_are_bound() {
         }
 
         // Each tampering adds to the ones before; each is reported under its table.
-        let tamperings: [(&str, &str, String); 8] = [
+        let tamperings: [(&str, &str, String); 9] = [
             (
                 "tokens",
                 "row_differs",
@@ -483,6 +483,11 @@ async fn identity_consultation_and_token_rows_are_bound() {
                 "unbound_row",
                 "INSERT INTO accounts (handle, display_name, role, created_by, created_at, \
                  updated_at, display_name_changed_at) VALUES ('ghost', 'Ghost', 'citizen', 'x', 1, 1, 1)".into(),
+            ),
+            (
+                "accounts",
+                "row_differs",
+                "UPDATE accounts SET auth_method = 'personal_id' WHERE handle <> 'ghost'".into(),
             ),
             (
                 "badges",

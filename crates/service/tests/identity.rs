@@ -156,6 +156,7 @@ async fn officers_change_their_agency_but_only_an_admin_changes_the_domain() {
                 workplace: None,
                 photo: None,
                 photo_hash: None,
+                ..Default::default()
             },
         )
         .await
@@ -191,6 +192,7 @@ async fn photo_findings_are_the_engines_in_both_languages() {
             workplace: Some("Sở Thông tin và Truyền thông Hà Nội".into()),
             photo: None,
             photo_hash: hash.map(str::to_string),
+            ..Default::default()
         };
         // No photo: the engine's CS-2 finding, in Vietnamese and English.
         let shown = svc

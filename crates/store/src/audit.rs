@@ -472,6 +472,11 @@ impl Table {
                 "updated_at",
                 "display_name_changed_at",
                 "photo_changed_at",
+                "auth_method",
+                "auth_ref",
+                "birth_date",
+                "guardian",
+                "guardian_relation",
             ],
             Table::DomainChallenges => &[
                 "id",

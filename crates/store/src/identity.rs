@@ -16,7 +16,8 @@ const CHALLENGE_COLS: &str = "id, agency_id, domain, method, token, created_by, 
 const BADGE_COLS: &str = "serial, agency_id, challenge_id, page_handle, domain, signed, kid, \
      public_key, issued_at, expires_at, approved_by, revoked_at, revoked_by, revoke_reason";
 const ACCOUNT_COLS: &str = "handle, display_name, role, agency_id, workplace, photo_hash, \
-     photo_report, created_by, created_at, updated_at, display_name_changed_at, photo_changed_at";
+     photo_report, created_by, created_at, updated_at, display_name_changed_at, photo_changed_at, \
+     auth_method, auth_ref, birth_date, guardian, guardian_relation";
 /// Records in force first, then the most recently revoked (times are whole seconds, so two
 /// records issued in one second are told apart by what superseded what).
 const IN_FORCE_FIRST: &str = "CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, \
@@ -371,7 +372,7 @@ impl Store {
         let now = now_ms();
         let report = a.photo.as_ref().map(|p| p.report.to_string());
         sqlx::query(&format!(
-            "INSERT INTO accounts ({ACCOUNT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10)"
+            "INSERT INTO accounts ({ACCOUNT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11, $12, $13, $14, $15)"
         ))
         .bind(&a.handle)
         .bind(&a.display_name)
@@ -383,6 +384,11 @@ impl Store {
         .bind(actor)
         .bind(now)
         .bind(a.photo.as_ref().map(|_| now))
+        .bind(a.decree.auth_method.as_str())
+        .bind(&a.decree.auth_ref)
+        .bind(&a.decree.birth_date)
+        .bind(&a.decree.guardian)
+        .bind(&a.decree.guardian_relation)
         .execute(&mut *w.tx)
         .await?;
         w.touch(Table::Accounts, a.handle.as_str());
@@ -393,6 +399,8 @@ impl Store {
             serde_json::json!({
                 "display_name": a.display_name, "role": a.role, "agency_id": a.agency_id,
                 "workplace": a.workplace, "photo_hash": a.photo.as_ref().map(|p| &p.hash),
+                "auth_method": a.decree.auth_method, "birth_date": a.decree.birth_date,
+                "guardian": a.decree.guardian, "guardian_relation": a.decree.guardian_relation,
             }),
         ))
         .await?;
@@ -455,6 +463,22 @@ impl Store {
                 before.photo_changed_at,
             ),
         };
+        let before_decree = decree_of(&before);
+        let decree = match &c.decree {
+            Some(d) if *d != before_decree => {
+                changed.insert(
+                    "decree".into(),
+                    serde_json::json!({
+                        "auth_method": {"from": before_decree.auth_method, "to": d.auth_method},
+                        "birth_date": {"from": before_decree.birth_date, "to": d.birth_date},
+                        "guardian": {"from": before_decree.guardian, "to": d.guardian},
+                        "guardian_relation": {"from": before_decree.guardian_relation, "to": d.guardian_relation},
+                    }),
+                );
+                d.clone()
+            }
+            _ => before_decree,
+        };
         if changed.is_empty() {
             let events = w.commit().await?;
             return Ok((before, events));
@@ -467,7 +491,8 @@ impl Store {
         sqlx::query(
             "UPDATE accounts SET display_name = $1, role = $2, agency_id = $3, workplace = $4, \
              photo_hash = $5, photo_report = $6, updated_at = $7, display_name_changed_at = $8, \
-             photo_changed_at = $9 WHERE handle = $10",
+             photo_changed_at = $9, auth_method = $11, auth_ref = $12, birth_date = $13, \
+             guardian = $14, guardian_relation = $15 WHERE handle = $10",
         )
         .bind(&display_name)
         .bind(role.as_str())
@@ -479,6 +504,11 @@ impl Store {
         .bind(display_changed_at)
         .bind(photo_changed_at)
         .bind(handle)
+        .bind(decree.auth_method.as_str())
+        .bind(&decree.auth_ref)
+        .bind(&decree.birth_date)
+        .bind(&decree.guardian)
+        .bind(&decree.guardian_relation)
         .execute(&mut *w.tx)
         .await?;
         let mut unbound = Vec::new();
@@ -818,7 +848,23 @@ fn account_from(r: &AnyRow) -> Result<Account> {
         updated_at: r.try_get("updated_at")?,
         display_name_changed_at: r.try_get("display_name_changed_at")?,
         photo_changed_at: r.try_get("photo_changed_at")?,
+        auth_method: word_col(r, "auth_method")?,
+        auth_ref: r.try_get("auth_ref")?,
+        birth_date: r.try_get("birth_date")?,
+        guardian: r.try_get("guardian")?,
+        guardian_relation: r.try_get("guardian_relation")?,
     })
+}
+
+/// The Decree 147 record of an account as stored.
+pub fn decree_of(a: &Account) -> AccountDecree {
+    AccountDecree {
+        auth_method: a.auth_method,
+        auth_ref: a.auth_ref.clone(),
+        birth_date: a.birth_date.clone(),
+        guardian: a.guardian.clone(),
+        guardian_relation: a.guardian_relation.clone(),
+    }
 }
 
 fn attestation_from(r: &AnyRow) -> Result<AttestationRecord> {

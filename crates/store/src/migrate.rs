@@ -25,6 +25,7 @@ const SQLITE: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/sqlite/0011_inquiry_follow_links.sql"),
     ),
+    (12, include_str!("../migrations/sqlite/0012_decree147.sql")),
     (
         13,
         include_str!("../migrations/sqlite/0013_audit_covers_identity.sql"),
@@ -52,8 +53,8 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0011_inquiry_follow_links.sql"),
     ),
     (
-        13,
-        include_str!("../migrations/postgres/0013_audit_covers_identity.sql"),
+        12,
+        include_str!("../migrations/postgres/0012_decree147.sql"),
     ),
 ];
 

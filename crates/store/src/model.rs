@@ -377,6 +377,22 @@ pub struct NewAccount {
     pub agency_id: Option<String>,
     pub workplace: Option<String>,
     pub photo: Option<AccountPhoto>,
+    /// How it was authenticated and, for a minor, the guardian (Decree 147).
+    pub decree: AccountDecree,
+}
+
+/// What Decree 147 keeps of an account: how it was authenticated (ND-1) — the method and the
+/// last three digits of the number —, and the date of birth and guardian of a minor (ND-4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountDecree {
+    pub auth_method: quytac_core::workflow::decree147::AuthMethod,
+    pub auth_ref: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// The parent's or guardian's handle or name.
+    pub guardian: Option<String>,
+    /// How they are related (`mẹ`, `cha`, `người giám hộ`…).
+    pub guardian_relation: Option<String>,
 }
 
 /// Changes to an account; `None` leaves a field as it is.
@@ -388,6 +404,8 @@ pub struct AccountChanges {
     pub workplace: Option<Option<String>>,
     /// `Some(None)` removes the photo.
     pub photo: Option<Option<AccountPhoto>>,
+    /// Replaces the account's Decree 147 record as a whole.
+    pub decree: Option<AccountDecree>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -405,6 +423,16 @@ pub struct Account {
     pub updated_at: i64,
     pub display_name_changed_at: i64,
     pub photo_changed_at: Option<i64>,
+    /// How the account was authenticated (ND-1): `mobile`, `personal_id` or `none`.
+    #[schema(value_type = String)]
+    pub auth_method: quytac_core::workflow::decree147::AuthMethod,
+    /// The last three digits of the number it was authenticated with (`…678`).
+    pub auth_ref: Option<String>,
+    /// Date of birth `YYYY-MM-DD`, when given (ND-4).
+    pub birth_date: Option<String>,
+    /// The parent or guardian who registered a minor's account (ND-4).
+    pub guardian: Option<String>,
+    pub guardian_relation: Option<String>,
 }
 
 /// A staff attestation to record (CS-3).

@@ -65,6 +65,58 @@ impl Store {
         .map(decision_from)
         .collect()
     }
+
+    /// Users' reports (complaints) received in `[from, to)`, oldest first, for the 48-hour
+    /// clock of Decree 147.
+    pub async fn reports_between(&self, from: i64, to: i64) -> Result<Vec<Report>> {
+        sqlx::query(&format!(
+            "SELECT {REPORT_COLS} FROM reports WHERE created_at >= $1 AND created_at < $2 ORDER BY id"
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(report_from)
+        .collect()
+    }
+
+    /// Reports without an outcome received before `before` (their 48 hours are over when
+    /// `before` is now minus 48 hours), oldest first, at most `limit`.
+    pub async fn unhandled_reports_before(&self, before: i64, limit: i64) -> Result<Vec<Report>> {
+        sqlx::query(&format!(
+            "SELECT {REPORT_COLS} FROM reports WHERE outcome_at IS NULL AND created_at < $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(before)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(report_from)
+        .collect()
+    }
+
+    /// Every decision made before `to` on a case with a decision in `[from, to)`, in the
+    /// order they were made: the transparency report counts each case's outcome once and
+    /// compares a decision on appeal with the one it reviewed, which may be older than `from`.
+    pub async fn decisions_of_cases_decided_between(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Decision>> {
+        sqlx::query(&format!(
+            "SELECT {DECISION_COLS} FROM decisions WHERE created_at < $2 AND case_id IN \
+             (SELECT case_id FROM decisions WHERE created_at >= $1 AND created_at < $2) \
+             ORDER BY id"
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(decision_from)
+        .collect()
+    }
 }
 
 impl WriteTx<'_> {

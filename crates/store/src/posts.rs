@@ -20,6 +20,20 @@ pub(crate) const POST_COLS: &str =
 pub(crate) const CASE_COLS: &str = "id, post_id, status, source, verdict, opened_at, updated_at";
 
 impl Store {
+    /// Distinct authors of the posts stored in `[from, to)`: the accounts active in that
+    /// time (the provider's report counts them as its regular users).
+    pub async fn active_authors_between(&self, from: i64, to: i64) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(DISTINCT author_id) AS n FROM posts WHERE author_id IS NOT NULL \
+             AND created_at >= $1 AND created_at < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(self.pool())
+        .await?
+        .try_get("n")?)
+    }
+
     pub async fn post(&self, id: i64) -> Result<Option<Post>> {
         let row = sqlx::query(&format!("SELECT {POST_COLS} FROM posts WHERE id = $1"))
             .bind(id)

@@ -286,6 +286,20 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The author a token speaks for, as stored now (`None` for a token bound to none).
+    pub async fn account_of_token(&self, token_id: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT account_id FROM tokens WHERE id = $1")
+            .bind(token_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("account_id")?,
+            None => None,
+        })
+    }
+}
+
 impl crate::WriteTx<'_> {
     /// The author a token speaks for, read in this transaction (`None` for a token bound to
     /// none, or no token: the service's own actor).

@@ -970,6 +970,7 @@ async fn accounts_attestations_and_officer_tokens() {
                     agency_id: Some("a1".into()),
                     workplace: None,
                     photo: Some(photo.clone()),
+                    decree: Default::default(),
                 },
                 "mod",
             )
@@ -985,6 +986,7 @@ async fn accounts_attestations_and_officer_tokens() {
                     agency_id: None,
                     workplace: None,
                     photo: None,
+                    decree: Default::default(),
                 },
                 "mod",
             )

@@ -12,6 +12,8 @@
 //!   or unmask, escalation and the `response_overdue` finding; [`consultation`]: whether a
 //!   consultation takes comments.
 //! - [`nd3`]: ND-3's violation counters and lock recommendation.
+//! - [`decree147`]: ND-1 (authenticated accounts write), ND-4 (guardians of minors) and the
+//!   48-hour clock of users' complaints; [`figures`]: what the public figures count once.
 //! - [`text`]: the one validator of free text written by people, and the refusal rule for
 //!   citizens' texts.
 //!
@@ -20,6 +22,8 @@
 pub mod actor;
 pub mod agency;
 pub mod consultation;
+pub mod decree147;
+pub mod figures;
 pub mod inquiry;
 pub mod moderation;
 pub mod nd3;
@@ -52,6 +56,9 @@ pub enum Refusal {
     InvalidField(String),
     /// A citizen's text that breaks the code of conduct for another reason than personal data.
     ContentRejected(String),
+    /// A write Decree 147 refuses (ND-1: an unauthenticated account; ND-4: a minor without a
+    /// guardian), with the finding that names the rule.
+    Decree(decree147::DecreeFinding),
 }
 
 impl fmt::Display for Refusal {
@@ -65,6 +72,7 @@ impl fmt::Display for Refusal {
             Refusal::SameModerator => {
                 f.write_str("the appealed decision was yours; another reviewer must decide")
             }
+            Refusal::Decree(d) => write!(f, "{}: {} ({})", d.rule, d.message_vi, d.evidence),
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod consultations;
+pub mod decree147;
 pub mod identity;
 pub mod inquiries;
 pub mod mastodon;

@@ -126,12 +126,14 @@ pub(crate) fn r(
 mod agency;
 pub mod doc;
 mod identity;
+mod reports;
 
 /// Every endpoint of the service.
 pub fn routes() -> Vec<Route> {
     let mut all = core_routes();
     all.extend(identity::routes());
     all.extend(agency::routes());
+    all.extend(reports::routes());
     all
 }
 

@@ -16,10 +16,10 @@ pub mod inquiries;
 pub mod responsiveness;
 pub mod session;
 pub mod sign_in;
+pub mod transparency;
 pub mod words;
 
 use crate::api::check;
-use crate::api::transparency::{self, Period};
 use crate::auth::Role as TokenRole;
 use crate::error::{ApiError, Code};
 use crate::state::AppState;
@@ -31,9 +31,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use frame::Frame;
 use quytac_core::item::{Author, Item, Post, Role};
-use quytac_service::transparency::TransparencyReport;
 use serde::Deserialize;
 use serde_json::Value;
+pub use transparency::transparency_page;
 
 pub fn url_encode(s: &str) -> String {
     s.bytes()
@@ -410,18 +410,9 @@ pub async fn switch_language(
     }
 }
 
-// ---- transparency --------------------------------------------------------------------------
+// ---- charts (the transparency page is web/transparency.rs) ----------------------------------
 
-#[derive(Template)]
-#[template(path = "transparency.html")]
-struct TransparencyPage {
-    frame: Frame,
-    report: TransparencyReport,
-    chart: String,
-    takedowns: Vec<(String, String)>,
-}
-
-const PALETTE: [&str; 8] = [
+pub(crate) const PALETTE: [&str; 8] = [
     "#b3261e", "#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#0a7b83", "#6e7781",
 ];
 
@@ -536,68 +527,5 @@ const HATCHES: [&str; 6] = [
 fn fnv(s: &str) -> u32 {
     s.bytes().fold(0x811c_9dc5_u32, |h, b| {
         (h ^ b as u32).wrapping_mul(0x0100_0193)
-    })
-}
-
-/// A stacked bar chart of decisions per week, one colour per rule.
-pub fn chart_svg(report: &TransparencyReport) -> String {
-    let series: Vec<(String, &str)> = report
-        .by_rule
-        .keys()
-        .enumerate()
-        .map(|(i, rule)| (rule.clone(), PALETTE[i % PALETTE.len()]))
-        .collect();
-    let bars: Vec<Bar> = report
-        .weeks
-        .iter()
-        .map(|week| Bar {
-            label: week.week_start[5..].to_string(),
-            title: week.week_start.clone(),
-            parts: week
-                .by_rule
-                .iter()
-                .map(|(r, c)| (r.clone(), *c as i64))
-                .collect(),
-        })
-        .collect();
-    stacked_bar_chart(
-        "Quyết định theo quy tắc và tuần / decisions per rule and week",
-        &series,
-        &bars,
-    )
-}
-
-pub async fn transparency_page(
-    State(state): State<AppState>,
-    frame: Frame,
-    q: Result<Query<Period>, QueryRejection>,
-) -> Response {
-    let p = q.map(|q| q.0).unwrap_or(Period {
-        from: None,
-        to: None,
-    });
-    let report = match transparency::period(&p) {
-        Ok((from, to)) => match state.service.transparency_report(from, to).await {
-            Ok(r) => r,
-            Err(e) => return ApiError::from(e).into_response(),
-        },
-        Err(e) => return e.into_response(),
-    };
-    let t = &report.takedowns;
-    let takedowns = [
-        ("received", t.received),
-        ("completed_within_24h", t.completed_within_24h),
-        ("completed_late", t.completed_late),
-        ("open_overdue", t.open_overdue),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let chart = chart_svg(&report);
-    render(&TransparencyPage {
-        frame,
-        report,
-        chart,
-        takedowns,
     })
 }

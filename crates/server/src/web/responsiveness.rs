@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use quytac_core::workflow::figures;
 use quytac_service::inquiries::figures::StatsView;
 
 /// A number with a decimal comma, as Vietnamese writes it.
@@ -193,6 +194,9 @@ struct RankingPage {
     frame: Frame,
     at: String,
     rows: Vec<RankRow>,
+    /// Agencies with fewer answered questions than the ranking needs, listed apart.
+    not_ranked: Vec<RankRow>,
+    min_answered: i64,
 }
 
 /// `GET /agencies/responsiveness`.
@@ -201,20 +205,27 @@ pub async fn ranking_page(State(state): State<AppState>, frame: Frame) -> Respon
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let rows = ranked
+    let row = |rank: usize, r: &quytac_service::inquiries::figures::Ranked| RankRow {
+        rank,
+        id: r.agency.id.clone(),
+        href: format!("/agencies/{}/responsiveness", url_encode(&r.agency.id)),
+        name: r.agency.name.clone(),
+        stats: Row::from(&r.stats),
+    };
+    let (enough, few): (Vec<_>, Vec<_>) = ranked
+        .iter()
+        .partition(|r| figures::is_ranked(r.stats.answered));
+    let rows = enough
         .iter()
         .enumerate()
-        .map(|(i, r)| RankRow {
-            rank: i + 1,
-            id: r.agency.id.clone(),
-            href: format!("/agencies/{}/responsiveness", url_encode(&r.agency.id)),
-            name: r.agency.name.clone(),
-            stats: Row::from(&r.stats),
-        })
+        .map(|(i, r)| row(i + 1, r))
         .collect();
+    let not_ranked = few.iter().map(|r| row(0, r)).collect();
     render(&RankingPage {
         frame,
         at: vn_display(now),
         rows,
+        not_ranked,
+        min_answered: figures::MIN_ANSWERED_TO_RANK,
     })
 }

@@ -788,7 +788,9 @@ async fn responsiveness_figures_pages_and_ranking() {
         .request("GET", "/agencies/responsiveness", &[], b"")
         .await;
     assert_eq!(page.status, 200);
-    let order: Vec<usize> = ["fast", "slow", "quiet"]
+    // Issue 14: `fast` answered one question (100 % on time): too few to be ranked, it is
+    // listed apart after the ranked `slow`.
+    let order: Vec<usize> = ["slow", "fast", "quiet"]
         .iter()
         .map(|id| {
             page.body

@@ -21,6 +21,7 @@ mod pages;
 mod permissions;
 mod pipeline;
 mod queue;
+mod reports;
 mod sessions;
 mod sign_in;
 mod tokens;

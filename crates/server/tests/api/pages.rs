@@ -65,8 +65,8 @@ async fn every_browser_error_is_a_page_in_the_readers_language() {
             "GET",
             "/console/cases/abc",
             vec![cookie],
-            400,
-            "Địa chỉ trang không hợp lệ",
+            404,
+            "Số hồ sơ phải là một số nguyên.",
         ),
         (
             "GET",

@@ -90,6 +90,7 @@ async fn permission_matrix() {
     matrix.extend(crate::consultations::permission_rows());
     matrix.extend(crate::tokens::permission_rows());
     matrix.extend(crate::pipeline::permission_rows());
+    matrix.extend(crate::reports::permission_rows());
     // The matrix must cover every API route.
     let table: BTreeSet<(String, String)> = matrix
         .iter()

@@ -10,7 +10,9 @@ use base64::Engine as _;
 use quytac_core::engine::{PhotoCheck, PhotoProblem};
 use quytac_core::finding::{Category, Finding};
 use quytac_core::item::{Item, Profile, Role as SubjectRole};
-use quytac_store::model::{Account, AccountChanges, AccountPhoto, NewAccount};
+use quytac_core::workflow::decree147::{self, AuthMethod, DecreeFinding};
+use quytac_store::decree_of;
+use quytac_store::model::{Account, AccountChanges, AccountDecree, AccountPhoto, NewAccount};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -18,8 +20,30 @@ use utoipa::ToSchema;
 /// The largest photo accepted (decoded bytes).
 pub const MAX_PHOTO_BYTES: usize = 512 * 1024;
 
-/// An account to register.
+/// How an account was authenticated (Decree 147, ND-1): `mobile` with a Vietnamese mobile
+/// number, `personal_id` with the 12-digit personal ID (VNeID), or `none`. Only the method and
+/// the last three digits are stored.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Authentication {
+    #[schema(value_type = String)]
+    pub method: AuthMethod,
+    #[serde(default)]
+    pub number: Option<String>,
+}
+
+/// The parent or guardian who registers and supervises a user under 16 (ND-4).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuardianRecord {
+    /// The guardian's handle or name.
+    pub name: String,
+    /// `mẹ`, `cha`, `người giám hộ`…
+    pub relation: String,
+}
+
+/// An account to register.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterAccount {
     pub handle: String,
@@ -38,6 +62,14 @@ pub struct RegisterAccount {
     /// Or a perceptual hash computed elsewhere (hex).
     #[serde(default)]
     pub photo_hash: Option<String>,
+    /// How the account was authenticated (ND-1); absent is `none`.
+    #[serde(default)]
+    pub authentication: Option<Authentication>,
+    /// Date of birth `YYYY-MM-DD` (ND-4: under 16 needs a guardian).
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub guardian: Option<GuardianRecord>,
 }
 
 /// Changes to an account; absent fields stay as they are, `null` clears.
@@ -61,6 +93,56 @@ pub struct ChangeAccount {
     pub photo: Option<Option<String>>,
     #[serde(default)]
     pub photo_hash: Option<String>,
+    /// A new authentication (ND-1).
+    #[serde(default)]
+    pub authentication: Option<Authentication>,
+    /// A date of birth, or `null` to clear it.
+    #[serde(default, deserialize_with = "double")]
+    #[schema(value_type = Option<String>)]
+    pub birth_date: Option<Option<String>>,
+    /// A guardian record, or `null` to clear it.
+    #[serde(default, deserialize_with = "double")]
+    #[schema(value_type = Option<GuardianRecord>)]
+    pub guardian: Option<Option<GuardianRecord>>,
+}
+
+/// The Decree 147 record an account will have: `before` with what a command changes, checked.
+fn decree_record(
+    before: AccountDecree,
+    authentication: Option<Authentication>,
+    birth_date: Option<Option<String>>,
+    guardian: Option<Option<GuardianRecord>>,
+) -> Result<AccountDecree> {
+    let mut d = before;
+    if let Some(a) = authentication {
+        d.auth_ref = decree147::check_authentication(a.method, a.number.as_deref())?;
+        d.auth_method = a.method;
+    }
+    if let Some(b) = birth_date {
+        d.birth_date = match b {
+            Some(b) => Some(
+                decree147::parse_birth_date(&b)
+                    .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+                    .ok_or_else(|| {
+                        ServiceError::invalid_field("`birth_date` must be a date YYYY-MM-DD")
+                    })?,
+            ),
+            None => None,
+        };
+    }
+    if let Some(g) = guardian {
+        match g {
+            Some(g) => {
+                d.guardian = Some(text_field("guardian.name", &g.name, true)?);
+                d.guardian_relation = Some(text_field("guardian.relation", &g.relation, true)?);
+            }
+            None => {
+                d.guardian = None;
+                d.guardian_relation = None;
+            }
+        }
+    }
+    Ok(d)
 }
 
 /// An account with its attestations and CS-1..CS-3 findings.
@@ -72,6 +154,9 @@ pub struct AccountView {
     pub vouched: bool,
     pub attestations: Vec<AttestationView>,
     pub findings: Vec<Finding>,
+    /// ND-1 and ND-4 findings under the service's pack (Decree 147): not authenticated, or
+    /// under 16 without a guardian. Such an account's posts are refused.
+    pub decree_findings: Vec<DecreeFinding>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -263,7 +348,13 @@ impl Service {
     pub async fn account_view(&self, account: Account) -> Result<AccountView> {
         let vouches = self.vouches(&account).await?;
         let findings = self.account_findings(&account, &vouches).await?;
+        let decree_findings = decree147::account_findings(
+            self.engine.pack(),
+            &crate::decree147::standing_of(&account),
+            crate::decree147::today_vn(),
+        );
         Ok(AccountView {
+            decree_findings,
             vouched: vouches.iter().any(|v| v.counts),
             attestations: vouches.iter().map(AttestationView::of).collect(),
             findings,
@@ -288,6 +379,12 @@ impl Service {
                 .transpose()?
                 .filter(|w| !w.is_empty()),
             photo: photo_from(cmd.photo, cmd.photo_hash).await?,
+            decree: decree_record(
+                AccountDecree::default(),
+                cmd.authentication,
+                cmd.birth_date.map(Some),
+                cmd.guardian.map(Some),
+            )?,
         };
         let (account, events) = self.store.create_account(&new, &actor.name()).await?;
         self.after_commit(&events).await;
@@ -340,6 +437,12 @@ impl Service {
                 })
                 .transpose()?,
             photo,
+            decree: Some(decree_record(
+                decree_of(&account),
+                cmd.authentication,
+                cmd.birth_date,
+                cmd.guardian,
+            )?),
         };
         let (after, events) = self
             .store

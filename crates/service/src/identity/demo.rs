@@ -143,6 +143,7 @@ impl Service {
                             agency_id: Some(agency.into()),
                             workplace: Some(workplace.into()),
                             photo: None,
+                            decree: Default::default(),
                         },
                         actor,
                     )

@@ -1,0 +1,222 @@
+//! Decree 147/2024's duties that are use cases: the complaints past their 48-hour clock, and
+//! the provider's periodic report to the authority for a month. (ND-1 and ND-4 on writes are
+//! asked by the use cases that write: `posts::ingest`, through [`Service::check_decree_writer`].)
+
+use crate::transparency::{AppealFigures, ComplaintTimeliness, TakedownTimeliness};
+use crate::vn_time::vn_string;
+use crate::{Result, Service, ServiceError};
+use quytac_core::workflow::decree147::{
+    self, complaint_clock, complaint_deadline, ComplaintClock, Standing,
+};
+use quytac_store::model::Report;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A complaint (a user's report of a post) with its 48-hour clock.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ComplaintView {
+    #[serde(flatten)]
+    pub report: Report,
+    /// When it must be handled: 48 hours after it was received (Unix ms).
+    pub deadline: i64,
+    /// The same, in Vietnam time.
+    pub deadline_vn: String,
+    #[schema(value_type = String)]
+    pub clock: ComplaintClock,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverdueComplaints {
+    /// Complaints without a decision on the reported post whose 48 hours are over, oldest
+    /// first (at most 500).
+    pub complaints: Vec<ComplaintView>,
+}
+
+/// A figure the provider may not have: `recorded` says whether it is counted at all.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OptionalFigure {
+    pub recorded: bool,
+    pub value: Option<i64>,
+    pub note: String,
+}
+
+/// Content removed in the month: decisions whose action makes content invisible, and the
+/// authorities' takedown requests against ND-2's 24 hours.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Removals {
+    /// Cases whose outcome in the month hides or removes content or locks the account.
+    pub content_removed: usize,
+    pub takedowns: TakedownTimeliness,
+}
+
+/// The provider's periodic report to the authority (Decree 147) for one month, Vietnam time.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderReport {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Start of the month, `…T00:00+07:00`.
+    pub from: String,
+    /// Start of the next month (exclusive).
+    pub to: String,
+    /// Regular users: the distinct accounts that wrote at least one post stored in the month
+    /// (accounts active in the month).
+    pub regular_users: i64,
+    /// Visits: the service does not record visits.
+    pub visits: OptionalFigure,
+    pub removals: Removals,
+    /// Users' complaints received in the month against their 48-hour clock.
+    pub complaints: ComplaintTimeliness,
+    pub appeals: AppealFigures,
+    /// Cases decided in the month, each counted once by its outcome.
+    pub decisions: usize,
+}
+
+impl ProviderReport {
+    /// The report as CSV (UTF-8 with BOM): one `figure,value` row each, in this order.
+    pub fn csv(&self) -> String {
+        let t = &self.removals.takedowns;
+        let c = &self.complaints;
+        let rows: Vec<(&str, String)> = vec![
+            ("month", self.month.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+            ("regular_users", self.regular_users.to_string()),
+            (
+                "visits",
+                self.visits
+                    .value
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "not_recorded".into()),
+            ),
+            ("decisions", self.decisions.to_string()),
+            ("content_removed", self.removals.content_removed.to_string()),
+            ("takedowns_received", t.received.to_string()),
+            (
+                "takedowns_completed_within_24h",
+                t.completed_within_24h.to_string(),
+            ),
+            ("takedowns_completed_late", t.completed_late.to_string()),
+            ("takedowns_open_overdue", t.open_overdue.to_string()),
+            ("complaints_received", c.received.to_string()),
+            (
+                "complaints_handled_within_48h",
+                c.handled_within_48h.to_string(),
+            ),
+            ("complaints_handled_late", c.handled_late.to_string()),
+            ("complaints_open_overdue", c.open_overdue.to_string()),
+            ("complaints_open_running", c.open_running.to_string()),
+            ("complaints_well_founded", c.well_founded.to_string()),
+            ("appeals_decided", self.appeals.decided.to_string()),
+            ("appeals_upheld", self.appeals.upheld.to_string()),
+            ("appeals_overturned", self.appeals.overturned.to_string()),
+        ];
+        let mut out = String::from("\u{feff}figure,value\r\n");
+        for (k, v) in rows {
+            out.push_str(&format!("{k},{v}\r\n"));
+        }
+        out
+    }
+}
+
+impl Service {
+    /// Complaints whose 48 hours were over at `now` without a decision on the reported post.
+    pub async fn overdue_complaints(&self, now: i64) -> Result<OverdueComplaints> {
+        let before = now - decree147::COMPLAINT_DEADLINE_MS;
+        let reports = self.store.unhandled_reports_before(before, 500).await?;
+        Ok(OverdueComplaints {
+            complaints: reports
+                .into_iter()
+                .map(|r| complaint_view(r, now))
+                .collect(),
+        })
+    }
+
+    /// The provider's report for `month` (`YYYY-MM`, Vietnam time).
+    pub async fn provider_report(&self, month: &str) -> Result<ProviderReport> {
+        let (from, to) = decree147::month_bounds(month).ok_or_else(|| {
+            ServiceError::invalid_field("`month` must be a month YYYY-MM from 2018-01")
+        })?;
+        let figures = self.transparency_report(from, to).await?;
+        let removed = self
+            .store
+            .decisions_of_cases_decided_between(from, to)
+            .await?;
+        let in_month: Vec<(i64, i64)> = removed
+            .iter()
+            .filter(|d| d.created_at >= from)
+            .map(|d| (d.case_id, d.id))
+            .collect();
+        let outcomes = quytac_core::workflow::figures::final_decisions(&in_month);
+        let by_id: std::collections::HashMap<i64, _> =
+            removed.iter().map(|d| (d.id, d.action)).collect();
+        let content_removed = outcomes
+            .iter()
+            .filter(|&&i| by_id[&in_month[i].1].closes_takedown())
+            .count();
+        Ok(ProviderReport {
+            month: month.trim().to_string(),
+            from: vn_string(from),
+            to: vn_string(to),
+            regular_users: self.store.active_authors_between(from, to).await?,
+            visits: OptionalFigure {
+                recorded: false,
+                value: None,
+                note: "quytac does not record visits; the provider's own analytics must give them"
+                    .into(),
+            },
+            removals: Removals {
+                content_removed,
+                takedowns: figures.takedowns,
+            },
+            complaints: figures.complaints,
+            appeals: figures.appeals,
+            decisions: figures.decisions,
+        })
+    }
+
+    /// ND-1 and ND-4 on a write by `author` under the service's pack: the account as stored
+    /// now. Nothing is asked under a pack without those rules.
+    pub(crate) async fn check_decree_writer(&self, author: Option<&str>) -> Result<()> {
+        let pack = self.engine.pack();
+        if !decree147::enforces(pack, "ND-1") && !decree147::enforces(pack, "ND-4") {
+            return Ok(());
+        }
+        let author = author.unwrap_or("");
+        let account = match crate::identity::normalize_handle(author) {
+            Ok(h) => self.store.account(&h).await?,
+            Err(_) => None,
+        };
+        let standing = account.as_ref().map(standing_of);
+        decree147::may_write(pack, author, standing.as_ref(), today_vn())?;
+        Ok(())
+    }
+}
+
+/// What ND-1 and ND-4 look at in an account.
+pub fn standing_of(a: &quytac_store::model::Account) -> Standing<'_> {
+    Standing {
+        handle: &a.handle,
+        auth: a.auth_method,
+        birth_date: a
+            .birth_date
+            .as_deref()
+            .and_then(decree147::parse_birth_date),
+        has_guardian: a.guardian.is_some(),
+    }
+}
+
+/// Today's date in Vietnam.
+pub fn today_vn() -> (i64, i64, i64) {
+    let ms = quytac_store::now_ms() + 7 * 3600 * 1000;
+    quytac_core::civil::civil_from_days(ms.div_euclid(86_400_000))
+}
+
+fn complaint_view(report: Report, now: i64) -> ComplaintView {
+    let deadline = complaint_deadline(report.created_at);
+    ComplaintView {
+        clock: complaint_clock(report.created_at, report.outcome_at, now),
+        deadline,
+        deadline_vn: vn_string(deadline),
+        report,
+    }
+}

@@ -1,0 +1,441 @@
+//! Decree 147 and figures that do not mislead (issue 14): each case's outcome counted once
+//! with appeals apart, the 48-hour clock of complaints, ND-1 and ND-4 on writes, and the
+//! provider's monthly report. On SQLite always and on PostgreSQL when
+//! `QUYTAC_TEST_POSTGRES_URL` is set.
+
+mod common;
+
+use common::service;
+use quytac_core::finding::Category;
+use quytac_core::item::Item;
+use quytac_core::workflow::{Action, Actor, Role};
+use quytac_service::moderation::{AppealDecision, Decide, ReportPost};
+use quytac_service::posts::PostSource;
+use quytac_store::testing::on_each_backend;
+use quytac_store::Store;
+
+const AUTHOR: &str = "cs-author";
+const DAY: i64 = 86_400_000;
+
+fn slur(id: &str) -> Item {
+    Item::from_json(&format!(
+        r#"{{"id":"{id}","text":"Bọn bắc kỳ toàn lũ lừa đảo, đuổi hết về quê đi","author":{{"id":"{AUTHOR}","role":"civil_servant"}}}}"#
+    ))
+    .unwrap()
+}
+
+fn decide(action: Action) -> Decide {
+    Decide {
+        rule: "CS-5".into(),
+        category: Category::RegionalDiscrimination,
+        action,
+        statement: "Lý do.".into(),
+        automated_decision: false,
+    }
+}
+
+async fn author_citizen(store: &Store) -> Actor {
+    let id = store
+        .create_token(Role::Citizen, "author", "unused-hash", None, "test")
+        .await
+        .unwrap();
+    store.bind_token_account(id, AUTHOR, "test").await.unwrap();
+    Actor::new(Role::Citizen, id)
+}
+
+/// Issue 14: "an overturned decision counted twice". A case removed and then restored on
+/// appeal is one outcome (`none`), and the appeal is shown apart as overturned.
+#[tokio::test]
+async fn an_overturned_decision_counts_once_and_the_appeal_apart() {
+    on_each_backend(|store| async move {
+        let author = author_citizen(&store).await;
+        let svc = service(store);
+        let first = Actor::new(Role::Reviewer, 10);
+        let second = Actor::new(Role::Reviewer, 11);
+        let overturned = svc
+            .ingest("t", slur("p1"), PostSource::Api)
+            .await
+            .unwrap()
+            .case
+            .unwrap();
+        svc.decide(&first, overturned.id, decide(Action::Remove))
+            .await
+            .unwrap();
+        svc.appeal(
+            &author,
+            overturned.id,
+            AppealDecision {
+                reason: "Không vi phạm.".into(),
+            },
+        )
+        .await
+        .unwrap();
+        svc.decide(&second, overturned.id, decide(Action::None))
+            .await
+            .unwrap();
+        let upheld = svc
+            .ingest("t", slur("p2"), PostSource::Api)
+            .await
+            .unwrap()
+            .case
+            .unwrap();
+        svc.decide(&first, upheld.id, decide(Action::Hide))
+            .await
+            .unwrap();
+        svc.appeal(
+            &author,
+            upheld.id,
+            AppealDecision {
+                reason: "Xin xem lại.".into(),
+            },
+        )
+        .await
+        .unwrap();
+        svc.decide(&second, upheld.id, decide(Action::Hide))
+            .await
+            .unwrap();
+
+        let now = quytac_store::now_ms();
+        let r = svc.transparency_report(now - DAY, now + DAY).await.unwrap();
+        assert_eq!(r.decisions, 2, "two cases, two outcomes: {r:?}");
+        assert_eq!(r.decisions_recorded, 4);
+        assert_eq!(r.by_rule["CS-5"], 2);
+        assert_eq!(r.by_action.get("none"), Some(&1));
+        assert_eq!(r.by_action.get("hide"), Some(&1));
+        assert_eq!(
+            r.by_action.get("remove"),
+            None,
+            "overturned: not an outcome"
+        );
+        assert_eq!(r.weeks.iter().map(|w| w.total).sum::<usize>(), 2);
+        assert_eq!(
+            (r.appeals.decided, r.appeals.upheld, r.appeals.overturned),
+            (2, 1, 1)
+        );
+    })
+    .await;
+}
+
+/// A complaint (a user's report) runs on a 48-hour clock until the post is decided.
+#[tokio::test]
+async fn complaints_count_against_their_48_hour_clock() {
+    on_each_backend(|store| async move {
+        let svc = service(store);
+        let case = svc
+            .ingest("t", slur("p1"), PostSource::Api)
+            .await
+            .unwrap()
+            .case
+            .unwrap();
+        svc.ingest("t", slur("p2"), PostSource::Api).await.unwrap();
+        for post in ["p1", "p2"] {
+            svc.report(
+                &Actor::new(Role::Citizen, 20),
+                ReportPost {
+                    post_id: post.into(),
+                    category: Some(Category::Hate),
+                    note: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        svc.decide(
+            &Actor::new(Role::Moderator, 30),
+            case.id,
+            decide(Action::Remove),
+        )
+        .await
+        .unwrap();
+        let now = quytac_store::now_ms();
+        let r = svc.transparency_report(now - DAY, now + DAY).await.unwrap();
+        let c = &r.complaints;
+        assert_eq!(
+            (
+                c.received,
+                c.handled_within_48h,
+                c.open_running,
+                c.well_founded
+            ),
+            (2, 1, 1, 1),
+            "{c:?}"
+        );
+        let overdue = svc
+            .overdue_complaints(now + 49 * 3600 * 1000)
+            .await
+            .unwrap();
+        assert_eq!(
+            overdue.complaints.len(),
+            1,
+            "p2's complaint, seen 49 hours on"
+        );
+        assert!(svc
+            .overdue_complaints(now)
+            .await
+            .unwrap()
+            .complaints
+            .is_empty());
+    })
+    .await;
+}
+
+fn service_147(store: Store) -> quytac_service::Service {
+    use quytac_core::engine::Engine;
+    use quytac_core::rules::RulePack;
+    quytac_service::Service::new(
+        std::sync::Arc::new(Engine::new(RulePack::builtin("vn-147-2024").unwrap())),
+        store,
+        std::sync::Arc::new(quytac_service::signing::AuditSigner::ephemeral()),
+        quytac_service::Settings::default(),
+    )
+}
+
+fn post_by(author: &str, id: &str) -> Item {
+    Item::from_json(&format!(
+        r#"{{"id":"{id}","text":"Hôm nay trời đẹp.","author":{{"id":"{author}","role":"citizen"}}}}"#
+    ))
+    .unwrap()
+}
+
+/// ND-1 and ND-4 under the 2024 pack: a post by an account that is not authenticated, or by
+/// a user under 16 without a guardian, is refused naming the rule; the 2018 pack asks nothing.
+#[tokio::test]
+async fn nd1_and_nd4_refuse_posts_under_the_2024_pack() {
+    use quytac_core::workflow::decree147::AuthMethod;
+    use quytac_service::identity::accounts::{
+        Authentication, ChangeAccount, GuardianRecord, RegisterAccount,
+    };
+    use quytac_service::ErrorKind;
+    on_each_backend(|store| async move {
+        let old = service(store.clone());
+        old.ingest("t", post_by("nobody", "p0"), PostSource::Api)
+            .await
+            .expect("the 2018 pack does not enforce ND-1");
+        let svc = service_147(store);
+        let admin = Actor::new(Role::Admin, 1);
+        let err = svc
+            .ingest("t", post_by("nobody", "p1"), PostSource::Api)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::DecreeRefused);
+        assert!(err.message.starts_with("ND-1"), "{}", err.message);
+
+        let shown = svc
+            .register_account(
+                &admin,
+                RegisterAccount {
+                    handle: "lan".into(),
+                    display_name: "Lan".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(shown.account.decree_findings[0].rule, "ND-1");
+        let err = svc
+            .ingest("t", post_by("lan", "p2"), PostSource::Api)
+            .await
+            .unwrap_err();
+        assert!(err.message.starts_with("ND-1"), "{}", err.message);
+
+        let bad = svc
+            .change_account(
+                &admin,
+                "lan",
+                ChangeAccount {
+                    authentication: Some(Authentication {
+                        method: AuthMethod::Mobile,
+                        number: Some("0212 345 678".into()),
+                    }),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(bad.kind, ErrorKind::InvalidField, "a landline is no mobile");
+        let year = quytac_service::decree147::today_vn().0;
+        let changed = svc
+            .change_account(
+                &admin,
+                "lan",
+                ChangeAccount {
+                    authentication: Some(Authentication {
+                        method: AuthMethod::Mobile,
+                        number: Some("+84 912.345.678".into()),
+                    }),
+                    birth_date: Some(Some(format!("{}-01-01", year - 12))),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let account = &changed.account.account;
+        assert_eq!(account.auth_method, AuthMethod::Mobile);
+        assert_eq!(
+            account.auth_ref.as_deref(),
+            Some("…678"),
+            "only the last digits"
+        );
+        assert_eq!(changed.account.decree_findings[0].rule, "ND-4");
+        let err = svc
+            .ingest("t", post_by("lan", "p3"), PostSource::Api)
+            .await
+            .unwrap_err();
+        assert!(err.message.starts_with("ND-4"), "{}", err.message);
+
+        let guarded = svc
+            .change_account(
+                &admin,
+                "lan",
+                ChangeAccount {
+                    guardian: Some(Some(GuardianRecord {
+                        name: "Nguyễn Thị Hoa".into(),
+                        relation: "mẹ".into(),
+                    })),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(guarded.account.decree_findings.is_empty());
+        svc.ingest("t", post_by("lan", "p4"), PostSource::Api)
+            .await
+            .expect("authenticated, with a guardian");
+    })
+    .await;
+}
+
+/// The provider's report for a month: regular users (authors active in the month), visits
+/// not recorded, removals with ND-2's timeliness, complaints with their 48-hour clock.
+#[tokio::test]
+async fn the_provider_reports_a_month() {
+    on_each_backend(|store| async move {
+        let svc = service(store);
+        let case = svc
+            .ingest("t", slur("p1"), PostSource::Api)
+            .await
+            .unwrap()
+            .case
+            .unwrap();
+        svc.ingest("t", post_by("other", "p2"), PostSource::Api)
+            .await
+            .unwrap();
+        svc.report(
+            &Actor::new(Role::Citizen, 20),
+            ReportPost {
+                post_id: "p1".into(),
+                category: Some(Category::Hate),
+                note: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        svc.decide(
+            &Actor::new(Role::Moderator, 30),
+            case.id,
+            decide(Action::Remove),
+        )
+        .await
+        .unwrap();
+        let month = quytac_service::vn_time::vn_month(quytac_store::now_ms());
+        let r = svc.provider_report(&month).await.unwrap();
+        assert_eq!(r.regular_users, 2);
+        assert!(!r.visits.recorded);
+        assert_eq!(r.removals.content_removed, 1);
+        assert_eq!(r.complaints.handled_within_48h, 1);
+        assert_eq!(r.decisions, 1);
+        let csv = r.csv();
+        assert!(csv.starts_with("\u{feff}figure,value\r\n"));
+        assert!(csv.contains("\r\nregular_users,2\r\n"), "{csv}");
+        assert!(csv.contains("\r\nvisits,not_recorded\r\n"));
+        let empty = svc.provider_report("2019-01").await.unwrap();
+        assert_eq!((empty.regular_users, empty.decisions), (0, 0));
+        assert!(svc.provider_report("2019-13").await.is_err());
+    })
+    .await;
+}
+
+/// ND-1 on comments under the 2024 pack: a citizen comments on a consultation through the
+/// authenticated account their token speaks for.
+#[tokio::test]
+async fn nd1_refuses_a_comment_without_an_authenticated_account() {
+    use quytac_core::workflow::decree147::AuthMethod;
+    use quytac_service::consultations::{CommentOn, OpenConsultation, TimeField};
+    use quytac_service::identity::accounts::{Authentication, RegisterAccount};
+    use quytac_service::ErrorKind;
+    use quytac_store::model::NewAgency;
+    on_each_backend(|store| async move {
+        store
+            .create_agency(
+                &NewAgency {
+                    id: "so".into(),
+                    name: "Sở".into(),
+                    parent_id: None,
+                    official_domain: None,
+                    page_handle: None,
+                    portal_feed_url: None,
+                    response_working_days: 5,
+                    responsible: Default::default(),
+                    competent_authority: false,
+                },
+                "t",
+            )
+            .await
+            .unwrap();
+        let token = store
+            .create_token(Role::Citizen, "c", "unused-hash", None, "test")
+            .await
+            .unwrap();
+        let citizen = Actor::new(Role::Citizen, token);
+        let svc = service_147(store.clone());
+        let officer = Actor {
+            agency: Some("so".into()),
+            ..Actor::new(Role::AgencyOfficer, 7)
+        };
+        let c = svc
+            .open_consultation(
+                &officer,
+                "so",
+                OpenConsultation {
+                    title: "Dự thảo".into(),
+                    summary: "Tóm tắt".into(),
+                    closes_at: TimeField::Ms(quytac_store::now_ms() + DAY),
+                    opens_at: None,
+                    draft_text: None,
+                    document_number: None,
+                },
+            )
+            .await
+            .unwrap()
+            .consultation;
+        let say = || CommentOn {
+            text: "Tôi đồng tình với dự thảo.".into(),
+            stance: None,
+        };
+        let err = svc.comment_on(&citizen, c.id, say()).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::DecreeRefused);
+        assert!(err.message.starts_with("ND-1"), "{}", err.message);
+        svc.register_account(
+            &Actor::new(Role::Admin, 1),
+            RegisterAccount {
+                handle: "hoa".into(),
+                display_name: "Hoa".into(),
+                authentication: Some(Authentication {
+                    method: AuthMethod::PersonalId,
+                    number: Some("079203001234".into()),
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        store
+            .bind_token_account(token, "hoa", "test")
+            .await
+            .unwrap();
+        svc.comment_on(&citizen, c.id, say())
+            .await
+            .expect("an authenticated account comments");
+    })
+    .await;
+}
