@@ -56,6 +56,10 @@ const POSTGRES: &[(i64, &str)] = &[
         12,
         include_str!("../migrations/postgres/0012_decree147.sql"),
     ),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_audit_covers_identity.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -91,4 +95,29 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each backend lists every migration file of its folder once, in order of version, and
+    /// both backends have the same versions (merges of parallel work have lost one before).
+    #[test]
+    fn every_migration_file_is_listed_in_order_on_both_backends() {
+        let versions = |list: &[(i64, &str)]| list.iter().map(|(v, _)| *v).collect::<Vec<_>>();
+        assert_eq!(versions(SQLITE), versions(POSTGRES));
+        assert!(versions(SQLITE).windows(2).all(|w| w[0] < w[1]));
+        for (folder, list) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(folder);
+            let mut files: Vec<i64> = std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(|e| e.ok()?.file_name().to_str()?.get(..4)?.parse().ok())
+                .collect();
+            files.sort();
+            assert_eq!(files, versions(list), "{folder}");
+        }
+    }
 }

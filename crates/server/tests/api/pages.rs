@@ -52,14 +52,14 @@ async fn every_browser_error_is_a_page_in_the_readers_language() {
             "/transparency?from=abc",
             vec![],
             400,
-            "Địa chỉ trang không hợp lệ",
+            "Khoảng thời gian không hợp lệ",
         ),
         (
             "GET",
             "/transparency?from=2025-13-01",
             vec![],
             400,
-            "Địa chỉ trang không hợp lệ",
+            "Khoảng thời gian không hợp lệ",
         ),
         (
             "GET",
@@ -73,7 +73,7 @@ async fn every_browser_error_is_a_page_in_the_readers_language() {
             "/console/cases/999999",
             vec![cookie],
             404,
-            "Không tìm thấy trang",
+            "Không có hồ sơ này",
         ),
         (
             "DELETE",
