@@ -261,7 +261,7 @@ describe('every page: phone width, accessibility, Vietnamese throughout', () => 
     for (const width of WIDTHS) {
       const context = await newContext(width);
       try {
-        const { pages, failures: f } = await walk(context, width, ['/', '/help', ...extraPages()], { language: 'vi' });
+        const { pages, failures: f } = await walk(context, width, ['/', '/help', '/consultations/1', ...extraPages()], { language: 'vi' });
         total += pages;
         failures.push(...f);
       } finally {
@@ -278,6 +278,7 @@ describe('every page: phone width, accessibility, Vietnamese throughout', () => 
     assert.equal(cases.status, 200, cases.text);
     const known = [
       '/console/cases', '/console/cases?status=decided', '/console/cases?status=appealed',
+      '/console/inbox',
       ...(cases.json.cases ?? []).slice(0, 2).map((c) => `/console/cases/${c.id ?? c.case?.id}`),
       { url: '/console/cases/abc', status: 404 },
       { url: '/console/cases/999999', status: 404 },
