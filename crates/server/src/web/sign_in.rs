@@ -146,7 +146,7 @@ pub async fn login_submit(
     match state.auth.authenticate(&state.store, &token).await {
         // A valid token whose role may not use the console: say so, and set no cookie.
         Ok(caller) if !SIGN_IN_ROLES.contains(&caller.role) => {
-            refused(StatusCode::FORBIDDEN, login_refused(caller.role))
+            refused(StatusCode::FORBIDDEN, say(lang, "sign_in.role_refused"))
         }
         // The browser gets a new session's id, never the token.
         Ok(caller) => match state.service.open_session(&caller).await {
@@ -159,22 +159,13 @@ pub async fn login_submit(
             Err(e) => ApiError::from(e).into_response(),
         },
         Err(e) if e.code == Code::DatabaseUnavailable => e.into_response(),
-        Err(e) if e.code == Code::TokenRetired => refused(
-            StatusCode::UNAUTHORIZED,
-            format!(
-                "Mã truy cập này do phiên bản cũ tạo ra và không còn dùng được; hãy xin quản \
-                 trị viên một mã mới / {}",
-                e.message
-            ),
-        ),
-        Err(e) if e.code == Code::TokenExpired => refused(
-            StatusCode::UNAUTHORIZED,
-            "Mã truy cập đã hết hạn / the token has expired".into(),
-        ),
-        Err(_) => refused(
-            StatusCode::UNAUTHORIZED,
-            "Mã truy cập không hợp lệ / invalid token".into(),
-        ),
+        Err(e) if e.code == Code::TokenRetired => {
+            refused(StatusCode::UNAUTHORIZED, say(lang, "sign_in.token_retired"))
+        }
+        Err(e) if e.code == Code::TokenExpired => {
+            refused(StatusCode::UNAUTHORIZED, say(lang, "sign_in.token_expired"))
+        }
+        Err(_) => refused(StatusCode::UNAUTHORIZED, say(lang, "sign_in.token_invalid")),
     }
 }
 
@@ -186,13 +177,6 @@ fn landing(role: crate::auth::Role, next: &str) -> String {
     } else {
         next.to_string()
     }
-}
-
-fn login_refused(role: crate::auth::Role) -> String {
-    format!(
-        "Vai trò {role} không được dùng bảng điều khiển kiểm duyệt / the role `{role}` may not \
-         use the moderation console (admin, moderator and reviewer only)"
-    )
 }
 
 #[derive(Deserialize)]

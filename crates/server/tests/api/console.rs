@@ -123,8 +123,9 @@ async fn console_refuses_other_roles_at_sign_in_and_in_html() {
             .unwrap()
             .starts_with("text/html"));
         assert!(login.body.contains("class=\"error\""), "{}", login.body);
-        assert!(login.body.contains("không được dùng bảng điều khiển"));
-        assert!(login.body.contains("may not use the moderation console"));
+        assert!(login
+            .body
+            .contains("không được đăng nhập vào bảng điều khiển"));
         assert!(
             login.body.contains("id=\"token\""),
             "the form is shown again"
