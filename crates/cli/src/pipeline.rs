@@ -58,6 +58,11 @@ pub struct WorkerArgs {
     /// (set when the workers' consumer is first made).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ack_wait: u64,
+    /// The rule pack the workers check with: the one `quytac serve --pack` enforces
+    /// (`vn-147-2024` also refuses posts by unauthenticated accounts, ND-1, and minors
+    /// without a guardian, ND-4).
+    #[arg(long, default_value = DEFAULT_PACK, value_parser = ["vn-2018-draft", "vn-874-2021", "vn-147-2024"])]
+    pub pack: String,
 }
 
 pub fn run_worker(args: &WorkerArgs) -> anyhow::Result<u8> {
@@ -65,7 +70,7 @@ pub fn run_worker(args: &WorkerArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let pack = RulePack::builtin(DEFAULT_PACK)?;
+        let pack = RulePack::builtin(&args.pack)?;
         let engine = Arc::new(Engine::new(pack));
         let store = Store::connect(&args.db).await?;
         let signer = Arc::new(AuditSigner::load_or_create(&args.audit_key)?);
@@ -81,8 +86,8 @@ pub fn run_worker(args: &WorkerArgs) -> anyhow::Result<u8> {
         let stats = worker::run(service, &pipeline, &config, stop_signal()).await?;
         store.close().await;
         eprintln!(
-            "quytac: worker stopped: {} batches, {} posts stored, {} duplicates skipped, {} dead letters, {} left for redelivery",
-            stats.batches, stats.stored, stats.duplicates, stats.dead, stats.retried
+            "quytac: worker stopped: {} batches, {} posts stored, {} duplicates skipped, {} refused by Decree 147, {} dead letters, {} left for redelivery",
+            stats.batches, stats.stored, stats.duplicates, stats.refused, stats.dead, stats.retried
         );
         Ok(0)
     })

@@ -217,6 +217,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
                     args.db
                 );
             }
+            for (post, finding) in &demo.refused {
+                eprintln!(
+                    "demo post {post} refused by Decree 147: {} — {} ({})",
+                    finding.rule, finding.message_vi, finding.evidence
+                );
+            }
             for (role, token) in demo.tokens {
                 eprintln!("demo token ({role}): {token}");
             }

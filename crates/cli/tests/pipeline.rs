@@ -117,7 +117,7 @@ fn quytac() -> Command {
 struct Worker(Child);
 
 impl Worker {
-    fn start(db: &str, urls: &str, key: &Path, log: &Path) -> Worker {
+    fn start(db: &str, urls: &str, key: &Path, log: &Path, pack: &str) -> Worker {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -125,7 +125,15 @@ impl Worker {
             .unwrap();
         let child = quytac()
             .args(["worker", "--db", db, "--nats", urls, "--replicas", "3"])
-            .args(["--batch", "200", "--ack-wait", "4", "--audit-key"])
+            .args([
+                "--batch",
+                "200",
+                "--ack-wait",
+                "4",
+                "--pack",
+                pack,
+                "--audit-key",
+            ])
             .arg(key)
             .stdout(Stdio::null())
             .stderr(log)
@@ -180,13 +188,109 @@ where
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_post_is_stored_once_through_worker_and_node_failures() {
-    let base = std::env::var("QUYTAC_TEST_POSTGRES_URL")
+fn postgres_base() -> String {
+    std::env::var("QUYTAC_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    let db = TestDb::postgres(&base).await;
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// Waits until the cluster can make the streams with three replicas.
+async fn wait_for_cluster(urls: &str) {
+    wait_until("the NATS cluster", Duration::from_secs(30), || async {
+        quytac()
+            .args(["publish", "-", "--quiet", "--nats", urls, "--replicas", "3"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    })
+    .await;
+}
+
+/// Decree 147 in the worker (`--pack vn-147-2024`): a post by an author without an
+/// authenticated account is not stored; its refusal (ND-1) is published on
+/// `quytac.results.refused` and the authenticated author's post on its verdict's subject.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_refuses_posts_of_unauthenticated_authors_under_the_2024_pack() {
+    use futures_util::StreamExt;
+    use quytac_core::workflow::decree147::AuthMethod;
+    use quytac_core::workflow::{Actor, Role};
+    use quytac_service::identity::accounts::{Authentication, RegisterAccount};
+    let db = TestDb::postgres(&postgres_base()).await;
+    let store = Store::connect(&db.url).await.expect("the test database");
+    let engine = Arc::new(Engine::new(RulePack::builtin("vn-147-2024").unwrap()));
+    let signer = Arc::new(AuditSigner::ephemeral());
+    let service = Service::new(engine, store.clone(), signer, Settings::default());
+    service
+        .register_account(
+            &Actor::new(Role::Admin, 1),
+            RegisterAccount {
+                handle: "lan".into(),
+                display_name: "Lan".into(),
+                authentication: Some(Authentication {
+                    method: AuthMethod::Mobile,
+                    number: Some("0912 345 678".into()),
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let cluster = Cluster::start();
+    let urls = cluster.urls();
+    wait_for_cluster(&urls).await;
+    let first = urls.split(',').next().unwrap().to_string();
+    let client = async_nats::connect(first).await.unwrap();
+    let mut results = client.subscribe("quytac.results.>").await.unwrap();
+    client.flush().await.unwrap();
+
+    let work = tempfile::tempdir().unwrap();
+    let key = work.path().join("audit.key");
+    let log = work.path().join("worker.log");
+    let _worker = Worker::start(&db.url, &urls, &key, &log, "vn-147-2024");
+    let posts = work.path().join("posts.jsonl");
+    std::fs::write(
+        &posts,
+        "{\"id\":\"r1\",\"text\":\"Chào buổi sáng.\",\"author\":{\"id\":\"lan\"}}\n\
+         {\"id\":\"r2\",\"text\":\"Chào buổi sáng.\",\"author\":{\"id\":\"nobody\"}}\n",
+    )
+    .unwrap();
+    let published = quytac()
+        .arg("publish")
+        .arg(&posts)
+        .args(["--quiet", "--nats", &urls, "--replicas", "3"])
+        .status()
+        .unwrap();
+    assert!(published.success());
+
+    let mut seen = std::collections::BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while seen.len() < 2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(Some(m)) = tokio::time::timeout(left, results.next()).await else {
+            panic!(
+                "results seen: {seen:?}; worker log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        let body: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+        seen.insert(
+            body["post"].as_str().unwrap().to_string(),
+            (m.subject.to_string(), body),
+        );
+    }
+    assert_eq!(seen["r1"].0, "quytac.results.pass", "{seen:?}");
+    assert_eq!(seen["r2"].0, "quytac.results.refused", "{seen:?}");
+    assert_eq!(seen["r2"].1["refused"]["rule"], "ND-1", "{seen:?}");
+    assert_eq!(count(&store, "SELECT COUNT(*) AS n FROM posts").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_post_is_stored_once_through_worker_and_node_failures() {
+    let db = TestDb::postgres(&postgres_base()).await;
     let store = Store::connect(&db.url).await.expect("the test database");
     let mut cluster = Cluster::start();
     let urls = cluster.urls();
@@ -196,31 +300,13 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
     write_posts(&posts);
 
     // The cluster is ready when the streams can be made with three replicas.
-    wait_until("the NATS cluster", Duration::from_secs(30), || async {
-        quytac()
-            .args([
-                "publish",
-                "-",
-                "--quiet",
-                "--nats",
-                &urls,
-                "--replicas",
-                "3",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap()
-            .success()
-    })
-    .await;
+    wait_for_cluster(&urls).await;
 
     let logs: Vec<PathBuf> = (0..2)
         .map(|i| work.path().join(format!("worker{i}.log")))
         .collect();
     let mut workers: Vec<Worker> = (0..2)
-        .map(|i| Worker::start(&db.url, &urls, &key, &logs[i]))
+        .map(|i| Worker::start(&db.url, &urls, &key, &logs[i], DEFAULT_PACK))
         .collect();
     let publish = quytac()
         .args(["publish"])
@@ -251,7 +337,7 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
     cluster.kill_node(1);
     tokio::time::sleep(Duration::from_secs(1)).await;
     cluster.start_node(1);
-    workers[0] = Worker::start(&db.url, &urls, &key, &logs[0]);
+    workers[0] = Worker::start(&db.url, &urls, &key, &logs[0], DEFAULT_PACK);
 
     let out = tokio::task::spawn_blocking(move || publish.wait_with_output().unwrap())
         .await

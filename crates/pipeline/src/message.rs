@@ -12,11 +12,15 @@
 //! `Quytac-Error` (why it failed), `Quytac-Deliveries` and `Quytac-Subject` (where it was).
 //!
 //! **A result** (`quytac.results.<verdict>`): a [`ResultMessage`] in JSON.
+//!
+//! **A refused post** (`quytac.results.refused`): a [`RefusedMessage`] in JSON — Decree 147
+//! (ND-1, ND-4, under a pack that holds them) refused its author's write; it was not stored.
 
 use crate::subjects;
 use crate::{PipelineError, Result};
 use quytac_core::engine::CheckResult;
 use quytac_core::item::Item;
+use quytac_core::workflow::decree147::DecreeFinding;
 use quytac_service::posts::PostSource;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -112,6 +116,20 @@ pub struct ResultMessage {
     pub case: Option<i64>,
     /// The check result (CONTRACT.md section 1).
     pub result: CheckResult,
+}
+
+/// A post Decree 147 refused, published on `quytac.results.refused`: nothing was stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefusedMessage {
+    /// The post's own id.
+    pub post: String,
+    /// The rule (`ND-1`, `ND-4`), its messages in both languages and the evidence.
+    pub refused: DecreeFinding,
+}
+
+/// The subject of a refused post.
+pub fn refused_subject() -> String {
+    format!("{}.refused", subjects::RESULTS_PREFIX)
 }
 
 /// The subject of a result.

@@ -2,7 +2,8 @@
 //!
 //! Order of effects for a batch: decode (a message that is not a post goes to the
 //! dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish each
-//! result on `quytac.results.<verdict>` → acknowledge each message. A crash before the
+//! result on `quytac.results.<verdict>` (a post Decree 147 refused: on
+//! `quytac.results.refused`, nothing stored) → acknowledge each message. A crash before the
 //! acknowledgements makes JetStream redeliver the batch after the ack wait; the service then
 //! finds the same items stored and writes nothing (`duplicate`).
 //!
@@ -12,12 +13,12 @@
 //! `quytac.dead.<shard>` with its error and terminated. An outage of the database is not the
 //! post's fault: those messages are only delivered again later, never dead-lettered.
 
-use crate::message::{self, ResultMessage};
+use crate::message::{self, RefusedMessage, ResultMessage};
 use crate::subjects;
 use crate::{PipelineConfig, PipelineError, Result};
 use async_nats::jetstream::{self, consumer, AckKind};
 use futures_util::StreamExt;
-use quytac_service::posts::BatchPost;
+use quytac_service::posts::{BatchOutcome, BatchPost};
 use quytac_service::{ErrorKind as ServiceErrorKind, Service, ServiceError};
 use std::future::Future;
 use std::time::Duration;
@@ -51,6 +52,8 @@ pub struct WorkerStats {
     pub stored: u64,
     /// Redelivered posts already stored as they were: nothing written.
     pub duplicates: u64,
+    /// Posts Decree 147 refused (ND-1, ND-4): nothing written.
+    pub refused: u64,
     /// Posts sent to the dead-letter subject.
     pub dead: u64,
     /// Messages left for redelivery (failures below the delivery limit, outages).
@@ -233,28 +236,41 @@ async fn process(
 async fn settle_ok(
     client: &async_nats::Client,
     m: &jetstream::Message,
-    done: &quytac_service::posts::BatchIngested,
+    outcome: &BatchOutcome,
     stats: &mut WorkerStats,
 ) {
-    let ing = &done.ingested;
-    let result = ResultMessage {
-        post: ing.post.external_id.clone(),
-        id: ing.post.id,
-        case: ing.case.as_ref().map(|c| c.id),
-        result: ing.result.clone(),
+    let (subject, body) = match outcome {
+        BatchOutcome::Stored(done) => {
+            let ing = &done.ingested;
+            if done.duplicate {
+                stats.duplicates += 1;
+            } else {
+                stats.stored += 1;
+            }
+            let result = ResultMessage {
+                post: ing.post.external_id.clone(),
+                id: ing.post.id,
+                case: ing.case.as_ref().map(|c| c.id),
+                result: ing.result.clone(),
+            };
+            (
+                message::result_subject(&ing.result),
+                serde_json::to_vec(&result),
+            )
+        }
+        BatchOutcome::Refused(r) => {
+            stats.refused += 1;
+            let refused = RefusedMessage {
+                post: r.post.clone(),
+                refused: r.finding.clone(),
+            };
+            (message::refused_subject(), serde_json::to_vec(&refused))
+        }
     };
-    if let Ok(body) = serde_json::to_vec(&result) {
-        if let Err(e) = client
-            .publish(message::result_subject(&ing.result), body.into())
-            .await
-        {
+    if let Ok(body) = body {
+        if let Err(e) = client.publish(subject, body.into()).await {
             tracing::warn!(error = %e, "publishing a result failed");
         }
-    }
-    if done.duplicate {
-        stats.duplicates += 1;
-    } else {
-        stats.stored += 1;
     }
     if let Err(e) = m.ack().await {
         // The post is stored; a redelivery will find it and write nothing.

@@ -122,6 +122,8 @@ impl Application {
             self.state.service.clone(),
         ));
         let rate_limit_sweep = crate::rate_limit::spawn_sweeper(&self.state);
+        let visits = tokio::spawn(crate::visits::flush_forever(self.state.service.clone()));
+        let service = self.state.service.clone();
         let served = serve(
             self.listener,
             self.router,
@@ -131,8 +133,12 @@ impl Application {
         )
         .await;
         sweep.abort();
+        visits.abort();
         if let Some(s) = rate_limit_sweep {
             s.abort();
+        }
+        if let Err(e) = service.flush_visits().await {
+            tracing::warn!(error = %e, "the last visit counts were not stored");
         }
         served?;
         store.close().await;
@@ -221,6 +227,10 @@ fn build_router(route_list: Vec<routes::Route>, state: AppState) -> Router {
     let behind_https = state.config.behind_https;
     router
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::visits::count,
+        ))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -19,6 +19,8 @@ pub struct Demo {
     pub users: Vec<DemoUser>,
     /// Whether the data was already there from an earlier start.
     pub already_loaded: bool,
+    /// The demo posts Decree 147 refused under the active pack (ND-1, ND-4): (post, finding).
+    pub refused: Vec<quytac_service::demo::DemoRefusal>,
 }
 
 /// A demo staff user and the password it was given (printed, like the demo tokens).
@@ -71,11 +73,12 @@ async fn demo_users(state: &AppState) -> anyhow::Result<Vec<DemoUser>> {
 /// Loads the demo data unless it is already there; makes one token per role.
 pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
     let already_loaded = state.service.demo_loaded().await?;
+    let mut refused = Vec::new();
     if !already_loaded {
         // Identity first: it registers the agencies the others hang their data off (the
         // moderation demo's takedown is filed by its competent authority).
         state.service.load_identity_demo().await?;
-        state.service.load_moderation_demo().await?;
+        refused = state.service.load_moderation_demo().await?;
         state.service.load_inquiries_demo().await?;
         state.service.load_consultations_demo().await?;
     }
@@ -99,5 +102,6 @@ pub async fn load(state: &AppState) -> anyhow::Result<Demo> {
         tokens,
         users,
         already_loaded,
+        refused,
     })
 }

@@ -33,6 +33,7 @@ pub mod observe;
 pub mod rate_limit;
 pub mod routes;
 pub mod state;
+pub mod visits;
 pub mod vn_time;
 pub mod web;
 

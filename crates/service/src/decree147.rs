@@ -1,15 +1,19 @@
 //! Decree 147/2024's duties that are use cases: the complaints past their 48-hour clock, and
 //! the provider's periodic report to the authority for a month. (ND-1 and ND-4 on writes are
-//! asked by the use cases that write: `posts::ingest`, through [`Service::check_decree_writer`].)
+//! asked by the use cases that write — `posts::ingest`, `posts::ingest_batch`, the Mastodon
+//! webhook, consultation comments — through [`Service::decree_refusals`].)
 
 use crate::transparency::{AppealFigures, ComplaintTimeliness, TakedownTimeliness};
-use crate::vn_time::vn_string;
+use crate::vn_time::{vn_day, vn_string};
 use crate::{Result, Service, ServiceError};
+use quytac_core::workflow::decree147::DecreeFinding;
 use quytac_core::workflow::decree147::{
     self, complaint_clock, complaint_deadline, ComplaintClock, Standing,
 };
-use quytac_store::model::Report;
+use quytac_core::workflow::Refusal;
+use quytac_store::model::{Account, Report};
 use serde::Serialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// A complaint (a user's report of a post) with its 48-hour clock.
@@ -61,7 +65,8 @@ pub struct ProviderReport {
     /// Regular users: the distinct accounts that wrote at least one post stored in the month
     /// (accounts active in the month).
     pub regular_users: i64,
-    /// Visits: the service does not record visits.
+    /// Visits: page views of the public web pages and API reads in the month (see
+    /// `crate::visits`).
     pub visits: OptionalFigure,
     pub removals: Removals,
     /// Users' complaints received in the month against their 48-hour clock.
@@ -137,6 +142,8 @@ impl Service {
             ServiceError::invalid_field("`month` must be a month YYYY-MM from 2018-01")
         })?;
         let figures = self.transparency_report(from, to).await?;
+        // The page views still in memory count too.
+        self.flush_visits().await?;
         let removed = self
             .store
             .decisions_of_cases_decided_between(from, to)
@@ -159,9 +166,14 @@ impl Service {
             to: vn_string(to),
             regular_users: self.store.active_authors_between(from, to).await?,
             visits: OptionalFigure {
-                recorded: false,
-                value: None,
-                note: "quytac does not record visits; the provider's own analytics must give them"
+                recorded: true,
+                value: Some(
+                    self.store
+                        .page_views_between(&vn_day(from), &vn_day(to))
+                        .await?,
+                ),
+                note: "page views of the public web pages and API reads, counted per Vietnam \
+                       day without personal data (distinct visitors are not counted)"
                     .into(),
             },
             removals: Removals {
@@ -176,19 +188,49 @@ impl Service {
 
     /// ND-1 and ND-4 on a write by `author` under the service's pack: the account as stored
     /// now. Nothing is asked under a pack without those rules.
-    pub(crate) async fn check_decree_writer(&self, author: Option<&str>) -> Result<()> {
+    pub async fn check_decree_writer(&self, author: Option<&str>) -> Result<()> {
+        match self.decree_refusals(&[author]).await?.pop().flatten() {
+            Some(finding) => Err(Refusal::Decree(finding).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// ND-1 and ND-4 on writes by each of `authors` under the service's pack: the finding
+    /// that refuses each one's write, if any. The accounts are read in one query; nothing is
+    /// read under a pack without those rules.
+    pub async fn decree_refusals(
+        &self,
+        authors: &[Option<&str>],
+    ) -> Result<Vec<Option<DecreeFinding>>> {
         let pack = self.engine.pack();
         if !decree147::enforces(pack, "ND-1") && !decree147::enforces(pack, "ND-4") {
-            return Ok(());
+            return Ok(vec![None; authors.len()]);
         }
-        let author = author.unwrap_or("");
-        let account = match crate::identity::normalize_handle(author) {
-            Ok(h) => self.store.account(&h).await?,
-            Err(_) => None,
-        };
-        let standing = account.as_ref().map(standing_of);
-        decree147::may_write(pack, author, standing.as_ref(), today_vn())?;
-        Ok(())
+        let handles: Vec<Option<String>> = authors
+            .iter()
+            .map(|a| crate::identity::normalize_handle(a.unwrap_or("")).ok())
+            .collect();
+        let mut distinct: Vec<&str> = handles.iter().flatten().map(String::as_str).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let accounts = self.store.accounts(&distinct).await?;
+        let by_handle: HashMap<&str, &Account> =
+            accounts.iter().map(|a| (a.handle.as_str(), a)).collect();
+        let today = today_vn();
+        Ok(authors
+            .iter()
+            .zip(&handles)
+            .map(|(author, handle)| {
+                let standing = handle
+                    .as_deref()
+                    .and_then(|h| by_handle.get(h))
+                    .map(|a| standing_of(a));
+                match decree147::may_write(pack, author.unwrap_or(""), standing.as_ref(), today) {
+                    Err(Refusal::Decree(f)) => Some(f),
+                    _ => None,
+                }
+            })
+            .collect())
     }
 }
 

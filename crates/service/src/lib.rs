@@ -48,6 +48,7 @@ pub mod takedowns;
 pub mod tokens;
 pub mod transparency;
 pub mod users;
+pub mod visits;
 pub mod vn_time;
 
 pub use error::{ErrorKind, ServiceError};
@@ -98,6 +99,8 @@ pub struct Service {
     /// One permit per core: the checks the use cases run off the async runtime at once.
     pub(crate) checks: Arc<tokio::sync::Semaphore>,
     pub(crate) sign_in_guard: Arc<users::SignInGuard>,
+    /// Page views not yet flushed to the store (Decree 147's visits).
+    pub(crate) visits: Arc<visits::VisitCounter>,
 }
 
 impl Service {
@@ -113,6 +116,7 @@ impl Service {
             store,
             signer,
             sign_in_guard: Arc::new(users::SignInGuard::new(settings.sign_in)),
+            visits: Arc::default(),
             settings: Arc::new(settings),
             checks: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

@@ -205,7 +205,14 @@ impl Service {
             "status.created" | "status.updated" => {
                 let item = status_item(object)?;
                 match queue {
-                    Some(queue) => taken.queued.push(queue(item).await?),
+                    Some(queue) => {
+                        // Decree 147 before the queue: a status the worker would refuse is
+                        // refused here, as `ingest` refuses it without the pipeline.
+                        if let Item::Post(post) = &item {
+                            self.check_decree_writer(post.author.id.as_deref()).await?;
+                        }
+                        taken.queued.push(queue(item).await?)
+                    }
                     None => taken
                         .ingested
                         .push(self.ingest(ACTOR, item, PostSource::Mastodon).await?),

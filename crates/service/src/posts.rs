@@ -4,6 +4,7 @@ use crate::{ErrorKind, Result, Service, ServiceError};
 use quytac_core::engine::{CheckResult, EngagementLog};
 use quytac_core::finding::Verdict;
 use quytac_core::item::Item;
+use quytac_core::workflow::decree147::DecreeFinding;
 use quytac_core::workflow::CaseSource;
 use quytac_store::audit::{chain_for_author, ChainId};
 use quytac_store::model::{Case, NewPost, Post};
@@ -57,6 +58,23 @@ pub struct BatchIngested {
     pub ingested: Ingested,
     /// The same item was already stored (a redelivery): nothing was written.
     pub duplicate: bool,
+}
+
+/// A post of a batch that Decree 147 refused (ND-1: its author has no authenticated
+/// account; ND-4: a minor without a guardian): it was not checked nor stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchRefused {
+    /// The post's own id.
+    pub post: String,
+    pub finding: DecreeFinding,
+}
+
+/// What [`Service::ingest_batch`] did with one post: stored, or refused by Decree 147.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOutcome {
+    Stored(BatchIngested),
+    Refused(BatchRefused),
 }
 
 /// A post as stored, with its check result and the case it needs, if any.
@@ -128,13 +146,18 @@ impl Service {
     /// written again (`duplicate`), so a queue may redeliver a batch after a crash. The posts
     /// of each audit shard chain (`chain_for_author`, [`AUDIT_SHARDS`] of them) commit in one
     /// transaction on that chain; a crash between two leaves the rest to the redelivery.
-    pub async fn ingest_batch(&self, posts: Vec<BatchPost>) -> Result<Vec<BatchIngested>> {
+    ///
+    /// Under a pack with ND-1 and ND-4, the posts whose authors may not write are set apart
+    /// first (their accounts read in one query) and answered `Refused`; the outcomes keep the
+    /// order of `posts`.
+    pub async fn ingest_batch(&self, posts: Vec<BatchPost>) -> Result<Vec<BatchOutcome>> {
         if posts.iter().any(|p| !matches!(p.item, Item::Post(_))) {
             return Err(ServiceError::new(
                 ErrorKind::InvalidItem,
                 "only posts can be ingested; use /v1/check for profiles",
             ));
         }
+        let (posts, refused) = self.set_apart_decree_refused(posts).await?;
         let engine = self.engine.clone();
         let (posts, mut results) = tokio::task::spawn_blocking(move || {
             use rayon::prelude::*;
@@ -223,7 +246,37 @@ impl Service {
             let events = tx.commit().await?;
             self.after_commit(&events).await;
         }
-        Ok(out.into_iter().flatten().collect())
+        Ok(in_order(out.into_iter().flatten(), refused))
+    }
+
+    /// Splits a batch into the posts Decree 147 lets their authors write and the refused
+    /// ones, each with its index in the batch.
+    async fn set_apart_decree_refused(
+        &self,
+        posts: Vec<BatchPost>,
+    ) -> Result<(Vec<BatchPost>, Vec<(usize, BatchRefused)>)> {
+        let authors: Vec<Option<&str>> = posts
+            .iter()
+            .map(|p| match &p.item {
+                Item::Post(post) => post.author.id.as_deref(),
+                Item::Profile(_) => None,
+            })
+            .collect();
+        let findings = self.decree_refusals(&authors).await?;
+        let (mut allowed, mut refused) = (Vec::with_capacity(posts.len()), Vec::new());
+        for (i, (p, finding)) in posts.into_iter().zip(findings).enumerate() {
+            match finding {
+                Some(finding) => refused.push((
+                    i,
+                    BatchRefused {
+                        post: p.item.id().to_string(),
+                        finding,
+                    },
+                )),
+                None => allowed.push(p),
+            }
+        }
+        Ok((allowed, refused))
     }
 
     /// A stored post by its own id.
@@ -250,6 +303,22 @@ impl Service {
         log.resolve(&self.engine, item, result);
         Ok(())
     }
+}
+
+/// The outcomes of a batch in its order: the stored posts, in order, around the refused ones
+/// at their indices.
+fn in_order(
+    stored: impl Iterator<Item = BatchIngested>,
+    refused: Vec<(usize, BatchRefused)>,
+) -> Vec<BatchOutcome> {
+    let mut stored = stored.map(BatchOutcome::Stored);
+    let mut out = Vec::new();
+    for (i, r) in refused {
+        out.extend(stored.by_ref().take(i - out.len()));
+        out.push(BatchOutcome::Refused(r));
+    }
+    out.extend(stored);
+    out
 }
 
 /// The row of a checked post.

@@ -23,6 +23,16 @@ pub fn vn_month(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The Vietnam date `YYYY-MM-DD` of an instant.
+pub fn vn_day(ms: i64) -> String {
+    vn_time(ms)
+        .map(|t| {
+            let (y, m, d) = t.date().ymd();
+            format!("{y:04}-{m:02}-{d:02}")
+        })
+        .unwrap_or_default()
+}
+
 /// `13/02/2026 17:00` in Vietnam time, for pages.
 pub fn vn_display(ms: i64) -> String {
     vn_time(ms)

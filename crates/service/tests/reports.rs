@@ -305,8 +305,95 @@ async fn nd1_and_nd4_refuse_posts_under_the_2024_pack() {
     .await;
 }
 
+/// ND-1 and ND-4 on the batch path (`POST /v1/posts/batch`, the pipeline's worker): under
+/// the 2024 pack the posts of an account that is not authenticated, of no account, or of a
+/// minor without a guardian are answered refused in their place and not stored; the others
+/// are stored. The 2018 pack stores them all.
+#[tokio::test]
+async fn nd1_and_nd4_refuse_posts_of_a_batch() {
+    use quytac_core::workflow::decree147::AuthMethod;
+    use quytac_service::identity::accounts::{Authentication, RegisterAccount};
+    use quytac_service::posts::{BatchOutcome, BatchPost};
+    on_each_backend(|store| async move {
+        let svc = service_147(store.clone());
+        let admin = Actor::new(Role::Admin, 1);
+        let year = quytac_service::decree147::today_vn().0;
+        for (handle, number, birth) in [
+            ("adult", Some("0912 345 678"), None),
+            (
+                "child",
+                Some("0912 345 679"),
+                Some(format!("{}-01-01", year - 12)),
+            ),
+            ("unauth", None, None),
+        ] {
+            svc.register_account(
+                &admin,
+                RegisterAccount {
+                    handle: handle.into(),
+                    display_name: handle.into(),
+                    authentication: number.map(|n| Authentication {
+                        method: AuthMethod::Mobile,
+                        number: Some(n.into()),
+                    }),
+                    birth_date: birth,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let batch = |ids: &[(&str, &str)]| -> Vec<BatchPost> {
+            ids.iter()
+                .map(|(author, id)| BatchPost {
+                    by: "t".into(),
+                    item: post_by(author, id),
+                    source: PostSource::Import,
+                })
+                .collect()
+        };
+        let posts = [
+            ("unauth", "b1"),
+            ("adult", "b2"),
+            ("nobody", "b3"),
+            ("child", "b4"),
+            ("adult", "b5"),
+        ];
+        let out = svc.ingest_batch(batch(&posts)).await.unwrap();
+        let seen: Vec<(String, Option<String>)> = out
+            .iter()
+            .map(|o| match o {
+                BatchOutcome::Stored(d) => (d.ingested.post.external_id.clone(), None),
+                BatchOutcome::Refused(r) => (r.post.clone(), Some(r.finding.rule.clone())),
+            })
+            .collect();
+        let expected: Vec<(String, Option<String>)> = vec![
+            ("b1".into(), Some("ND-1".into())),
+            ("b2".into(), None),
+            ("b3".into(), Some("ND-1".into())),
+            ("b4".into(), Some("ND-4".into())),
+            ("b5".into(), None),
+        ];
+        assert_eq!(seen, expected);
+        for refused in ["b1", "b3", "b4"] {
+            assert!(svc.post(refused).await.is_err(), "{refused} was stored");
+        }
+        svc.post("b2").await.expect("an authenticated adult's post");
+        let all_refused = svc.ingest_batch(batch(&[("nobody", "b6")])).await.unwrap();
+        assert!(matches!(all_refused[..], [BatchOutcome::Refused(_)]));
+
+        let old = service(store);
+        let out = old.ingest_batch(batch(&posts)).await.unwrap();
+        assert!(
+            out.iter().all(|o| matches!(o, BatchOutcome::Stored(_))),
+            "the 2018 pack does not enforce ND-1"
+        );
+    })
+    .await;
+}
+
 /// The provider's report for a month: regular users (authors active in the month), visits
-/// not recorded, removals with ND-2's timeliness, complaints with their 48-hour clock.
+/// (page views per Vietnam day), removals with ND-2's timeliness, complaints with their 48-hour clock.
 #[tokio::test]
 async fn the_provider_reports_a_month() {
     on_each_backend(|store| async move {
@@ -340,14 +427,23 @@ async fn the_provider_reports_a_month() {
         let month = quytac_service::vn_time::vn_month(quytac_store::now_ms());
         let r = svc.provider_report(&month).await.unwrap();
         assert_eq!(r.regular_users, 2);
-        assert!(!r.visits.recorded);
+        assert!(r.visits.recorded);
+        assert_eq!(r.visits.value, Some(0), "no visit counted yet");
         assert_eq!(r.removals.content_removed, 1);
         assert_eq!(r.complaints.handled_within_48h, 1);
         assert_eq!(r.decisions, 1);
         let csv = r.csv();
         assert!(csv.starts_with("\u{feff}figure,value\r\n"));
         assert!(csv.contains("\r\nregular_users,2\r\n"), "{csv}");
-        assert!(csv.contains("\r\nvisits,not_recorded\r\n"));
+        assert!(csv.contains("\r\nvisits,0\r\n"));
+        // Page views are counted in memory; the report flushes them first.
+        for _ in 0..3 {
+            svc.count_visit();
+        }
+        svc.flush_visits().await.unwrap();
+        svc.count_visit();
+        let r = svc.provider_report(&month).await.unwrap();
+        assert_eq!(r.visits.value, Some(4));
         let empty = svc.provider_report("2019-01").await.unwrap();
         assert_eq!((empty.regular_users, empty.decisions), (0, 0));
         assert!(svc.provider_report("2019-13").await.is_err());

@@ -420,6 +420,27 @@ impl Store {
         .transpose()
     }
 
+    /// The accounts of these handles that exist, in one query per 1000 handles (a batch's
+    /// authors are looked up at once, not one per post).
+    pub async fn accounts(&self, handles: &[&str]) -> Result<Vec<Account>> {
+        let mut out = Vec::with_capacity(handles.len());
+        for chunk in handles.chunks(1000) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {ACCOUNT_COLS} FROM accounts WHERE handle IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for h in chunk {
+                q = q.bind(*h);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push(account_from(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Changes an account. The audit event names the fields changed and, when the display
     /// name or the photo changed, the attestations in force that bound the old ones (they
     /// stop counting until the agency vouches again).

@@ -44,6 +44,7 @@ pub mod testing;
 mod tokens;
 mod users;
 mod verify;
+mod visits;
 pub use identity::decree_of;
 pub use tokens::{NewTokenRow, SESSIONS_PER_TOKEN};
 pub use users::NewUserRow;

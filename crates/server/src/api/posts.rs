@@ -12,8 +12,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use quytac_core::item::Item;
+use quytac_core::workflow::decree147::DecreeFinding;
+use quytac_core::workflow::Refusal;
 use quytac_pipeline::message::PostMessage;
-use quytac_service::posts::{BatchPost, PostSource};
+use quytac_service::posts::{BatchOutcome, BatchPost, PostSource};
 use quytac_store::model::Post;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,6 +32,10 @@ pub async fn ingest(
     let bytes = body_bytes(req, &state).await?;
     let item = super::check::item_from_value(parse_json(&bytes)?)?;
     if let Some(pipeline) = &state.pipeline {
+        // Decree 147 at the ingress: a post the worker would refuse is not queued.
+        if matches!(item, Item::Post(_)) {
+            state.service.check_decree_writer(author_of(&item)).await?;
+        }
         let queued = pipeline
             .publisher
             .publish(&item, PostSource::Api, &caller.name())
@@ -48,6 +54,27 @@ pub async fn ingest(
 pub struct LineError {
     pub line: usize,
     pub error: String,
+    /// The Decree 147 rule that refused the post (`ND-1`, `ND-4`), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl LineError {
+    fn bad(line: usize, error: String) -> LineError {
+        LineError {
+            line,
+            error,
+            rule: None,
+        }
+    }
+
+    fn refused(line: usize, finding: DecreeFinding) -> LineError {
+        LineError {
+            line,
+            rule: Some(finding.rule.clone()),
+            error: Refusal::Decree(finding).to_string(),
+        }
+    }
 }
 
 /// The answer to `POST /v1/posts/batch`: each post taken (`queued` with the pipeline,
@@ -99,23 +126,31 @@ pub async fn batch(
         });
         match item {
             Ok(item) => items.push((no, item)),
-            Err(error) => errors.push(LineError { line: no, error }),
+            Err(error) => errors.push(LineError::bad(no, error)),
         }
     }
     let mut posts = Vec::with_capacity(items.len());
     if let Some(pipeline) = &state.pipeline {
+        // Decree 147 at the ingress (the authors' accounts in one query): a post the worker
+        // would refuse is answered on its line, not queued.
+        let authors: Vec<Option<&str>> = items.iter().map(|(_, item)| author_of(item)).collect();
+        let refusals = state.service.decree_refusals(&authors).await?;
+        let mut allowed = Vec::with_capacity(items.len());
+        for ((no, item), refusal) in items.into_iter().zip(refusals) {
+            match refusal {
+                Some(finding) => errors.push(LineError::refused(no, finding)),
+                None => allowed.push((no, item)),
+            }
+        }
         // Every post is sent before any acknowledgement is awaited.
-        let mut acks = Vec::with_capacity(items.len());
-        for (no, item) in &items {
+        let mut acks = Vec::with_capacity(allowed.len());
+        for (no, item) in &allowed {
             match PostMessage::new(item, PostSource::Api, &by) {
                 Ok(msg) => {
                     let id = msg.external_id.clone();
                     acks.push((no, id, pipeline.publisher.send(msg).await?));
                 }
-                Err(e) => errors.push(LineError {
-                    line: *no,
-                    error: e.message,
-                }),
+                Err(e) => errors.push(LineError::bad(*no, e.message)),
             }
         }
         for (no, post, ack) in acks {
@@ -124,15 +159,13 @@ pub async fn batch(
                     post,
                     status: "queued",
                 }),
-                Err(e) => errors.push(LineError {
-                    line: *no,
-                    error: format!("not queued: {e}"),
-                }),
+                Err(e) => errors.push(LineError::bad(*no, format!("not queued: {e}"))),
             }
         }
         errors.sort_by_key(|e| e.line);
         return Ok((StatusCode::ACCEPTED, Json(BatchAccepted { posts, errors })).into_response());
     }
+    let lines: Vec<usize> = items.iter().map(|(no, _)| *no).collect();
     let batch = items
         .into_iter()
         .map(|(_, item)| BatchPost {
@@ -141,13 +174,25 @@ pub async fn batch(
             source: PostSource::Api,
         })
         .collect();
-    for done in state.service.ingest_batch(batch).await? {
-        posts.push(PostAccepted {
-            post: done.ingested.post.external_id,
-            status: "checked",
-        });
+    let outcomes = state.service.ingest_batch(batch).await?;
+    for (no, outcome) in lines.into_iter().zip(outcomes) {
+        match outcome {
+            BatchOutcome::Stored(done) => posts.push(PostAccepted {
+                post: done.ingested.post.external_id,
+                status: "checked",
+            }),
+            BatchOutcome::Refused(r) => errors.push(LineError::refused(no, r.finding)),
+        }
     }
+    errors.sort_by_key(|e| e.line);
     Ok((StatusCode::CREATED, Json(BatchAccepted { posts, errors })).into_response())
+}
+
+fn author_of(item: &Item) -> Option<&str> {
+    match item {
+        Item::Post(post) => post.author.id.as_deref(),
+        Item::Profile(_) => None,
+    }
 }
 
 /// A post as `GET /v1/posts/{id}` shows it: `checked` with the stored post, or `queued`

@@ -21,7 +21,7 @@ pub(super) fn routes() -> Vec<Route> {
             "GET",
             "/v1/provider-report",
             Api(&[Admin, Reviewer]),
-            "The provider's report for a month (`?month=YYYY-MM`, `&format=csv`): regular users, visits (not recorded), removals and ND-2 timeliness, complaints and their 48-hour clock",
+            "The provider's report for a month (`?month=YYYY-MM`, `&format=csv`): regular users, visits (page views per Vietnam day), removals and ND-2 timeliness, complaints and their 48-hour clock",
             get(api::decree147::provider_report),
         )
         .query::<api::decree147::MonthQuery>()

@@ -65,6 +65,33 @@ impl Drop for Nats {
     }
 }
 
+/// An app whose ingress publishes to `nats`, under `pack`.
+async fn app_with_pipeline(nats: &Nats, pack: &str) -> TestApp {
+    let mut config = quytac_pipeline::PipelineConfig::new(nats.url.clone());
+    config.replicas = 1;
+    for _ in 0..50 {
+        let (c, pack) = (config.clone(), pack.to_string());
+        // The server may still be starting.
+        if std::net::TcpStream::connect(nats.url.trim_start_matches("nats://")).is_ok() {
+            return spawn_app_with(move |cfg| {
+                cfg.nats = Some(c);
+                cfg.pack = pack;
+            })
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("nats-server listens")
+}
+
+/// Registers `handle` authenticated by a mobile number.
+async fn authenticated(app: &TestApp, admin: &str, handle: &str) {
+    let a = app
+        .call("POST", "/v1/accounts", Some(admin), Some(json!({"handle": handle, "display_name": handle, "authentication": {"method": "mobile", "number": "0912 345 678"}})))
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+}
+
 async fn post_lines(app: &TestApp, token: &str, body: &str) -> Resp {
     app.request(
         "POST",
@@ -129,6 +156,99 @@ async fn batch_without_the_pipeline_stores_good_lines_and_names_bad_ones() {
     assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
 }
 
+/// Decree 147 on the batch without the pipeline: under the 2024 pack the line of a post by
+/// an author without an authenticated account is answered with ND-1 and not stored.
+#[tokio::test]
+async fn batch_refuses_the_lines_of_unauthenticated_authors_under_the_2024_pack() {
+    let app = spawn_app_with(|c| c.pack = "vn-147-2024".into()).await;
+    let admin = app.token(Role::Admin).await;
+    authenticated(&app, &admin, "lan").await;
+    let body = format!(
+        "{}\n{}\n",
+        json!({"id": "b1", "text": CLEAN, "author": {"id": "lan"}}),
+        json!({"id": "b2", "text": CLEAN, "author": {"id": "nobody"}}),
+    );
+    let r = post_lines(&app, &admin, &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["posts"], json!([{"post": "b1", "status": "checked"}]));
+    assert_eq!(v["errors"][0]["line"], 2, "{}", r.body);
+    assert_eq!(v["errors"][0]["rule"], "ND-1", "{}", r.body);
+    assert!(v["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("ND-1"));
+    assert_eq!(app.state.store.count_posts().await.unwrap(), 1);
+}
+
+/// Decree 147 at the ingress with the pipeline: under the 2024 pack `POST /v1/posts`, the
+/// batch and the Mastodon webhook refuse a post by an author without an authenticated
+/// account before it reaches the stream; an authenticated author's post is queued.
+#[tokio::test]
+async fn with_the_pipeline_the_ingress_refuses_unauthenticated_authors_under_the_2024_pack() {
+    let nats = Nats::start();
+    let app = app_with_pipeline(&nats, "vn-147-2024").await;
+    let admin = app.token(Role::Admin).await;
+    authenticated(&app, &admin, "lan").await;
+    let r = app
+        .call(
+            "POST",
+            "/v1/posts",
+            Some(&admin),
+            Some(json!({"id": "q1", "text": CLEAN, "author": {"id": "nobody"}})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "decree_refused"),
+        "{}",
+        r.body
+    );
+    let body = format!(
+        "{}\n{}\n",
+        json!({"id": "q2", "text": CLEAN, "author": {"id": "nobody"}}),
+        json!({"id": "q3", "text": CLEAN, "author": {"id": "lan"}}),
+    );
+    let r = post_lines(&app, &admin, &body).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        r.json()["posts"],
+        json!([{"post": "q3", "status": "queued"}])
+    );
+    assert_eq!(r.json()["errors"][0]["line"], 1, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["rule"], "ND-1", "{}", r.body);
+
+    let now = super::authority::rfc3339(quytac_store::now_ms());
+    let body = json!({"event": "status.created", "created_at": now, "object": {
+        "id": "2203", "content": "<p>Chào</p>", "account": {"id": "9", "username": "an", "acct": "an"}}})
+    .to_string();
+    let sig = quytac_server::api::mastodon::sign(SECRET, body.as_bytes());
+    let r = app
+        .request(
+            "POST",
+            "/v1/integrations/mastodon",
+            &[
+                ("x-hub-signature", sig.as_str()),
+                ("content-type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "decree_refused"),
+        "{}",
+        r.body
+    );
+    let stats = app.call("GET", "/v1/pipeline", Some(&admin), None).await;
+    assert_eq!(
+        stats.json()["depth"],
+        1,
+        "only q3 is queued: {}",
+        stats.body
+    );
+}
+
 #[tokio::test]
 async fn metrics_need_an_admin_or_the_scrape_token() {
     let app = spawn_app_with(|c| c.metrics_token = Some("scrape-secret".into())).await;
@@ -174,19 +294,7 @@ async fn metrics_need_an_admin_or_the_scrape_token() {
 #[tokio::test]
 async fn with_the_pipeline_posts_are_queued_and_shown_queued() {
     let nats = Nats::start();
-    let mut config = quytac_pipeline::PipelineConfig::new(nats.url.clone());
-    config.replicas = 1;
-    let mut app = None;
-    for _ in 0..50 {
-        let c = config.clone();
-        // The server may still be starting.
-        if std::net::TcpStream::connect(nats.url.trim_start_matches("nats://")).is_ok() {
-            app = Some(spawn_app_with(move |cfg| cfg.nats = Some(c)).await);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let app = app.expect("nats-server listens");
+    let app = app_with_pipeline(&nats, quytac_core::rules::DEFAULT_PACK).await;
     let token = app.token(Role::Moderator).await;
     let r = app
         .call(

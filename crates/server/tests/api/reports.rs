@@ -142,6 +142,16 @@ async fn the_provider_reports_a_month_as_json_and_csv() {
         )
         .await;
     assert!(r.status < 300, "{}", r.body);
+    // Visits: successful GETs of pages and API reads; not health checks, errors or writes.
+    for _ in 0..2 {
+        assert_eq!(app.request("GET", "/", &[], b"").await.status, 200);
+    }
+    let read = app
+        .call("GET", "/v1/posts/t1", Some(&moderator), None)
+        .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(app.request("GET", "/healthz", &[], b"").await.status, 200);
+    assert_eq!(app.request("GET", "/nope", &[], b"").await.status, 404);
     let month = quytac_service::vn_time::vn_month(quytac_store::now_ms());
     let j = app
         .call(
@@ -154,7 +164,8 @@ async fn the_provider_reports_a_month_as_json_and_csv() {
     assert_eq!(j.status, 200, "{}", j.body);
     let j = j.json();
     assert_eq!(j["regular_users"], 1);
-    assert_eq!(j["visits"]["recorded"], false);
+    assert_eq!(j["visits"]["recorded"], true);
+    assert_eq!(j["visits"]["value"], 3, "{j}");
     assert_eq!(j["complaints"]["received"], 1);
     assert_eq!(j["complaints"]["open_running"], 1);
     let c = app
@@ -171,6 +182,8 @@ async fn the_provider_reports_a_month_as_json_and_csv() {
         "{}",
         c.body
     );
+    // The two pages, the post read and the JSON report.
+    assert!(c.body.contains("\r\nvisits,4\r\n"), "{}", c.body);
     for (bad, status) in [
         ("month=2026-13", 422),
         ("month=2026-11&format=xml", 400),
