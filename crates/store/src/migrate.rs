@@ -30,6 +30,10 @@ const SQLITE: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/sqlite/0013_audit_covers_identity.sql"),
     ),
+    (
+        15,
+        include_str!("../migrations/sqlite/0015_sign_in_failures.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -59,6 +63,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         13,
         include_str!("../migrations/postgres/0013_audit_covers_identity.sql"),
+    ),
+    (
+        15,
+        include_str!("../migrations/postgres/0015_sign_in_failures.sql"),
     ),
 ];
 
