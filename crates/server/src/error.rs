@@ -30,6 +30,8 @@ pub enum Code {
     /// A JSON object that names a key twice.
     DuplicateJsonKey,
     InvalidField,
+    /// An assignee who is not an enabled staff user (or officer, for an inquiry).
+    UnknownAssignee,
     InvalidItem,
     InvalidQuery,
     InvalidPath,
@@ -128,6 +130,11 @@ const TABLE: &[(Code, &str, StatusCode)] = &[
     (
         Code::InvalidField,
         "invalid_field",
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ),
+    (
+        Code::UnknownAssignee,
+        "unknown_assignee",
         StatusCode::UNPROCESSABLE_ENTITY,
     ),
     (
@@ -400,6 +407,7 @@ impl From<ServiceError> for ApiError {
             ServiceErrorKind::InvalidCredentials => Code::InvalidToken,
             ServiceErrorKind::UserDisabled => Code::Forbidden,
             ServiceErrorKind::SignInLocked => Code::RateLimited,
+            ServiceErrorKind::UnknownAssignee => Code::UnknownAssignee,
             _ => Code::Internal,
         };
         ApiError::new(code, e.message)

@@ -6,6 +6,7 @@
 use crate::moderation::{Decide, DecisionRecorded};
 use crate::{Actor, ErrorKind, Result, Service, ServiceError};
 use quytac_core::finding::{Category, Verdict};
+use quytac_core::workflow::staff::normalize_username;
 use quytac_core::workflow::takedown::{may_complete, Completion};
 use quytac_core::workflow::text::{validate, TextBounds};
 use quytac_core::workflow::{
@@ -68,7 +69,9 @@ pub struct CaseQueue {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignCase {
-    /// The actor's name (`moderator:3`); `null` to assign the case to nobody.
+    /// An enabled staff user by username (`lan`) or actor name (`moderator:lan`), `me` or
+    /// the caller's own actor name (a token's caller: `moderator:3`); `null` to assign the
+    /// case to nobody.
     pub assignee: Option<String>,
 }
 
@@ -225,6 +228,10 @@ impl Service {
             .await?
             .ok_or_else(|| ServiceError::not_found(format!("case {case_id} not found")))?;
         may_assign(actor, case.status)?;
+        let assignee = match assignee {
+            Some(a) => Some(case_assignee(&mut tx, actor, &a).await?),
+            None => None,
+        };
         let row = tx
             .assign_case(&case, assignee.as_deref(), &actor.name())
             .await?;
@@ -251,6 +258,9 @@ impl Service {
     /// A case's notes and assignments, for staff.
     pub async fn case_desk(&self, actor: &Actor, case_id: i64) -> Result<CaseDesk> {
         may_note(actor)?;
+        if self.store.case(case_id).await?.is_none() {
+            return Err(ServiceError::not_found(format!("case {case_id} not found")));
+        }
         Ok(CaseDesk {
             notes: self.store.case_notes(case_id).await?,
             assignments: self.store.case_assignments(case_id).await?,
@@ -379,6 +389,40 @@ impl Service {
         self.after_commit(&events).await;
         Ok(TakedownCompleted { takedown, decision })
     }
+}
+
+/// Whom `given` names as a case's assignee, as the actor name stored: the caller (`me` or
+/// their own actor name, so a token's caller can take a case), or an enabled staff user by
+/// username or `role:username`, read in the assigning transaction. Anyone else is refused
+/// (`unknown_assignee`).
+async fn case_assignee(
+    tx: &mut quytac_store::WriteTx<'_>,
+    actor: &Actor,
+    given: &str,
+) -> Result<String> {
+    let own = actor.name();
+    if given == "me" || given == own {
+        return Ok(own);
+    }
+    let unknown = || {
+        ServiceError::new(
+            ErrorKind::UnknownAssignee,
+            format!("`assignee` must be an enabled staff user (a username), not `{given}`"),
+        )
+    };
+    let (role, username) = match given.split_once(':') {
+        Some((role, username)) => (Some(role), username),
+        None => (None, given),
+    };
+    let user = tx
+        .user_by_username(&normalize_username(username))
+        .await?
+        .ok_or_else(unknown)?;
+    let role_matches = role.is_none_or(|r| r == user.role.as_str());
+    if user.disabled || !user.role.is_staff() || !role_matches {
+        return Err(unknown());
+    }
+    Ok(crate::users::actor_of_user(&user).name())
 }
 
 /// `RuleNotApplicable` → `rule_not_applicable`.

@@ -60,6 +60,8 @@ pub enum ErrorKind {
     UserDisabled,
     /// The check pipeline's queue did not take a post (NATS unreachable or too slow).
     QueueUnavailable,
+    /// An assignee who is not an enabled user (or live token holder) allowed to take the work.
+    UnknownAssignee,
 }
 
 #[derive(Debug, Clone)]

@@ -71,7 +71,14 @@ pub struct TransparencyReport {
     pub weeks: Vec<Week>,
     pub takedowns: TakedownTimeliness,
     pub complaints: ComplaintTimeliness,
+    /// The period held more takedowns or complaints than one report reads
+    /// ([`MAX_PERIOD_ROWS`] each): their figures count the first ones only. Ask for a
+    /// shorter period.
+    pub truncated: bool,
 }
+
+/// The most takedowns, and the most complaints, one report reads.
+pub const MAX_PERIOD_ROWS: i64 = 100_000;
 
 /// Appeals decided in the period: whether the reviewed decision stood.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -200,8 +207,14 @@ impl Service {
             *week.by_rule.entry(d.rule_id.clone()).or_insert(0) += 1;
         }
         let now = quytac_store::now_ms();
-        let takedowns = self.store.takedowns_between(from, to).await?;
-        let complaints = self.store.reports_between(from, to).await?;
+        let takedowns = self
+            .store
+            .takedowns_between(from, to, MAX_PERIOD_ROWS)
+            .await?;
+        let complaints = self
+            .store
+            .reports_between(from, to, MAX_PERIOD_ROWS)
+            .await?;
         Ok(TransparencyReport {
             from: format_date(from),
             to: format_date(to),
@@ -215,8 +228,9 @@ impl Service {
             decided_on_appeal: appeals.decided,
             appeals,
             weeks: weeks.into_values().collect(),
-            takedowns: TakedownTimeliness::of(&takedowns, now),
-            complaints: ComplaintTimeliness::of(&complaints, now),
+            takedowns: TakedownTimeliness::of(&takedowns.rows, now),
+            complaints: ComplaintTimeliness::of(&complaints.rows, now),
+            truncated: takedowns.truncated || complaints.truncated,
         })
     }
 }

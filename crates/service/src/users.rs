@@ -11,7 +11,9 @@
 //! - Sign-in answers in the same time for an unknown user as for a wrong password (a dummy
 //!   hash is verified). Failures are counted per username and per client (IP, IPv6 by /64)
 //!   over a window; past the limit the name or the client is locked for some minutes and
-//!   refused before any hash is computed. The counts live in the serving process.
+//!   refused before any hash is computed. The counts live in the store (`sign_in_failures`):
+//!   every serving process sees the same ones, a restart forgets none, and rows whose window
+//!   and lock have passed are pruned.
 
 use crate::sessions::OpenedSession;
 use crate::{ErrorKind, Result, Service, ServiceError};
@@ -22,12 +24,12 @@ use quytac_core::workflow::staff::{
 };
 use quytac_core::workflow::{Actor, Role};
 use quytac_store::model::UserRecord;
-use quytac_store::NewUserRow;
+use quytac_store::sign_in_failures::FailureLimit;
+use quytac_store::{NewUserRow, Store};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 
@@ -57,92 +59,69 @@ impl Default for SignInPolicy {
     }
 }
 
-/// The most usernames and clients whose failures are remembered; past it the stalest go.
-const MAX_TRACKED: usize = 100_000;
-
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    since: Instant,
-    locked_until: Option<Instant>,
-}
-
-/// Failed sign-ins per username and per client, and the bound on concurrent hashing.
+/// Failed sign-ins per username and per client (counted in the store, shared by every
+/// serving process), and the bound on concurrent hashing.
 #[derive(Debug)]
 pub struct SignInGuard {
     policy: SignInPolicy,
-    failures: Mutex<HashMap<String, Failures>>,
     hashes: Arc<Semaphore>,
+}
+
+/// The store's key of a username's failures.
+fn user_key(username: &str) -> String {
+    format!("u:{username}")
+}
+
+/// The store's key of a client's failures.
+fn client_failure_key(client: IpAddr) -> String {
+    format!("c:{}", client_key(client))
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
 impl SignInGuard {
     pub fn new(policy: SignInPolicy) -> Self {
         SignInGuard {
             policy,
-            failures: Mutex::new(HashMap::new()),
             hashes: Arc::new(Semaphore::new(policy.concurrent_hashes.max(1))),
         }
     }
 
-    fn keys(username: &str, client: IpAddr) -> [String; 2] {
-        [format!("u:{username}"), format!("c:{}", client_key(client))]
+    /// The end of the lock on this username or client (Unix ms), if either is locked.
+    async fn locked(
+        &self,
+        store: &Store,
+        username: &str,
+        client: IpAddr,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        let (user, client) = (user_key(username), client_failure_key(client));
+        Ok(store
+            .sign_in_locked_until(&[user.as_str(), client.as_str()], now)
+            .await?)
     }
 
-    /// The end of the lock on this username or client, if either is locked.
-    fn locked(&self, username: &str, client: IpAddr, now: Instant) -> Option<Instant> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        Self::keys(username, client)
-            .iter()
-            .filter_map(|k| map.get(k).and_then(|f| f.locked_until))
-            .filter(|until| *until > now)
-            .max()
-    }
-
-    fn fail(&self, username: &str, client: IpAddr, now: Instant) {
+    async fn fail(&self, store: &Store, username: &str, client: IpAddr, now: i64) -> Result<()> {
         let p = self.policy;
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_TRACKED {
-            map.retain(|_, f| {
-                f.locked_until.is_some_and(|u| u > now) || now.duration_since(f.since) < p.window
-            });
-            if map.len() >= MAX_TRACKED {
-                if let Some(k) = map
-                    .iter()
-                    .filter(|(_, f)| f.locked_until.is_none())
-                    .min_by_key(|(_, f)| f.since)
-                    .map(|(k, _)| k.clone())
-                {
-                    map.remove(&k);
-                }
-            }
+        for (key, failures) in [
+            (user_key(username), p.failures_per_user),
+            (client_failure_key(client), p.failures_per_client),
+        ] {
+            let limit = FailureLimit {
+                failures: i64::from(failures),
+                window_ms: ms(p.window),
+                lock_ms: ms(p.lock),
+            };
+            store.record_sign_in_failure(&key, limit, now).await?;
         }
-        for (key, limit) in Self::keys(username, client)
-            .into_iter()
-            .zip([p.failures_per_user, p.failures_per_client])
-        {
-            let f = map.entry(key).or_insert(Failures {
-                count: 0,
-                since: now,
-                locked_until: None,
-            });
-            if f.locked_until.is_some_and(|u| u <= now) || now.duration_since(f.since) >= p.window {
-                *f = Failures {
-                    count: 0,
-                    since: now,
-                    locked_until: None,
-                };
-            }
-            f.count += 1;
-            if f.count >= limit {
-                f.locked_until = Some(now + p.lock);
-            }
-        }
+        Ok(())
     }
 
     /// A right sign-in clears the username's count (not the client's).
-    fn succeed(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&format!("u:{username}"));
+    async fn succeed(&self, store: &Store, username: &str) -> Result<()> {
+        Ok(store.clear_sign_in_failures(&user_key(username)).await?)
     }
 
     /// Runs a password hash or verification on the blocking pool, within the bound.
@@ -352,11 +331,11 @@ impl Service {
     ) -> Result<SignedIn> {
         let username = normalize_username(username);
         let guard = &self.sign_in_guard;
-        if let Some(until) = guard.locked(&username, client, Instant::now()) {
-            let minutes = until
-                .saturating_duration_since(Instant::now())
-                .as_secs()
-                .div_ceil(60)
+        let now = quytac_store::now_ms();
+        if let Some(until) = guard.locked(&self.store, &username, client, now).await? {
+            let minutes = u64::try_from(until - now)
+                .unwrap_or(0)
+                .div_ceil(60_000)
                 .max(1);
             return Err(ServiceError::new(
                 ErrorKind::SignInLocked,
@@ -381,7 +360,9 @@ impl Service {
         let user = match user {
             Some(u) if matches => u,
             _ => {
-                guard.fail(&username, client, Instant::now());
+                guard
+                    .fail(&self.store, &username, client, quytac_store::now_ms())
+                    .await?;
                 return Err(wrong_password());
             }
         };
@@ -391,7 +372,7 @@ impl Service {
                 "this user has been disabled; ask an administrator",
             ));
         }
-        guard.succeed(&username);
+        guard.succeed(&self.store, &username).await?;
         if !roles.contains(&user.role) {
             return Err(ServiceError::new(
                 ErrorKind::Forbidden,
@@ -422,33 +403,49 @@ mod tests {
         assert!(!verify_password("not a hash", "x"));
     }
 
-    #[test]
-    fn locks_after_the_limit_and_only_then() {
-        let guard = SignInGuard::new(SignInPolicy {
-            failures_per_user: 3,
-            failures_per_client: 5,
-            ..SignInPolicy::default()
-        });
-        let ip: IpAddr = "203.0.113.7".parse().unwrap();
-        let other: IpAddr = "203.0.113.8".parse().unwrap();
-        let now = Instant::now();
-        guard.fail("lan", ip, now);
-        guard.fail("lan", ip, now);
-        assert!(guard.locked("lan", other, now).is_none());
-        guard.fail("lan", ip, now);
-        assert!(
-            guard.locked("lan", other, now).is_some(),
-            "the name is locked"
-        );
-        assert!(guard.locked("minh", other, now).is_none());
-        guard.fail("a", ip, now);
-        guard.fail("b", ip, now);
-        assert!(
-            guard.locked("minh", ip, now).is_some(),
-            "the client is locked"
-        );
-        let later = now + SignInPolicy::default().lock + Duration::from_secs(1);
-        assert!(guard.locked("lan", other, later).is_none(), "locks end");
+    /// The counts of the store, on both backends, with the clock given: locks after the
+    /// limit and only then, per name and per client; locks end; stale rows are pruned.
+    #[tokio::test]
+    async fn locks_after_the_limit_and_only_then() {
+        quytac_store::testing::on_each_backend(|store| async move {
+            let guard = SignInGuard::new(SignInPolicy {
+                failures_per_user: 3,
+                failures_per_client: 5,
+                ..SignInPolicy::default()
+            });
+            let ip: IpAddr = "203.0.113.7".parse().unwrap();
+            let other: IpAddr = "203.0.113.8".parse().unwrap();
+            let now = quytac_store::now_ms();
+            let locked = |name: &'static str, client: IpAddr, at: i64| {
+                let (guard, store) = (&guard, &store);
+                async move { guard.locked(store, name, client, at).await.unwrap() }
+            };
+            guard.fail(&store, "lan", ip, now).await.unwrap();
+            guard.fail(&store, "lan", ip, now).await.unwrap();
+            assert!(locked("lan", other, now).await.is_none());
+            guard.fail(&store, "lan", ip, now).await.unwrap();
+            assert!(
+                locked("lan", other, now).await.is_some(),
+                "the name is locked"
+            );
+            assert!(locked("minh", other, now).await.is_none());
+            guard.fail(&store, "a", ip, now).await.unwrap();
+            guard.fail(&store, "b", ip, now).await.unwrap();
+            assert!(
+                locked("minh", ip, now).await.is_some(),
+                "the client is locked"
+            );
+            let later = now + ms(SignInPolicy::default().lock) + 1_000;
+            assert!(locked("lan", other, later).await.is_none(), "locks end");
+            // A failure after the window starts a new count: one more does not lock.
+            guard.fail(&store, "lan", other, later).await.unwrap();
+            assert!(locked("lan", "198.51.100.1".parse().unwrap(), later)
+                .await
+                .is_none());
+            // Only the keys that failed since the window began are left.
+            assert_eq!(store.sign_in_failure_keys().await.unwrap(), 2);
+        })
+        .await;
     }
 
     #[test]

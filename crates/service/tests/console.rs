@@ -18,6 +18,7 @@ use quytac_service::console::{
 use quytac_service::moderation::{AppealDecision, Decide, ReportPost};
 use quytac_service::posts::PostSource;
 use quytac_service::takedowns::FileTakedown;
+use quytac_service::users::NewUser;
 use quytac_service::ErrorKind;
 use quytac_store::console::CaseSort;
 use quytac_store::model::NewAgency;
@@ -236,6 +237,7 @@ async fn the_queue_filters_searches_sorts_pages_and_puts_overdue_takedowns_first
 #[tokio::test]
 async fn staff_assign_cases_and_write_notes_that_the_audit_binds() {
     on_each_backend(|store| async move {
+        competent_officer(&store).await;
         let svc = service(store);
         let a = svc
             .ingest("t", slur("p1", AUTHOR), PostSource::Api)
@@ -261,11 +263,81 @@ async fn staff_assign_cases_and_write_notes_that_the_audit_binds() {
             .await
             .unwrap();
         assert_eq!(row.assignee.as_deref(), Some("moderator:30"));
+        // Someone else: an enabled staff user, by username or actor name; nobody made up.
+        for (username, role, disabled) in [
+            ("lan", Role::Reviewer, false),
+            ("minh", Role::Moderator, true),
+            ("hoa", Role::AgencyOfficer, false),
+        ] {
+            svc.add_user(
+                "admin:cli",
+                &NewUser {
+                    username: username.into(),
+                    display_name: username.into(),
+                    role,
+                    agency: (role == Role::AgencyOfficer).then(|| "bo-ca".to_string()),
+                    password: "mot mat khau dai".into(),
+                },
+            )
+            .await
+            .unwrap();
+            if disabled {
+                svc.disable_user("admin:cli", username).await.unwrap();
+            }
+        }
+        for unknown in [
+            "reviewer:10",
+            "nobody",
+            "minh",
+            "hoa",
+            "moderator:lan",
+            "me:",
+        ] {
+            let err = svc
+                .assign_case(
+                    &me,
+                    b.id,
+                    AssignCase {
+                        assignee: Some(unknown.into()),
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind, ErrorKind::UnknownAssignee, "{unknown}");
+        }
+        for lan in ["LAN", "reviewer:lan"] {
+            let row = svc
+                .assign_case(
+                    &me,
+                    b.id,
+                    AssignCase {
+                        assignee: Some(lan.into()),
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(row.assignee.as_deref(), Some("reviewer:lan"));
+        }
+        let row = svc
+            .assign_case(
+                &me,
+                b.id,
+                AssignCase {
+                    assignee: Some("me".into()),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            row.assignee.as_deref(),
+            Some("moderator:30"),
+            "a token's caller takes it"
+        );
         svc.assign_case(
             &me,
             b.id,
             AssignCase {
-                assignee: Some("reviewer:10".into()),
+                assignee: Some("lan".into()),
             },
         )
         .await
@@ -326,6 +398,14 @@ async fn staff_assign_cases_and_write_notes_that_the_audit_binds() {
         let desk = svc.case_desk(&REVIEWER(), a.id).await.unwrap();
         assert_eq!(desk.notes.len(), 1);
         assert_eq!(desk.assignments.len(), 2);
+        assert_eq!(
+            svc.case_desk(&REVIEWER(), b.id)
+                .await
+                .unwrap()
+                .assignments
+                .len(),
+            4
+        );
         assert!(svc.case_desk(&CITIZEN(), a.id).await.is_err());
         // The note's words are in its row (bound by hash), not in the event.
         let events = svc.audit_events(0, 1000).await.unwrap().events;

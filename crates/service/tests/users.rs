@@ -177,6 +177,50 @@ async fn disabling_or_resetting_ends_sessions_and_sign_out_everywhere_ends_all()
     .await;
 }
 
+/// The failures are the store's: a second process (another `Service` on the same database),
+/// or the same one restarted, refuses a username the first one locked.
+#[tokio::test]
+async fn a_lock_out_holds_in_every_process_on_the_database() {
+    on_each_backend(|store| async move {
+        let policy = SignInPolicy {
+            failures_per_user: 3,
+            ..SignInPolicy::default()
+        };
+        let first = with_policy(store.clone(), policy);
+        let second = with_policy(store.clone(), policy);
+        first
+            .add_user("cli:admin", &new_user("lan", Role::Moderator, PASSWORD))
+            .await
+            .unwrap();
+        // Failures split between the two processes add up.
+        for (i, svc) in [&first, &second, &first].into_iter().enumerate() {
+            let e = svc
+                .sign_in(
+                    "lan",
+                    &format!("guess number {i}"),
+                    ip("198.51.100.9"),
+                    STAFF,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidCredentials, "guess {i}");
+        }
+        let e = second
+            .sign_in("lan", PASSWORD, ip("203.0.113.5"), STAFF)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::SignInLocked, "{}", e.message);
+        drop((first, second));
+        let restarted = with_policy(store, policy);
+        let e = restarted
+            .sign_in("lan", PASSWORD, ip("203.0.113.5"), STAFF)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::SignInLocked, "after a restart");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn password_guessing_is_locked_out_per_username_and_per_client() {
     on_each_backend(|store| async move {

@@ -38,6 +38,7 @@ mod migrate;
 pub mod model;
 mod moderation;
 mod posts;
+pub mod sign_in_failures;
 mod takedowns;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -160,6 +161,25 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+/// The rows of a bounded query and whether some were left out: a period's list reads at most
+/// a limit of rows, and its caller says when a figure counts only those.
+#[derive(Debug, Clone)]
+pub struct Bounded<T> {
+    pub rows: Vec<T>,
+    /// More rows matched than the limit; `rows` holds the first `limit` of them.
+    pub truncated: bool,
+}
+
+impl<T> Bounded<T> {
+    /// From a read of `limit + 1` rows: the extra one only says that more exist.
+    pub(crate) fn of(mut rows: Vec<T>, limit: i64) -> Self {
+        let limit = usize::try_from(limit.max(0)).unwrap_or(usize::MAX);
+        let truncated = rows.len() > limit;
+        rows.truncate(limit);
+        Bounded { rows, truncated }
+    }
 }
 
 /// The store: a connection pool, the chains' write locks and the key that signs heads.
@@ -764,4 +784,19 @@ fn opt_word_col<T: FromStr<Err = String>>(r: &AnyRow, col: &str) -> Result<Optio
 /// A 0/1 flag column.
 fn flag_col(r: &AnyRow, col: &str) -> Result<bool> {
     Ok(r.try_get::<i64, _>(col)? != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bounded;
+
+    #[test]
+    fn a_bounded_read_keeps_the_limit_and_says_when_more_matched() {
+        let exact = Bounded::of(vec![1, 2, 3], 3);
+        assert_eq!((exact.rows, exact.truncated), (vec![1, 2, 3], false));
+        let more = Bounded::of(vec![1, 2, 3, 4], 3);
+        assert_eq!((more.rows, more.truncated), (vec![1, 2, 3], true));
+        let none = Bounded::<i32>::of(vec![], 0);
+        assert!(!none.truncated);
+    }
 }

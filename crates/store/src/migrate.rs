@@ -34,6 +34,10 @@ const SQLITE: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_daily_visits.sql"),
     ),
+    (
+        15,
+        include_str!("../migrations/sqlite/0015_sign_in_failures.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -67,6 +71,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         14,
         include_str!("../migrations/postgres/0014_daily_visits.sql"),
+    ),
+    (
+        15,
+        include_str!("../migrations/postgres/0015_sign_in_failures.sql"),
     ),
 ];
 

@@ -5,8 +5,8 @@
 use crate::audit::{NewEvent, Table};
 use crate::model::{Appeal, Decision, NewDecision, NewReport, Report};
 use crate::{
-    fetch_one, fetch_optional, flag_col, now_ms, opt_word_col, word_col, Result, Store, WriteTx,
-    DAY_MS,
+    fetch_one, fetch_optional, flag_col, now_ms, opt_word_col, word_col, Bounded, Result, Store,
+    WriteTx, DAY_MS,
 };
 use quytac_core::workflow::{Action, AppealStatus, ReportOutcome, ViolationCounts};
 use sqlx::any::AnyRow;
@@ -52,33 +52,21 @@ impl Store {
         })
     }
 
-    /// Decisions made in `[from, to)`, for the transparency report.
-    pub async fn decisions_between(&self, from: i64, to: i64) -> Result<Vec<Decision>> {
-        sqlx::query(&format!(
-            "SELECT {DECISION_COLS} FROM decisions WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at"
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(decision_from)
-        .collect()
-    }
-
     /// Users' reports (complaints) received in `[from, to)`, oldest first, for the 48-hour
-    /// clock of Decree 147.
-    pub async fn reports_between(&self, from: i64, to: i64) -> Result<Vec<Report>> {
-        sqlx::query(&format!(
-            "SELECT {REPORT_COLS} FROM reports WHERE created_at >= $1 AND created_at < $2 ORDER BY id"
+    /// clock of Decree 147: at most `limit`, and whether more were left out.
+    pub async fn reports_between(&self, from: i64, to: i64, limit: i64) -> Result<Bounded<Report>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLS} FROM reports WHERE created_at >= $1 AND created_at < $2 ORDER BY id LIMIT $3"
         ))
         .bind(from)
         .bind(to)
+        .bind(limit.saturating_add(1))
         .fetch_all(self.pool())
         .await?
         .iter()
         .map(report_from)
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Bounded::of(rows, limit))
     }
 
     /// Reports without an outcome received before `before` (their 48 hours are over when

@@ -2,7 +2,7 @@
 
 use crate::audit::{NewEvent, Table};
 use crate::model::{NewTakedown, Takedown};
-use crate::{fetch_one, now_ms, word_col, Result, Store, WriteTx};
+use crate::{fetch_one, now_ms, word_col, Bounded, Result, Store, WriteTx};
 use quytac_core::workflow::{takedown, TakedownStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -48,18 +48,25 @@ impl Store {
             .collect()
     }
 
-    /// Takedowns received in `[from, to)`.
-    pub async fn takedowns_between(&self, from: i64, to: i64) -> Result<Vec<Takedown>> {
-        sqlx::query(&format!(
-            "SELECT {TAKEDOWN_COLS} FROM takedowns WHERE received_at >= $1 AND received_at < $2 ORDER BY id"
+    /// Takedowns received in `[from, to)`: at most `limit`, and whether more were left out.
+    pub async fn takedowns_between(
+        &self,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Bounded<Takedown>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TAKEDOWN_COLS} FROM takedowns WHERE received_at >= $1 AND received_at < $2 ORDER BY id LIMIT $3"
         ))
         .bind(from)
         .bind(to)
+        .bind(limit.saturating_add(1))
         .fetch_all(self.pool())
         .await?
         .iter()
         .map(takedown_from)
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Bounded::of(rows, limit))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod console;
 pub mod consultations;
 pub mod decree147;
 pub mod identity;

@@ -15,6 +15,10 @@ use axum::routing::{delete, get, post, MethodRouter};
 pub use doc::{Body, Doc};
 use quytac_core::item::Item;
 use quytac_service::audit::{AuditPage, AuditVerification};
+use quytac_service::console::{
+    AddNote, AssignCase, BulkDecide, BulkDecided, CaseDesk, CompleteTakedown, DecideAppeal,
+    TakedownCompleted,
+};
 use quytac_service::moderation::{
     AppealDecision, AppealFiled, Decide, DecisionRecorded, ReportFiled, ReportPost, Standing,
 };
@@ -23,6 +27,7 @@ use quytac_service::takedowns::{FileTakedown, TakedownFiled, TakedownList};
 use quytac_service::tokens::{TokenInfo, TokenList};
 use quytac_service::transparency::TransparencyReport;
 use quytac_store::audit::SignedHead;
+use quytac_store::console::{CaseAssignment, CaseNote};
 use quytac_store::model::{CaseDetail, Report};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
@@ -268,6 +273,54 @@ fn core_routes() -> Vec<Route> {
         .returns::<AppealFiled>(201),
         r(
             "POST",
+            "/v1/cases/{id}/assignment",
+            Api(STAFF),
+            "Assign a case while it waits for a decision: to an enabled staff user (username or `role:username`), to the caller (`me`), or to nobody (`null`)",
+            post(api::console::assign),
+        )
+        .path_param::<i64>("id")
+        .body::<AssignCase>()
+        .returns::<CaseAssignment>(200),
+        r(
+            "GET",
+            "/v1/cases/{id}/notes",
+            Api(STAFF),
+            "A case's internal notes and assignments, oldest first (staff only)",
+            get(api::console::desk),
+        )
+        .path_param::<i64>("id")
+        .returns::<CaseDesk>(200),
+        r(
+            "POST",
+            "/v1/cases/{id}/notes",
+            Api(STAFF),
+            "Add an internal note to a case (staff only, never shown to the author; audited)",
+            post(api::console::add_note),
+        )
+        .path_param::<i64>("id")
+        .body::<AddNote>()
+        .returns::<CaseNote>(201),
+        r(
+            "POST",
+            "/v1/cases/bulk-decision",
+            Api(STAFF),
+            "One decision with one statement of reasons for 1 to 100 cases; each decided by its own rules, the answer says which were refused and why",
+            post(api::console::bulk_decide),
+        )
+        .body::<BulkDecide>()
+        .returns::<BulkDecided>(200),
+        r(
+            "POST",
+            "/v1/cases/{id}/appeal/decision",
+            Api(STAFF),
+            "A reviewer (not the appealed decision's author) upholds or overturns the appealed decision",
+            post(api::console::decide_appeal),
+        )
+        .path_param::<i64>("id")
+        .body::<DecideAppeal>()
+        .returns::<DecisionRecorded>(201),
+        r(
+            "POST",
             "/v1/takedowns",
             Api(&[Admin, AgencyOfficer]),
             "A competent authority's removal request, filed in its officer's agency's name, due within 24 hours (ND-2)",
@@ -284,6 +337,16 @@ fn core_routes() -> Vec<Route> {
         )
         .query::<api::takedowns::TakedownQuery>()
         .returns::<TakedownList>(200),
+        r(
+            "POST",
+            "/v1/takedowns/{id}/done",
+            Api(&[Admin, Moderator]),
+            "A takedown carried out (ND-2): closed when the content is down already, else removed now under the `rule` and `category` given",
+            post(api::console::takedown_done),
+        )
+        .path_param::<i64>("id")
+        .body::<CompleteTakedown>()
+        .returns::<TakedownCompleted>(200),
         r(
             "GET",
             "/v1/accounts/{handle}/violations",

@@ -41,6 +41,8 @@ pub struct InboxRow {
     pub text: String,
     /// For an inquiry escalated here: the agency it was asked of.
     pub from_agency: String,
+    /// Assigned to the reader (by username or token, as they signed in).
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -106,6 +108,7 @@ fn row(frame: &Frame, q: &InquiryView, now: i64) -> InboxRow {
             .unwrap_or_default(),
         text: q.text.chars().take(300).collect(),
         from_agency: String::new(),
+        mine: false,
     }
 }
 
@@ -185,6 +188,7 @@ pub async fn inbox(
     let mut rows = Vec::with_capacity(list.len());
     for q in &list {
         let mut r = row(&frame, q, now);
+        r.mine = q.assigned_to.as_deref() == Some(caller.name().as_str());
         if q.agency_id != agency_id {
             r.from_agency = agency_name(&state, &q.agency_id).await;
         }

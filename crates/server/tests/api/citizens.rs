@@ -6,7 +6,6 @@
 
 use crate::helpers::*;
 use quytac_service::tokens::NewToken;
-use quytac_store::model::NewAgency;
 
 const PD_QUESTION: &str = "Xin hỏi thủ tục cấp phép; số điện thoại của tôi là 0912 345 678.";
 
@@ -21,24 +20,7 @@ fn enc(s: &str) -> String {
 }
 
 async fn agency(app: &TestApp) {
-    app.state
-        .store
-        .create_agency(
-            &NewAgency {
-                id: "so-web".into(),
-                name: "Sở Thử nghiệm".into(),
-                parent_id: None,
-                official_domain: None,
-                page_handle: None,
-                portal_feed_url: None,
-                response_working_days: 5,
-                responsible: Default::default(),
-                competent_authority: false,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    app.add_agency("so-web", None, 5).await;
 }
 
 async fn ask(app: &TestApp, fields: &str) -> Resp {
@@ -309,25 +291,8 @@ async fn the_parent_agencys_inbox_shows_what_was_escalated_to_it_overdue_first()
     for db in quytac_store::testing::TestDb::each_backend().await {
         let url = db.url.clone();
         let app = spawn_app_with(move |c| c.database_url = url).await;
-        let store = &app.state.store;
         for (id, parent) in [("ubnd-web", None), ("so-con", Some("ubnd-web"))] {
-            store
-                .create_agency(
-                    &NewAgency {
-                        id: id.into(),
-                        name: format!("Cơ quan {id}"),
-                        parent_id: parent.map(str::to_string),
-                        official_domain: None,
-                        page_handle: None,
-                        portal_feed_url: None,
-                        response_working_days: 5,
-                        responsible: Default::default(),
-                        competent_authority: false,
-                    },
-                    "t",
-                )
-                .await
-                .unwrap();
+            app.add_agency(id, parent, 5).await;
         }
         // A question received 60 days ago, never answered: the sweep escalates it.
         let admin = quytac_core::workflow::Actor::new(Role::Admin, 1);
@@ -346,7 +311,7 @@ async fn the_parent_agencys_inbox_shows_what_was_escalated_to_it_overdue_first()
             .await
             .unwrap();
         let token = quytac_service::tokens::create_token(
-            store,
+            &app.state.store,
             &NewToken {
                 role: Role::AgencyOfficer,
                 label: "parent officer".into(),

@@ -190,6 +190,29 @@ impl TestApp {
         }
     }
 
+    /// Registers an agency named "Cơ quan {id}" that answers within `days` working days,
+    /// under `parent` when one is given.
+    pub async fn add_agency(&self, id: &str, parent: Option<&str>, days: i64) {
+        self.state
+            .store
+            .create_agency(
+                &quytac_store::model::NewAgency {
+                    id: id.into(),
+                    name: format!("Cơ quan {id}"),
+                    parent_id: parent.map(str::to_string),
+                    official_domain: None,
+                    page_handle: None,
+                    portal_feed_url: None,
+                    response_working_days: days,
+                    responsible: Default::default(),
+                    competent_authority: false,
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn token(&self, role: Role) -> String {
         create_token(&self.state.store, role, "test", "test")
             .await

@@ -5,8 +5,6 @@
 
 use crate::helpers::*;
 use quytac_core::agency::{CivilDate, DateTimeVn};
-use quytac_server::auth::create_token_for_agency;
-use quytac_store::model::NewAgency;
 
 /// This module's rows of the permission matrix.
 pub(super) fn permission_rows() -> Vec<MatrixRow> {
@@ -89,37 +87,7 @@ fn actor(role: Role, token: &str) -> String {
 }
 
 async fn agency(app: &TestApp, id: &str, parent: Option<&str>, days: i64) {
-    app.state
-        .store
-        .create_agency(
-            &NewAgency {
-                id: id.into(),
-                name: format!("Cơ quan {id}"),
-                parent_id: parent.map(str::to_string),
-                official_domain: None,
-                page_handle: None,
-                portal_feed_url: None,
-                response_working_days: days,
-                responsible: Default::default(),
-                competent_authority: false,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-}
-
-/// An agency officer's token bound to `agency`.
-async fn officer_of(app: &TestApp, agency: &str) -> String {
-    create_token_for_agency(
-        &app.state.store,
-        Role::AgencyOfficer,
-        "test",
-        Some(agency),
-        "test",
-    )
-    .await
-    .unwrap()
+    app.add_agency(id, parent, days).await;
 }
 
 async fn ask(app: &TestApp, token: &str, agency: &str, body: Value) -> Value {
@@ -165,7 +133,7 @@ async fn due_times_skip_weekends_tet_and_evenings_and_answers_are_judged_by_them
     let app = spawn_app().await;
     let admin = app.token(Role::Admin).await;
     agency(&app, "so", None, 3).await;
-    let officer = officer_of(&app, "so").await;
+    let officer = app.officer_of("so").await;
 
     // Thursday 12 Feb 2026, 10:00: Friday 13 counts, Tết (16–20 Feb, Mon–Fri) and the
     // weekends around it do not; due at 17:00 on Tuesday 24 Feb.
@@ -370,7 +338,7 @@ async fn overdue_inquiries_escalate_to_the_parent_agency_with_response_overdue()
         "{events:?}"
     );
     // The parent agency's officers may now answer it, not the other one.
-    let parent_officer = officer_of(&app, "ubnd").await;
+    let parent_officer = app.officer_of("ubnd").await;
     let r = app
         .call(
             "POST",
@@ -425,7 +393,7 @@ async fn only_the_asker_reopens_and_a_new_deadline_runs() {
     let asker = app.token(Role::Citizen).await;
     let other = app.token(Role::Citizen).await;
     agency(&app, "so", None, 5).await;
-    let officer = officer_of(&app, "so").await;
+    let officer = app.officer_of("so").await;
     let q = ask(
         &app,
         &asker,
@@ -524,9 +492,9 @@ async fn personal_data_is_masked_and_only_the_assigned_officer_and_admins_unmask
     let moderator = app.token(Role::Moderator).await;
     agency(&app, "so", None, 5).await;
     agency(&app, "khac", None, 5).await;
-    let officer = officer_of(&app, "so").await;
-    let other_officer = officer_of(&app, "so").await;
-    let elsewhere = officer_of(&app, "khac").await;
+    let officer = app.officer_of("so").await;
+    let other_officer = app.officer_of("so").await;
+    let elsewhere = app.officer_of("khac").await;
     let unbound = app.token(Role::AgencyOfficer).await;
     let text =
         "Tôi là Nguyễn Văn An, CCCD 001090012345, SĐT 0912 345 678, xin hỏi về hồ sơ cấp phép.";
@@ -601,7 +569,7 @@ async fn personal_data_is_masked_and_only_the_assigned_officer_and_admins_unmask
             .await;
         assert_eq!(
             (r.status, r.code().as_str()),
-            (422, "invalid_field"),
+            (422, "unknown_assignee"),
             "{assignee}"
         );
     }
@@ -825,4 +793,106 @@ async fn the_demo_loads_inquiries_and_a_consultation_through_the_service_once() 
     assert_eq!(q1.inquiries.len(), 2);
     let c = svc.consultation(1).await.unwrap();
     assert_eq!(c.comments.len(), 4);
+}
+
+/// Issue 14's reviewer: the assignee lookup knew token names only, so an officer who signs in
+/// with a username could not be given an inquiry, nor see it as theirs in the inbox.
+#[tokio::test]
+async fn an_officer_signed_in_by_username_is_assigned_by_username_and_sees_it_in_the_inbox() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let citizen = app.token(Role::Citizen).await;
+    agency(&app, "so", None, 5).await;
+    agency(&app, "khac", None, 5).await;
+    const PASSWORD: &str = "mật khẩu rất dài 2026";
+    for (username, of) in [("hoa", "so"), ("binh", "khac")] {
+        app.state
+            .service
+            .add_user(
+                "cli:admin",
+                &quytac_service::users::NewUser {
+                    username: username.into(),
+                    display_name: "Trần Thị Hoa".into(),
+                    role: Role::AgencyOfficer,
+                    agency: Some(of.into()),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let q = ask(
+        &app,
+        &citizen,
+        "so",
+        json!({"text": "Xin hỏi về thủ tục cấp phép."}),
+    )
+    .await;
+    let id = q["id"].as_i64().unwrap();
+    let assign = |assignee: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.call(
+                "POST",
+                &format!("/v1/inquiries/{id}/assign"),
+                Some(admin),
+                Some(json!({ "assignee": assignee })),
+            )
+            .await
+        }
+    };
+    // Another agency's officer, and nobody, are refused.
+    for other in ["binh", "agency_officer:nobody", "moderator:hoa"] {
+        let r = assign(other).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (422, "unknown_assignee"),
+            "{other}: {}",
+            r.body
+        );
+    }
+    let r = assign("hoa").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["inquiry"]["assigned_to"], "agency_officer:hoa");
+
+    let login = app
+        .request(
+            "POST",
+            "/login",
+            &[FORM],
+            format!(
+                "username=hoa&password={}&next=%2Fconsole%2Finbox",
+                quytac_server::web::url_encode(PASSWORD)
+            )
+            .as_bytes(),
+        )
+        .await;
+    assert_eq!(login.status, 303, "{}", login.body);
+    let cookie = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let inbox = app
+        .request("GET", "/console/inbox", &[("cookie", &cookie)], b"")
+        .await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    let row = inbox
+        .body
+        .split(&format!("id=\"inquiry-{id}\""))
+        .nth(1)
+        .expect("the inquiry is in the inbox");
+    let row = row.split("</tr>").next().unwrap();
+    assert!(row.contains("Được giao cho bạn"), "{row}");
+    let page = app
+        .request(
+            "GET",
+            &format!("/console/inbox/{id}"),
+            &[("cookie", &cookie)],
+            b"",
+        )
+        .await;
+    assert!(page.body.contains("id=\"assigned\">Bạn"), "{}", page.body);
 }

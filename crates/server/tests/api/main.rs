@@ -8,6 +8,7 @@ mod authority;
 mod check;
 mod citizens;
 mod console;
+mod console_api;
 mod consultations;
 mod durability;
 mod helpers;

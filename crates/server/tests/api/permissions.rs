@@ -42,6 +42,42 @@ async fn permission_matrix() {
             Who::Roles(&[Admin, AgencyOfficer]),
         ),
         (
+            "POST",
+            "/v1/cases/{id}/assignment",
+            "/v1/cases/1/assignment",
+            Who::Roles(STAFF),
+        ),
+        (
+            "GET",
+            "/v1/cases/{id}/notes",
+            "/v1/cases/1/notes",
+            Who::Roles(STAFF),
+        ),
+        (
+            "POST",
+            "/v1/cases/{id}/notes",
+            "/v1/cases/1/notes",
+            Who::Roles(STAFF),
+        ),
+        (
+            "POST",
+            "/v1/cases/bulk-decision",
+            "/v1/cases/bulk-decision",
+            Who::Roles(STAFF),
+        ),
+        (
+            "POST",
+            "/v1/cases/{id}/appeal/decision",
+            "/v1/cases/1/appeal/decision",
+            Who::Roles(STAFF),
+        ),
+        (
+            "POST",
+            "/v1/takedowns/{id}/done",
+            "/v1/takedowns/1/done",
+            Who::Roles(&[Admin, Moderator]),
+        ),
+        (
             "GET",
             "/v1/takedowns",
             "/v1/takedowns",

@@ -161,6 +161,23 @@ async fn console_pages_refuse_bad_input_in_vietnamese() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    // A name that is no staff user is refused in words, and the case stays mine.
+    let form = format!("csrf={}&to=moderator%3A999", console.csrf);
+    let r = app
+        .request(
+            "POST",
+            &format!("/console/cases/{case_id}/assign"),
+            &[cookie, FORM],
+            form.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Người được giao phải là một nhân viên kiểm duyệt đang hoạt động"),
+        "{}",
+        r.body
+    );
     let page = app
         .request("GET", &format!("/console/cases/{case_id}"), &[cookie], b"")
         .await;

@@ -29,6 +29,7 @@ use quytac_core::workflow::inquiry::{
     check_client_time, may_answer, may_assign, may_be_assigned, may_close, may_reopen, may_unmask,
     overdue_finding, InquiryFacts, InquiryKind,
 };
+use quytac_core::workflow::staff::normalize_username;
 use quytac_core::workflow::text::{refuse_unless_only_personal_data, validate, TextBounds};
 use quytac_store::inquiries::{Inquiry, InquiryDetail, NewInquiry, NewInquiryFinding, NewReply};
 use quytac_store::WriteTx;
@@ -54,7 +55,8 @@ pub struct AskAgency {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignInquiry {
-    /// The officer's actor name (`agency_officer:<token id>`); defaults to the caller.
+    /// The officer: a username (`lan`), or an actor name (`agency_officer:lan`,
+    /// `agency_officer:<token id>`); defaults to the caller.
     #[serde(default)]
     pub assignee: Option<String>,
 }
@@ -336,22 +338,36 @@ impl Service {
         self.masked(id).await
     }
 
-    /// The actor of a live admin or agency-officer token named `agency_officer:<token id>`.
+    /// The actor an inquiry's assignee names: an enabled admin or officer user by username
+    /// (`lan`) or actor name (`agency_officer:lan`), or a live token by actor name
+    /// (`agency_officer:<token id>`). Whether they may handle this inquiry is the workflow's.
     async fn assignee(&self, name: &str) -> Result<Actor> {
         let bad = || bad_assignee(name);
-        let (role, id) = name.split_once(':').ok_or_else(bad)?;
-        let role: Role = role.parse().map_err(|_| bad())?;
-        let token_id: i64 = id.parse().map_err(|_| bad())?;
-        let token = self.store.token(token_id).await?.ok_or_else(bad)?;
-        if token.revoked || token.role != role {
+        let (role, rest) = match name.split_once(':') {
+            Some((role, rest)) => (Some(role.parse::<Role>().map_err(|_| bad())?), rest),
+            None => (None, name),
+        };
+        if let (Some(role), Ok(token_id)) = (role, rest.parse::<i64>()) {
+            let token = self.store.token(token_id).await?.ok_or_else(bad)?;
+            if token.revoked || token.role != role {
+                return Err(bad());
+            }
+            return Ok(Actor {
+                role,
+                token_id,
+                agency: token.agency_id,
+                user: None,
+            });
+        }
+        let user = self
+            .store
+            .user_by_username(&normalize_username(rest))
+            .await?
+            .ok_or_else(bad)?;
+        if user.disabled || role.is_some_and(|r| r != user.role) {
             return Err(bad());
         }
-        Ok(Actor {
-            role,
-            token_id,
-            agency: token.agency_id,
-            user: None,
-        })
+        Ok(crate::users::actor_of_user(&user))
     }
 
     /// An officer answers; the answer is checked as the agency's and masked in public.
@@ -509,7 +525,10 @@ fn not_found(id: i64) -> impl FnOnce(quytac_store::StoreError) -> ServiceError {
 }
 
 fn bad_assignee(name: &str) -> ServiceError {
-    ServiceError::invalid_field(format!(
-        "`assignee` must name an officer of the agency as `agency_officer:<token id>`, not `{name}`"
-    ))
+    ServiceError::new(
+        crate::ErrorKind::UnknownAssignee,
+        format!(
+            "`assignee` must name an officer of the agency by username or as `agency_officer:<token id>`, not `{name}`"
+        ),
+    )
 }

@@ -11,8 +11,8 @@ use crate::web::frame::Frame;
 use crate::web::session::Csrf;
 use crate::web::{render, safe_next, segments, Segment};
 use askama::Template;
-use axum::extract::rejection::{FormRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -24,6 +24,7 @@ use quytac_core::workflow::{
 use quytac_service::console::{AddNote, AssignCase, CompleteTakedown, DecideAppeal};
 use quytac_service::moderation::Decide;
 use quytac_service::ErrorKind;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -51,6 +52,51 @@ fn bad_id(frame: Frame) -> Response {
         "console_error.no_case_title",
         "console_error.bad_id",
     )
+}
+
+/// What every console form on a case starts with: the page's frame, the caller, the
+/// session's CSRF token (the form was checked against it before the handler), the id of the
+/// path and the form's fields. A malformed id or form is answered with its page in words
+/// before the handler runs.
+pub struct CaseStep<T> {
+    pub frame: Frame,
+    pub caller: Caller,
+    pub csrf: String,
+    pub id: i64,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CaseStep<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let frame = match Frame::from_request_parts(&mut parts, state).await {
+            Ok(frame) => frame,
+            Err(never) => match never {},
+        };
+        let caller = Caller::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Csrf(csrf) = match Csrf::from_request_parts(&mut parts, state).await {
+            Ok(csrf) => csrf,
+            Err(never) => match never {},
+        };
+        let Ok(Path(id)) = Path::<i64>::from_request_parts(&mut parts, state).await else {
+            return Err(bad_id(frame));
+        };
+        let Ok(Form(form)) = Form::<T>::from_request(Request::from_parts(parts, body), state).await
+        else {
+            return Err(bad_form_page(frame));
+        };
+        Ok(CaseStep {
+            frame,
+            caller,
+            csrf,
+            id,
+            form,
+        })
+    }
 }
 
 pub struct FindingRow {
@@ -442,20 +488,14 @@ pub struct DecisionForm {
     statement: String,
 }
 
-pub async fn case_decide(
-    State(state): State<AppState>,
-    frame: Frame,
-    caller: Caller,
-    Csrf(csrf): Csrf,
-    id: Result<Path<i64>, PathRejection>,
-    form: Result<Form<DecisionForm>, FormRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return bad_id(frame);
-    };
-    let Ok(Form(f)) = form else {
-        return bad_form_page(frame);
-    };
+pub async fn case_decide(State(state): State<AppState>, step: CaseStep<DecisionForm>) -> Response {
+    let CaseStep {
+        frame,
+        caller,
+        csrf,
+        id,
+        form: f,
+    } = step;
     let (Ok(category), Ok(action)) = (f.category.parse::<Category>(), f.action.parse::<Action>())
     else {
         let e = quytac_service::ServiceError::invalid_field("`category` or `action`");
@@ -483,20 +523,14 @@ pub struct AppealForm {
 }
 
 /// `POST /console/cases/{id}/appeal`: a reviewer upholds or overturns the appealed decision.
-pub async fn case_appeal(
-    State(state): State<AppState>,
-    frame: Frame,
-    caller: Caller,
-    Csrf(csrf): Csrf,
-    id: Result<Path<i64>, PathRejection>,
-    form: Result<Form<AppealForm>, FormRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return bad_id(frame);
-    };
-    let Ok(Form(f)) = form else {
-        return bad_form_page(frame);
-    };
+pub async fn case_appeal(State(state): State<AppState>, step: CaseStep<AppealForm>) -> Response {
+    let CaseStep {
+        frame,
+        caller,
+        csrf,
+        id,
+        form: f,
+    } = step;
     let Ok(outcome) = f.outcome.parse::<AppealOutcome>() else {
         let e = quytac_service::ServiceError::invalid_field("`outcome`");
         return refused(&state, frame, &caller, csrf, id, e).await;
@@ -522,26 +556,17 @@ pub struct AssignForm {
 }
 
 /// `POST /console/cases/{id}/assign`: to me, to someone named, or to nobody.
-pub async fn case_assign(
-    State(state): State<AppState>,
-    frame: Frame,
-    caller: Caller,
-    Csrf(csrf): Csrf,
-    id: Result<Path<i64>, PathRejection>,
-    form: Result<Form<AssignForm>, FormRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return bad_id(frame);
-    };
-    let Ok(Form(f)) = form else {
-        return bad_form_page(frame);
-    };
+pub async fn case_assign(State(state): State<AppState>, step: CaseStep<AssignForm>) -> Response {
+    let CaseStep {
+        frame,
+        caller,
+        csrf,
+        id,
+        form: f,
+    } = step;
+    // `me`, a username or nobody: whom a name may mean is the service's to say.
     let to = f.to.trim();
-    let assignee = match to {
-        "" => None,
-        "me" => Some(caller.name()),
-        other => Some(other.to_string()),
-    };
+    let assignee = (!to.is_empty()).then(|| to.to_string());
     match state
         .service
         .assign_case(&caller, id, AssignCase { assignee })
@@ -566,20 +591,14 @@ pub struct NoteForm {
 }
 
 /// `POST /console/cases/{id}/notes`: an internal note.
-pub async fn case_note(
-    State(state): State<AppState>,
-    frame: Frame,
-    caller: Caller,
-    Csrf(csrf): Csrf,
-    id: Result<Path<i64>, PathRejection>,
-    form: Result<Form<NoteForm>, FormRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return bad_id(frame);
-    };
-    let Ok(Form(f)) = form else {
-        return bad_form_page(frame);
-    };
+pub async fn case_note(State(state): State<AppState>, step: CaseStep<NoteForm>) -> Response {
+    let CaseStep {
+        frame,
+        caller,
+        csrf,
+        id,
+        form: f,
+    } = step;
     match state
         .service
         .add_note(&caller, id, AddNote { body: f.body })
@@ -605,15 +624,15 @@ pub struct TakedownForm {
 /// when it is still visible).
 pub async fn takedown_done(
     State(state): State<AppState>,
-    frame: Frame,
-    caller: Caller,
-    Csrf(csrf): Csrf,
-    id: Result<Path<i64>, PathRejection>,
-    form: Result<Form<TakedownForm>, FormRejection>,
+    step: CaseStep<TakedownForm>,
 ) -> Response {
-    let (Ok(Path(id)), Ok(Form(f))) = (id, form) else {
-        return bad_form_page(frame);
-    };
+    let CaseStep {
+        frame,
+        caller,
+        csrf,
+        id,
+        form: f,
+    } = step;
     let cmd = CompleteTakedown {
         rule: Some(f.rule).filter(|r| !r.is_empty()),
         category: f.category.parse().ok(),
