@@ -11,9 +11,10 @@ use quytac_store::model::{Case, NewPost, Post};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// How many audit chains the ingest spreads posts over, by author (chain 0 stays the
-/// workflow's). More chains let more writers commit at once on PostgreSQL; every chain is
-/// verified, and the signed head covers them all.
+/// How many audit chains the ingest writes on (chain 0 stays the workflow's): a single post
+/// on its author's (`chain_for_author`), a batch on any free one. More chains let more
+/// writers commit at once on PostgreSQL; every chain is verified, and the signed head covers
+/// them all.
 pub const AUDIT_SHARDS: u32 = 16;
 
 /// Where an ingested post came from.
@@ -143,9 +144,10 @@ impl Service {
     /// events). The engine runs on the blocking pool, the posts in parallel (rayon).
     ///
     /// Idempotent by post id: a post whose stored item is the same as the one given is not
-    /// written again (`duplicate`), so a queue may redeliver a batch after a crash. The posts
-    /// of each audit shard chain (`chain_for_author`, [`AUDIT_SHARDS`] of them) commit in one
-    /// transaction on that chain; a crash between two leaves the rest to the redelivery.
+    /// written again (`duplicate`), so a queue may redeliver a batch after a crash. The whole
+    /// batch commits in one transaction, on whichever of the ingest chains (1..=
+    /// [`AUDIT_SHARDS`]) no other writer holds, with one signed head: a crash leaves nothing
+    /// of it, or all of it.
     ///
     /// Under a pack with ND-1 and ND-4, the posts whose authors may not write are set apart
     /// first (their accounts read in one query) and answered `Refused`; the outcomes keep the
@@ -198,55 +200,44 @@ impl Service {
                 Item::Profile(_) => None,
             })
             .collect();
-        // One transaction per audit chain: the posts of one author stay on their shard's
-        // chain, so workers writing other shards never wait for this one.
-        let mut by_chain: std::collections::BTreeMap<ChainId, Vec<usize>> = Default::default();
-        for (i, row) in rows.iter().enumerate() {
-            let chain = chain_for_author(row.author_id.as_deref(), AUDIT_SHARDS);
-            by_chain.entry(chain).or_default().push(i);
-        }
-        let mut out: Vec<Option<BatchIngested>> = (0..rows.len()).map(|_| None).collect();
-        let mut results: Vec<Option<CheckResult>> = results.into_iter().map(Some).collect();
-        for (chain, indices) in by_chain {
-            let mut tx = self.store.write_on(chain).await?;
-            let ids: Vec<&str> = indices
-                .iter()
-                .map(|&i| rows[i].external_id.as_str())
-                .collect();
-            let stored = tx.stored_item_jsons(&ids).await?;
-            for &i in &indices {
-                let (row, by) = (&rows[i], &posts[i].by);
-                let result = results[i].take().expect("each post is written once");
-                if stored.get(&row.external_id) == Some(&row.item_json) {
-                    let post = tx.post_by_external_id(&row.external_id).await?;
-                    out[i] = Some(BatchIngested {
-                        ingested: Ingested {
-                            post,
-                            result,
-                            case: None,
-                        },
-                        duplicate: true,
-                    });
-                    continue;
-                }
-                let post = tx.upsert_post(row, by).await?;
-                let case = if result.verdict != Verdict::Pass {
-                    Some(
-                        tx.join_or_open_case(post.id, CaseSource::Automated, result.verdict, by)
-                            .await?,
-                    )
+        // One transaction for the whole batch, on whichever ingest chain no other writer
+        // holds: writers never wait for each other while a chain is free.
+        let chains: Vec<ChainId> = ingest_chains(rows.first().and_then(|r| r.author_id.as_deref()));
+        let mut tx = self.store.write_on_any(&chains).await?;
+        let given: Vec<(&NewPost, &str)> = rows
+            .iter()
+            .zip(posts.iter())
+            .map(|(row, p)| (row, p.by.as_str()))
+            .collect();
+        let stored = tx.store_posts(&given).await?;
+        let needs_case: Vec<(i64, Verdict, &str)> = stored
+            .iter()
+            .zip(results.iter())
+            .zip(posts.iter())
+            .filter(|(((_, written), result), _)| *written && result.verdict != Verdict::Pass)
+            .map(|(((post, _), result), p)| (post.id, result.verdict, p.by.as_str()))
+            .collect();
+        let mut cases = tx
+            .join_or_open_cases(&needs_case, CaseSource::Automated)
+            .await?
+            .into_iter();
+        let events = tx.commit().await?;
+        self.after_commit(&events).await;
+        let stored = stored
+            .into_iter()
+            .zip(results)
+            .map(|((post, written), result)| {
+                let case = if written && result.verdict != Verdict::Pass {
+                    cases.next()
                 } else {
                     None
                 };
-                out[i] = Some(BatchIngested {
+                BatchIngested {
                     ingested: Ingested { post, result, case },
-                    duplicate: false,
-                });
-            }
-            let events = tx.commit().await?;
-            self.after_commit(&events).await;
-        }
-        Ok(in_order(out.into_iter().flatten(), refused))
+                    duplicate: !written,
+                }
+            });
+        Ok(in_order(stored, refused))
     }
 
     /// Splits a batch into the posts Decree 147 lets their authors write and the refused
@@ -319,6 +310,16 @@ fn in_order(
     }
     out.extend(stored);
     out
+}
+
+/// The audit chains a batch may write on (1..=[`AUDIT_SHARDS`]), starting from the shard of
+/// `author` (its first post's), so that concurrent writers spread over the chains.
+fn ingest_chains(author: Option<&str>) -> Vec<ChainId> {
+    let start = chain_for_author(author, AUDIT_SHARDS).0;
+    let shards = i64::from(AUDIT_SHARDS);
+    (0..shards)
+        .map(|i| ChainId(1 + (start - 1 + i) % shards))
+        .collect()
 }
 
 /// The row of a checked post.

@@ -2,8 +2,9 @@
 //! them, and the rows of the workflow bound to the events that wrote them.
 //!
 //! **Chains.** Every event belongs to one chain ([`ChainId`]): chain 0 for the workflow's own
-//! writes (moderation, takedowns, inquiries, identity …), chains 1..=N for the shards of the
-//! ingest pipeline ([`chain_for_author`]). Event `pos` of a chain stores
+//! writes (moderation, takedowns, inquiries, identity …), chains 1..=N for the ingest's
+//! writers (a single post on [`chain_for_author`]'s chain, a batch on any free one:
+//! `Store::write_on_any`). Event `pos` of a chain stores
 //! `hash = SHA-256(prev_hash ‖ "\n" ‖ canonical_json(event))`, where the canonical JSON has
 //! sorted keys and no spaces and covers the chain, the position, `seq`, `at`, `actor`,
 //! `action`, `subject`, `payload` and `rows` (format 2; events written before chains existed
@@ -58,8 +59,8 @@ impl fmt::Display for ChainId {
 
 /// The shard chain of an author's posts, among `shards` (1..=shards; chain 0 is the
 /// workflow's): a stable hash of the author id, so one author's posts always extend the same
-/// chain and keep their order there. A pipeline worker writes a batch of one shard with
-/// `store.write_on(chain_for_author(author, shards))`. Posts without an author go to shard 1.
+/// chain and keep their order there (a single ingest's chain; a batch takes any free ingest
+/// chain). Posts without an author go to shard 1.
 pub fn chain_for_author(author: Option<&str>, shards: u32) -> ChainId {
     let shards = u64::from(shards.max(1));
     let Some(author) = author else {

@@ -65,6 +65,22 @@ pub use verify::{ChainReport, LogScan, RowProblem, StateReport};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+/// Audit events a multi-row `INSERT` (12 parameters each: 960 in all, under SQLite's 999).
+const EVENTS_PER_INSERT: usize = 80;
+/// Keys a `WHERE key IN (…)` read.
+pub(crate) const KEYS_PER_SELECT: usize = 500;
+
+/// `rows` groups of `cols` numbered marks, `($1, $2), ($3, $4)`, for a multi-row `VALUES`.
+pub(crate) fn value_marks(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What went wrong in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -267,23 +283,8 @@ impl WriteTx<'_> {
                 now_ms(),
             ));
         }
-        let mut rows = Vec::with_capacity(self.touched.len());
-        for (t, key) in std::mem::take(&mut self.touched) {
-            let sql = format!("{} WHERE {} = $1", t.select_sql(), t.key_column());
-            let row = match &key {
-                audit::RowKey::Id(id) => sqlx::query(&sql).bind(*id),
-                audit::RowKey::Text(text) => sqlx::query(&sql).bind(text.clone()),
-            }
-            .fetch_optional(&mut *self.tx)
-            .await?;
-            if let Some(r) = row {
-                rows.push(audit::RowBinding {
-                    table: t.name().to_string(),
-                    id: key,
-                    hash: audit::row_hash(t, &audit::row_values(t, &r)?),
-                });
-            }
-        }
+        let touched = std::mem::take(&mut self.touched);
+        let mut rows = self.row_bindings(&touched).await?;
         let seqs = self.take_seqs(self.pending.len() as i64).await?;
         let n = self.pending.len();
         let mut events = Vec::with_capacity(n);
@@ -311,27 +312,35 @@ impl WriteTx<'_> {
                 hash: String::new(),
             };
             ev.hash = audit::recompute_hash(&ev);
-            sqlx::query(&format!(
-                "INSERT INTO audit_events ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                audit::EVENT_COLS
-            ))
-            .bind(ev.seq)
-            .bind(ev.chain)
-            .bind(ev.pos)
-            .bind(ev.format)
-            .bind(ev.at)
-            .bind(&ev.actor)
-            .bind(&ev.action)
-            .bind(&ev.subject)
-            .bind(audit::canonical_json(&ev.payload))
-            .bind(serde_json::to_string(&ev.rows).unwrap_or_else(|_| "[]".into()))
-            .bind(&ev.prev_hash)
-            .bind(&ev.hash)
-            .execute(&mut *self.tx)
-            .await?;
             self.head_pos = ev.pos;
             self.head_hash = ev.hash.clone();
             events.push(ev);
+        }
+        // Many rows a statement (a batch's events are hundreds): 12 parameters an event, under
+        // every backend's limit of bound parameters.
+        for chunk in events.chunks(EVENTS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO audit_events ({}) VALUES {}",
+                audit::EVENT_COLS,
+                value_marks(chunk.len(), 12)
+            );
+            let mut q = sqlx::query(&sql);
+            for ev in chunk {
+                q = q
+                    .bind(ev.seq)
+                    .bind(ev.chain)
+                    .bind(ev.pos)
+                    .bind(ev.format)
+                    .bind(ev.at)
+                    .bind(&ev.actor)
+                    .bind(&ev.action)
+                    .bind(&ev.subject)
+                    .bind(audit::canonical_json(&ev.payload))
+                    .bind(serde_json::to_string(&ev.rows).unwrap_or_else(|_| "[]".into()))
+                    .bind(&ev.prev_hash)
+                    .bind(&ev.hash);
+            }
+            q.execute(&mut *self.tx).await?;
         }
         if !events.is_empty() {
             sqlx::query("UPDATE audit_chains SET pos = $1, hash = $2 WHERE chain = $3")
@@ -351,6 +360,59 @@ impl WriteTx<'_> {
             self.store.remember_head(head);
         }
         Ok(events)
+    }
+
+    /// The content hash of each touched row as it is now, in the order touched (a row deleted
+    /// since is left out): one query per table and [`KEYS_PER_SELECT`] keys.
+    async fn row_bindings(
+        &mut self,
+        touched: &[(Table, audit::RowKey)],
+    ) -> Result<Vec<audit::RowBinding>> {
+        let mut by_table: Vec<(Table, Vec<&audit::RowKey>)> = Vec::new();
+        for (t, key) in touched {
+            match by_table.iter_mut().find(|(bt, _)| bt == t) {
+                Some((_, keys)) => keys.push(key),
+                None => by_table.push((*t, vec![key])),
+            }
+        }
+        let mut hashes: HashMap<(Table, String), String> = HashMap::with_capacity(touched.len());
+        for (t, keys) in by_table {
+            for chunk in keys.chunks(KEYS_PER_SELECT) {
+                let sql = format!(
+                    "{} WHERE {} IN ({})",
+                    t.select_sql(),
+                    t.key_column(),
+                    (1..=chunk.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for key in chunk {
+                    q = match key {
+                        audit::RowKey::Id(id) => q.bind(*id),
+                        audit::RowKey::Text(text) => q.bind(text.clone()),
+                    };
+                }
+                for r in q.fetch_all(&mut *self.tx).await? {
+                    let values = audit::row_values(t, &r)?;
+                    let key = values[0].clone().unwrap_or_default();
+                    hashes.insert((t, key), audit::row_hash(t, &values));
+                }
+            }
+        }
+        Ok(touched
+            .iter()
+            .filter_map(|(t, key)| {
+                hashes
+                    .remove(&(*t, key.to_string()))
+                    .map(|hash| audit::RowBinding {
+                        table: t.name().to_string(),
+                        id: key.clone(),
+                        hash,
+                    })
+            })
+            .collect())
     }
 
     /// `n` new event numbers, in order.
@@ -537,7 +599,53 @@ impl Store {
         if chain.0 < 0 {
             return Err(StoreError::conflict(format!("no audit chain {chain}")));
         }
-        let lock = match self.backend {
+        let guard = self.chain_lock(chain).lock_owned().await;
+        self.ensure_chain(chain).await?;
+        let tx = match self.backend {
+            // The write lock up front (waiting under `busy_timeout`): a transaction that
+            // read first could not take it later while another connection holds it.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT pos, hash FROM audit_chains WHERE chain = $1",
+            // The chain's head row is its lock across server processes.
+            Backend::Postgres => "SELECT pos, hash FROM audit_chains WHERE chain = $1 FOR UPDATE",
+        };
+        self.begin_on(chain, tx, sql, guard)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("no audit chain {chain}")))
+    }
+
+    /// Opens a write transaction on whichever of `chains` no other writer holds now, in this
+    /// process or another (on PostgreSQL: the head row taken `FOR UPDATE SKIP LOCKED`), so
+    /// writers that may take any chain — the pipeline's batches — never wait for each other
+    /// while a chain is free; when all are taken, waits for the first. On SQLite (one writer
+    /// at a time whatever the chain) it is [`Store::write_on`] the first.
+    pub async fn write_on_any(&self, chains: &[ChainId]) -> Result<WriteTx<'_>> {
+        let Some(&first) = chains.first() else {
+            return Err(StoreError::conflict("no audit chain to write on"));
+        };
+        if self.backend == Backend::Postgres {
+            for &chain in chains.iter().filter(|c| c.0 >= 0) {
+                let Ok(guard) = self.chain_lock(chain).try_lock_owned() else {
+                    continue;
+                };
+                self.ensure_chain(chain).await?;
+                let tx = self.pool.begin().await?;
+                let sql =
+                    "SELECT pos, hash FROM audit_chains WHERE chain = $1 FOR UPDATE SKIP LOCKED";
+                if let Some(w) = self.begin_on(chain, tx, sql, guard).await? {
+                    return Ok(w);
+                }
+            }
+        }
+        self.write_on(first).await
+    }
+
+    /// The in-process lock of `chain` (one for all chains on SQLite; see [`ChainLocks`]).
+    fn chain_lock(&self, chain: ChainId) -> Arc<Mutex<()>> {
+        match self.backend {
             Backend::Sqlite => self.locks.all.clone(),
             Backend::Postgres => self
                 .locks
@@ -547,8 +655,11 @@ impl Store {
                 .entry(chain.0)
                 .or_default()
                 .clone(),
-        };
-        let guard = lock.lock_owned().await;
+        }
+    }
+
+    /// Creates `chain`'s head row if this process has not seen it yet.
+    async fn ensure_chain(&self, chain: ChainId) -> Result<()> {
         let known = self
             .locks
             .known
@@ -569,19 +680,26 @@ impl Store {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(chain.0);
         }
-        let mut tx = match self.backend {
-            // The write lock up front (waiting under `busy_timeout`): a transaction that
-            // read first could not take it later while another connection holds it.
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        Ok(())
+    }
+
+    /// The write transaction on `chain` whose head `head_sql` reads (and locks) in `tx`; none
+    /// when the head row is not to be had (taken by another writer, with `SKIP LOCKED`).
+    async fn begin_on(
+        &self,
+        chain: ChainId,
+        mut tx: Transaction<'static, Any>,
+        head_sql: &str,
+        guard: OwnedMutexGuard<()>,
+    ) -> Result<Option<WriteTx<'_>>> {
+        let Some(head) = sqlx::query(head_sql)
+            .bind(chain.0)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
         };
-        let sql = match self.backend {
-            Backend::Sqlite => "SELECT pos, hash FROM audit_chains WHERE chain = $1",
-            // The chain's head row is its lock across server processes.
-            Backend::Postgres => "SELECT pos, hash FROM audit_chains WHERE chain = $1 FOR UPDATE",
-        };
-        let head = sqlx::query(sql).bind(chain.0).fetch_one(&mut *tx).await?;
-        Ok(WriteTx {
+        Ok(Some(WriteTx {
             head_pos: head.try_get("pos")?,
             head_hash: head.try_get("hash")?,
             tx,
@@ -591,7 +709,7 @@ impl Store {
             touched: Vec::new(),
             force_head: false,
             _guard: guard,
-        })
+        }))
     }
 
     // ---- audit -----------------------------------------------------------------------------

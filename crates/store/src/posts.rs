@@ -7,13 +7,14 @@ use crate::moderation::{
 };
 use crate::takedowns::{takedown_from, TAKEDOWN_COLS};
 use crate::{
-    fetch_one, fetch_optional, json_col, now_ms, opt_word_col, word_col, Backend, Result, Store,
-    StoreError, WriteTx,
+    fetch_one, fetch_optional, json_col, now_ms, opt_word_col, value_marks, word_col, Backend,
+    Result, Store, StoreError, WriteTx, KEYS_PER_SELECT,
 };
 use quytac_core::finding::Verdict;
 use quytac_core::workflow::{CaseSource, CaseStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::HashMap;
 
 pub(crate) const POST_COLS: &str =
     "id, external_id, author_id, text, result_json, verdict, label, source, created_at, updated_at";
@@ -185,39 +186,103 @@ impl WriteTx<'_> {
         .await?;
         let stored = post_from(&row)?;
         self.touch(Table::Posts, stored.id);
-        self.audit(NewEvent::new(
-            actor,
-            "post.ingested",
-            format!("post:{}", stored.id),
-            serde_json::json!({"external_id": post.external_id, "verdict": post.verdict, "source": post.source}),
-        ))
-        .await?;
+        self.audit(ingested_event(actor, &stored, post)).await?;
         Ok(stored)
     }
 
-    /// The stored item JSON of each of these posts (by their own ids) that is stored, read in
-    /// this transaction: what a batch compares to skip a redelivered post.
-    pub async fn stored_item_jsons(
-        &mut self,
-        external_ids: &[&str],
-    ) -> Result<std::collections::HashMap<String, String>> {
-        let mut out = std::collections::HashMap::new();
-        // Chunks keep the statement under every backend's limit of bound parameters.
-        for chunk in external_ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT external_id, item_json FROM posts WHERE external_id IN ({})",
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
+    /// Stores checked posts as a batch does: a post whose stored item is the same as the one
+    /// given is left as it is (a redelivery: `false`), any other is inserted or replaces the
+    /// stored one (`true`, with its `post.ingested` event). Many rows a statement; the
+    /// comparison is made by the statement itself (`ON CONFLICT … WHERE`), which waits for a
+    /// writer of the same post on another chain, so two writers of one post never both
+    /// store it. A post given twice is written by a second statement after the first.
+    pub async fn store_posts(&mut self, posts: &[(&NewPost, &str)]) -> Result<Vec<(Post, bool)>> {
+        let mut out: Vec<Option<(Post, bool)>> = (0..posts.len()).map(|_| None).collect();
+        let mut rounds: Vec<Vec<usize>> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(posts.len());
+        for (i, (post, _)) in posts.iter().enumerate() {
+            let round = seen.entry(post.external_id.as_str()).or_insert(0);
+            if rounds.len() <= *round {
+                rounds.push(Vec::new());
             }
-            for r in q.fetch_all(&mut *self.tx).await? {
-                out.insert(r.try_get("external_id")?, r.try_get("item_json")?);
+            rounds[*round].push(i);
+            *round += 1;
+        }
+        for round in rounds {
+            let mut unchanged = Vec::new();
+            for chunk in round.chunks(POSTS_PER_INSERT) {
+                let sql = format!(
+                    "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at) \
+                     VALUES {} ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
+                     item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
+                     label = excluded.label, updated_at = excluded.updated_at \
+                     WHERE posts.item_json <> excluded.item_json RETURNING {POST_COLS}",
+                    value_marks(chunk.len(), 10)
+                );
+                let now = now_ms();
+                let mut q = sqlx::query(&sql);
+                for &i in chunk {
+                    let post = posts[i].0;
+                    q = q
+                        .bind(&post.external_id)
+                        .bind(&post.author_id)
+                        .bind(&post.text)
+                        .bind(&post.item_json)
+                        .bind(&post.result_json)
+                        .bind(post.verdict.as_str())
+                        .bind(post.label.map(|l| l.as_str()))
+                        .bind(&post.source)
+                        .bind(now)
+                        .bind(now);
+                }
+                let mut written: HashMap<String, Post> = q
+                    .fetch_all(&mut *self.tx)
+                    .await?
+                    .iter()
+                    .map(|r| post_from(r).map(|p| (p.external_id.clone(), p)))
+                    .collect::<Result<_>>()?;
+                for &i in chunk {
+                    let (post, actor) = posts[i];
+                    match written.remove(&post.external_id) {
+                        Some(stored) => {
+                            self.touch(Table::Posts, stored.id);
+                            self.audit(ingested_event(actor, &stored, post)).await?;
+                            out[i] = Some((stored, true));
+                        }
+                        None => unchanged.push(i),
+                    }
+                }
+            }
+            for chunk in unchanged.chunks(KEYS_PER_SELECT) {
+                let sql = format!(
+                    "SELECT {POST_COLS} FROM posts WHERE external_id IN ({})",
+                    (1..=chunk.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for &i in chunk {
+                    q = q.bind(&posts[i].0.external_id);
+                }
+                let mut stored: HashMap<String, Post> = q
+                    .fetch_all(&mut *self.tx)
+                    .await?
+                    .iter()
+                    .map(|r| post_from(r).map(|p| (p.external_id.clone(), p)))
+                    .collect::<Result<_>>()?;
+                for &i in chunk {
+                    let id = &posts[i].0.external_id;
+                    let post = stored
+                        .get(id)
+                        .cloned()
+                        .ok_or_else(|| StoreError::not_found(format!("no post `{id}`")))?;
+                    out[i] = Some((post, false));
+                }
+                stored.clear();
             }
         }
-        Ok(out)
+        Ok(out.into_iter().flatten().collect())
     }
 
     /// A stored post by its own (external) id, read in this transaction.
@@ -255,47 +320,115 @@ impl WriteTx<'_> {
         verdict: Verdict,
         actor: &str,
     ) -> Result<Case> {
-        if self.store.backend() == Backend::Postgres {
-            // Writers on other chains (the ingest pipeline's shards) may open a case on the
-            // same post: the post's row decides who goes first.
-            sqlx::query("SELECT id FROM posts WHERE id = $1 FOR UPDATE")
-                .bind(post_id)
-                .execute(&mut *self.tx)
+        let mut cases = self
+            .join_or_open_cases(&[(post_id, verdict, actor)], source)
+            .await?;
+        cases
+            .pop()
+            .ok_or_else(|| StoreError::not_found(format!("no case of post `{post_id}`")))
+    }
+
+    /// [`WriteTx::join_or_open_case`] for each `(post, verdict, actor)`, in a few statements:
+    /// the cases in the order given (a post given twice gets one case).
+    pub async fn join_or_open_cases(
+        &mut self,
+        posts: &[(i64, Verdict, &str)],
+        source: CaseSource,
+    ) -> Result<Vec<Case>> {
+        let ids: Vec<i64> = {
+            let mut ids: Vec<i64> = posts.iter().map(|p| p.0).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let mut cases: HashMap<i64, Case> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(KEYS_PER_SELECT) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            if self.store.backend() == Backend::Postgres {
+                // Writers on other chains (the ingest pipeline's) may open a case on the same
+                // post: the post's row decides who goes first (in id order, as every writer).
+                let sql = format!(
+                    "SELECT id FROM posts WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                    marks.join(", ")
+                );
+                let mut q = sqlx::query_scalar::<_, i64>(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *self.tx).await?;
+            }
+            let n = chunk.len();
+            let sql = format!(
+                "SELECT {CASE_COLS} FROM cases WHERE post_id IN ({}) AND status IN (${}, ${}) ORDER BY id",
+                marks.join(", "),
+                n + 1,
+                n + 2
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q = q
+                .bind(CaseStatus::Open.as_str())
+                .bind(CaseStatus::Appealed.as_str());
+            // By id: the newest case awaiting a person is the one kept.
+            for r in q.fetch_all(&mut *self.tx).await? {
+                let case = case_from(&r)?;
+                cases.insert(case.post_id, case);
+            }
+        }
+        let mut to_open: Vec<(i64, Verdict, &str)> = Vec::new();
+        for &(post_id, verdict, actor) in posts {
+            if !cases.contains_key(&post_id) && !to_open.iter().any(|o| o.0 == post_id) {
+                to_open.push((post_id, verdict, actor));
+            }
+        }
+        for chunk in to_open.chunks(CASES_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO cases (post_id, status, source, verdict, opened_at, updated_at) VALUES {} RETURNING {CASE_COLS}",
+                value_marks(chunk.len(), 6)
+            );
+            let now = now_ms();
+            let mut q = sqlx::query(&sql);
+            for (post_id, verdict, _) in chunk {
+                q = q
+                    .bind(*post_id)
+                    .bind(CaseStatus::Open.as_str())
+                    .bind(source.as_str())
+                    .bind(verdict.as_str())
+                    .bind(now)
+                    .bind(now);
+            }
+            let mut opened: HashMap<i64, Case> = q
+                .fetch_all(&mut *self.tx)
+                .await?
+                .iter()
+                .map(|r| case_from(r).map(|c| (c.post_id, c)))
+                .collect::<Result<_>>()?;
+            for &(post_id, verdict, actor) in chunk {
+                let case = opened
+                    .remove(&post_id)
+                    .ok_or_else(|| StoreError::not_found(format!("no case of post `{post_id}`")))?;
+                self.touch(Table::Cases, case.id);
+                self.audit(NewEvent::new(
+                    actor,
+                    "case.opened",
+                    format!("case:{}", case.id),
+                    serde_json::json!({"post_id": post_id, "source": source, "verdict": verdict}),
+                ))
                 .await?;
+                cases.insert(post_id, case);
+            }
         }
-        let existing = sqlx::query(&format!(
-            "SELECT {CASE_COLS} FROM cases WHERE post_id = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT 1"
-        ))
-        .bind(post_id)
-        .bind(CaseStatus::Open.as_str())
-        .bind(CaseStatus::Appealed.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        if let Some(row) = existing {
-            return case_from(&row);
-        }
-        let now = now_ms();
-        let id: i64 = sqlx::query(
-            "INSERT INTO cases (post_id, status, source, verdict, opened_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(post_id)
-        .bind(CaseStatus::Open.as_str())
-        .bind(source.as_str())
-        .bind(verdict.as_str())
-        .bind(now)
-        .fetch_one(&mut *self.tx)
-        .await?
-        .try_get("id")?;
-        self.touch(Table::Cases, id);
-        self.audit(NewEvent::new(
-            actor,
-            "case.opened",
-            format!("case:{id}"),
-            serde_json::json!({"post_id": post_id, "source": source, "verdict": verdict}),
-        ))
-        .await?;
-        let sql = format!("SELECT {CASE_COLS} FROM cases WHERE id = $1");
-        fetch_one(self, "case", &sql, id, case_from).await
+        posts
+            .iter()
+            .map(|(post_id, _, _)| {
+                cases
+                    .get(post_id)
+                    .cloned()
+                    .ok_or_else(|| StoreError::not_found(format!("no case of post `{post_id}`")))
+            })
+            .collect()
     }
 
     /// Moves a case to `status`.
@@ -309,6 +442,21 @@ impl WriteTx<'_> {
         self.touch(Table::Cases, case_id);
         Ok(())
     }
+}
+
+/// Posts a multi-row `INSERT` writes (10 parameters each, under SQLite's 999).
+const POSTS_PER_INSERT: usize = 90;
+/// Cases a multi-row `INSERT` opens (6 parameters each).
+const CASES_PER_INSERT: usize = 150;
+
+/// The event of a post stored (or replaced) by an ingest.
+fn ingested_event(actor: &str, stored: &Post, post: &NewPost) -> NewEvent {
+    NewEvent::new(
+        actor,
+        "post.ingested",
+        format!("post:{}", stored.id),
+        serde_json::json!({"external_id": post.external_id, "verdict": post.verdict, "source": post.source}),
+    )
 }
 
 pub(crate) fn post_from(r: &AnyRow) -> Result<Post> {
