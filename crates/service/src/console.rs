@@ -87,7 +87,7 @@ pub struct AddNote {
 #[serde(deny_unknown_fields)]
 pub struct BulkDecide {
     pub case_ids: Vec<i64>,
-    #[serde(flatten)]
+    /// The decision each case gets (nested, not flattened: its schema forbids other keys).
     pub decision: Decide,
 }
 

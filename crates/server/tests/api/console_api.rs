@@ -156,8 +156,7 @@ async fn a_bulk_decision_says_per_case_what_became_of_it() {
     let citizen = app.token(Role::Citizen).await;
     let a = app.case_of(&moderator, "b1", "u1").await;
     let b = app.case_of(&moderator, "b2", "u2").await;
-    let mut body = removal();
-    body["case_ids"] = json!([a, b, 999_999]);
+    let body = json!({"case_ids": [a, b, 999_999], "decision": removal()});
 
     let r = app
         .call(
@@ -209,7 +208,7 @@ async fn a_bulk_decision_says_per_case_what_became_of_it() {
         assert_eq!((r.status, r.code().as_str()), (422, "invalid_field"));
     }
     let mut bad = body.clone();
-    bad["action"] = json!("obliterate");
+    bad["decision"]["action"] = json!("obliterate");
     let r = app
         .call(
             "POST",
