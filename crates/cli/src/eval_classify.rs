@@ -46,6 +46,9 @@ struct Scorer<'a> {
     model: &'a Classifier,
     thresholds: Thresholds,
     argmax: bool,
+    /// Threshold on P(offensive) + P(hate) of the two-way decision, for data labelled toxic or
+    /// not (`--labels binary`), when the model has one and no threshold was given.
+    toxic: Option<f32>,
 }
 
 impl Scorer<'_> {
@@ -54,6 +57,14 @@ impl Scorer<'_> {
             p.argmax()
         } else {
             p.label_with(&self.thresholds)
+        }
+    }
+
+    /// Toxic or not, for two-way scoring.
+    fn is_toxic(&self, p: &Prediction) -> bool {
+        match self.toxic {
+            Some(t) => p.toxic() >= t,
+            None => self.label(p) != Label::Clean,
         }
     }
 }
@@ -82,10 +93,14 @@ pub fn run(args: &ClassifyEvalArgs) -> Result<()> {
     if let Some(t) = args.hate_threshold {
         thresholds.hate = t;
     }
+    let given = args.argmax || args.offensive_threshold.is_some() || args.hate_threshold.is_some();
     let scorer = Scorer {
         model,
         thresholds,
         argmax: args.argmax,
+        toxic: model
+            .toxic_threshold()
+            .filter(|_| args.labels == LabelKind::Binary && !given),
     };
     let src = Source::new(&args.data, &args.text_col, &args.label_col, args.labels);
     let rows = load(&src)?;
@@ -109,7 +124,11 @@ pub fn run(args: &ClassifyEvalArgs) -> Result<()> {
         load_ms,
         model.memory_bytes() as f64 / 1e6
     );
-    if args.argmax {
+    if let Some(t) = scorer.toxic {
+        println!(
+            "decision: toxic if P(offensive)+P(hate) >= {t:.2} (the model's two-way threshold)"
+        );
+    } else if args.argmax {
         println!("decision: most probable label");
     } else {
         println!(
@@ -159,7 +178,7 @@ fn report(scorer: &Scorer, rows: &[Row], binary: bool) -> Vec<Label> {
         let l = scorer.label(&p);
         labels.push(l);
         let pred = if binary {
-            (l != Label::Clean) as usize
+            scorer.is_toxic(&p) as usize
         } else {
             l.index()
         };

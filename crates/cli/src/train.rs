@@ -240,6 +240,11 @@ pub struct TrainArgs {
     /// figures on the same file: they are then optimistic.
     #[arg(long, value_name = "PATH:TEXT_COL:LABEL_COL")]
     pub tune_on: Option<String>,
+    /// Choose the model's two-way toxic / clean threshold (used where data is labelled toxic or
+    /// not, as news comments are) on the out-of-fold scores of this training file, one of
+    /// `--data` and the `--also` files (its path as given there).
+    #[arg(long, value_name = "PATH")]
+    pub toxic_threshold_on: Option<PathBuf>,
     /// Where to write the model.
     #[arg(long, default_value = "models/classifier-vi.qtc")]
     pub out: PathBuf,
@@ -285,6 +290,23 @@ impl TrainArgs {
     /// The training configuration these arguments describe.
     pub fn config(&self) -> Result<TrainConfig> {
         let d = TrainConfig::default();
+        let toxic_source = match &self.toxic_threshold_on {
+            None => None,
+            Some(p) => {
+                let given = std::iter::once(self.data.clone()).chain(
+                    self.also
+                        .iter()
+                        .filter_map(|a| a.split(':').next().map(PathBuf::from)),
+                );
+                if !given.into_iter().any(|g| g == *p) {
+                    bail!(
+                        "--toxic-threshold-on {}: not one of the training files (--data, --also)",
+                        p.display()
+                    );
+                }
+                Some(short_name(p))
+            }
+        };
         let char_plain = match self.plain_chars.as_str() {
             "off" => NgramRange::OFF,
             r => {
@@ -316,6 +338,7 @@ impl TrainArgs {
             min_count: self.min_count,
             nb_prior: self.nb_prior,
             folds: self.folds,
+            toxic_source,
             seed: self.seed,
             ..d
         })
@@ -618,6 +641,32 @@ mod tests {
             parse_target(GroupTargets, &["1", "0", "0", "3", "0"]),
             Some(Target::Label(Label::Hate))
         );
+    }
+
+    #[test]
+    fn the_two_way_threshold_is_chosen_on_a_training_file() {
+        #[derive(clap::Parser)]
+        struct Cmd {
+            #[command(flatten)]
+            train: TrainArgs,
+        }
+        let parse = |on: &str| {
+            <Cmd as clap::Parser>::try_parse_from([
+                "train",
+                "--data",
+                "a/train.csv",
+                "--also",
+                "news/train.csv:Comment:Toxicity:binary:1",
+                "--toxic-threshold-on",
+                on,
+            ])
+            .unwrap()
+            .train
+            .config()
+        };
+        let cfg = parse("news/train.csv").unwrap();
+        assert_eq!(cfg.toxic_source.as_deref(), Some("news/train.csv"));
+        assert!(parse("news/valid.csv").is_err());
     }
 
     #[test]

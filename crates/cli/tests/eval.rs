@@ -73,3 +73,66 @@ fn scores_come_with_a_confidence_interval() {
         .expect("a macro-F1 line");
     assert!(line.contains("95% CI"), "{line}");
 }
+
+#[test]
+fn news_style_binary_labels_use_the_models_two_way_threshold() {
+    let main = TempFile::new(
+        "main.csv",
+        "free_text,label_id\nhôm nay trời đẹp quá,0\ncảm ơn bạn nhiều nhé,0\nmón này ngon lắm,0\n\
+         chúc mọi người vui vẻ,0\nđồ ngu như bò,1\nmày ngu vãi,1\nthằng này ngu thật,1\n\
+         óc chó vãi,1\nbọn bắc kỳ cút đi,2\nlũ ba que chết hết đi,2\nbọn nam kỳ rác rưởi,2\n\
+         cút hết bọn ba que,2\n",
+    );
+    let news = TempFile::new(
+        "news.csv",
+        "Comment,Toxicity\nbài viết hay quá,0\ncảm ơn tác giả,0\ntin này đúng quá,0\n\
+         ủng hộ bài báo,0\nđồ khốn nạn,1\nkhốn nạn thật,1\nlũ khốn nạn,1\nngu như bò,1\n",
+    );
+    let model = TempFile::new("model.qtc", "");
+    let out = Command::new(env!("CARGO_BIN_EXE_quytac"))
+        .args(["train", "--data", main.path()])
+        .args([
+            "--also",
+            &format!("{}:Comment:Toxicity:binary:1", news.path()),
+        ])
+        .args(["--toxic-threshold-on", news.path()])
+        .args(["--hash-bits", "14", "--folds", "3", "--out", model.path()])
+        .output()
+        .expect("quytac runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let base = [
+        "--data",
+        news.path(),
+        "--task",
+        "model",
+        "--model",
+        model.path(),
+        "--text-col",
+        "Comment",
+        "--label-col",
+        "Toxicity",
+        "--labels",
+        "binary",
+    ];
+    let out = eval(&base);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("(the model's two-way threshold)"),
+        "the model carries a two-way threshold: {stdout}"
+    );
+    // A threshold given on the command line replaces it.
+    let mut given = base.to_vec();
+    given.extend(["--offensive-threshold", "0.5"]);
+    let out = eval(&given);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("two-way threshold"), "{stdout}");
+}

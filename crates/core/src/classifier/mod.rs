@@ -155,6 +155,10 @@ pub struct Classifier {
     pub(crate) bias: [f32; 3],
     pub(crate) calibration: Calibration,
     pub(crate) thresholds: Thresholds,
+    /// Threshold on P(offensive) + P(hate) for a two-way toxic / clean decision, chosen on the
+    /// out-of-fold scores of one binary-labelled training source (the news comments of ViCTSD),
+    /// when the model was trained with one (see [`Classifier::toxic_threshold`]).
+    pub(crate) toxic_threshold: Option<f32>,
     /// Free text: what the model was trained on, with which settings.
     pub(crate) description: String,
 }
@@ -183,6 +187,13 @@ impl Classifier {
 
     pub fn set_thresholds(&mut self, t: Thresholds) {
         self.thresholds = t;
+    }
+
+    /// The threshold on P(offensive) + P(hate) for a two-way toxic / clean decision (data
+    /// labelled toxic or not, as ViCTSD's news comments), if the model was trained with one;
+    /// the three-way [`Thresholds`] serve the three-way label.
+    pub fn toxic_threshold(&self) -> Option<f32> {
+        self.toxic_threshold
     }
 
     pub fn description(&self) -> &str {

@@ -3,9 +3,9 @@
 //! Layout (little-endian):
 //!
 //! ```text
-//! magic  b"QTCLS\0\0\x01"                      8 bytes (the last byte is the format version)
+//! magic  b"QTCLS\0\0\x02"                      8 bytes (the last byte is the format version)
 //! header_len u32, header JSON                   spec, scales, biases, calibration, thresholds,
-//!                                               description
+//!                                               toxic_threshold (version 2), description
 //! buckets u32                                   must equal 2^spec.hash_bits
 //! records                                       until all buckets are covered:
 //!                                               varint zero_run, then 3 × i8 weights of the
@@ -21,7 +21,10 @@ use super::{Calibration, Classifier, FeatureSpec, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-const MAGIC: &[u8; 8] = b"QTCLS\0\0\x01";
+/// Version 2 added `toxic_threshold` to the header; version 1 files are still read (without
+/// one).
+const MAGIC: &[u8; 8] = b"QTCLS\0\0\x02";
+const MAGIC_V1: &[u8; 8] = b"QTCLS\0\0\x01";
 
 /// Why a model file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,8 @@ struct Header {
     bias: [f32; 3],
     calibration: Calibration,
     thresholds: Thresholds,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    toxic_threshold: Option<f32>,
     description: String,
 }
 
@@ -143,6 +148,7 @@ impl Classifier {
             bias: self.bias,
             calibration: self.calibration,
             thresholds: self.thresholds,
+            toxic_threshold: self.toxic_threshold,
             description: self.description.clone(),
         };
         let json = serde_json::to_vec(&header).unwrap_or_default();
@@ -171,7 +177,8 @@ impl Classifier {
 
     /// Reads a model written by [`Classifier::to_bytes`]. Never panics on bad input.
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, ModelError> {
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        let magic = bytes.get(..MAGIC.len());
+        if magic != Some(&MAGIC[..]) && magic != Some(&MAGIC_V1[..]) {
             return Err(ModelError::BadMagic);
         }
         if bytes.len() < MAGIC.len() + 8 + 4 {
@@ -196,9 +203,12 @@ impl Classifier {
             .chain(&header.calibration.bias);
         let t = header.calibration.temperature;
         let temperature_ok = t.is_finite() && t > 0.0;
-        if !temperature_ok || numbers.any(|x| !x.is_finite()) {
+        let toxic_ok = header
+            .toxic_threshold
+            .is_none_or(|x| (0.0..=1.0).contains(&x));
+        if !temperature_ok || !toxic_ok || numbers.any(|x| !x.is_finite()) {
             return Err(ModelError::Invalid(
-                "non-finite scale, bias or temperature".into(),
+                "non-finite scale, bias or temperature, or a toxic threshold outside 0..1".into(),
             ));
         }
         let n = r.u32()? as usize;
@@ -235,6 +245,7 @@ impl Classifier {
             bias: header.bias,
             calibration: header.calibration,
             thresholds: header.thresholds,
+            toxic_threshold: header.toxic_threshold,
             description: header.description,
         })
     }
@@ -268,6 +279,7 @@ mod tests {
                 offensive: 0.4,
                 hate: 0.6,
             },
+            toxic_threshold: Some(0.3),
             description: "test".into(),
         }
     }
@@ -282,6 +294,25 @@ mod tests {
         let p = back.predict_text("xin chào");
         assert!((p.probs.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         assert!(Label::ALL.contains(&p.label()));
+    }
+
+    #[test]
+    fn reads_version_1_files_without_a_toxic_threshold() {
+        let mut m = tiny();
+        m.toxic_threshold = None;
+        let mut b = m.to_bytes();
+        b.truncate(b.len() - 8);
+        b[..MAGIC_V1.len()].copy_from_slice(MAGIC_V1);
+        let sum = fnv64(&b);
+        b.extend_from_slice(&sum.to_le_bytes());
+        assert_eq!(Classifier::from_bytes(&b), Ok(m));
+        // A toxic threshold that is no probability is refused.
+        let mut bad = tiny();
+        bad.toxic_threshold = Some(1.5);
+        assert!(matches!(
+            Classifier::from_bytes(&bad.to_bytes()),
+            Err(ModelError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -20,7 +20,9 @@
 //! The folds are independent, so a caller with threads may run them in parallel
 //! ([`Trainer::fit_fold`], then [`Trainer::finish`]); [`train`] runs them one after the other.
 
-use super::calibrate::{fit_calibration, macro_f1, macro_f1_argmax, toxic_f1, tune_thresholds};
+use super::calibrate::{
+    fit_calibration, macro_f1, macro_f1_argmax, toxic_f1, tune_thresholds, tune_toxic_threshold,
+};
 use super::features::FeatureSpec;
 use super::model::quantize;
 use super::optim::lbfgs;
@@ -100,6 +102,9 @@ pub struct TrainConfig {
     pub folds: usize,
     /// Choose thresholds on the out-of-fold scores (else plain 0.5 / 0.5).
     pub tune_thresholds: bool,
+    /// The source (an [`Example::source`]) whose out-of-fold rows choose the model's
+    /// two-way toxic threshold ([`Classifier::toxic_threshold`]); `None`: the model has none.
+    pub toxic_source: Option<String>,
     pub seed: u64,
     /// Written into the model file: which data, which command.
     pub description: String,
@@ -117,6 +122,7 @@ impl Default for TrainConfig {
             tolerance: 1e-5,
             folds: 5,
             tune_thresholds: true,
+            toxic_source: None,
             seed: 0x7175_7974_6163,
             description: String::new(),
         }
@@ -452,6 +458,15 @@ impl Trainer {
         } else {
             Thresholds::default()
         };
+        let toxic_threshold = self.cfg.toxic_source.as_ref().and_then(|name| {
+            let k = self.sources.iter().position(|s| s == name)?;
+            let rows: Vec<([f32; 3], Target)> = oof_all
+                .iter()
+                .filter(|x| x.2 as usize == k)
+                .map(|(s, t, _)| (calibration.apply(*s), *t))
+                .collect();
+            tune_toxic_threshold(&rows).map(|(t, f1)| (name, t, f1))
+        });
         let mut description = self.cfg.description.clone();
         if !description.is_empty() {
             description.push_str("; ");
@@ -491,6 +506,11 @@ impl Trainer {
                 .collect();
             description.push_str(&format!(", out-of-fold toxic F1 {}", f1s.join(", ")));
         }
+        if let Some((name, t, f1)) = toxic_threshold {
+            description.push_str(&format!(
+                ", two-way toxic threshold {t:.2} chosen on {name} (out-of-fold toxic F1 {f1:.4})"
+            ));
+        }
         Classifier {
             spec: self.cfg.features.clone(),
             weights,
@@ -498,6 +518,7 @@ impl Trainer {
             bias,
             calibration,
             thresholds,
+            toxic_threshold: toxic_threshold.map(|x| x.1),
             description,
         }
     }
@@ -795,5 +816,15 @@ mod tests {
         // The report names both sources.
         assert!(m.description().contains("out-of-fold toxic F1 main "));
         assert!(m.description().contains(", extra "));
+        // No source was named for the two-way threshold.
+        assert_eq!(m.toxic_threshold(), None);
+        let named = TrainConfig {
+            toxic_source: Some("extra".into()),
+            ..cfg()
+        };
+        let m = train_examples(&ex, &named);
+        let t = m.toxic_threshold().expect("a threshold chosen on `extra`");
+        assert!((0.05..=0.95).contains(&t));
+        assert!(m.description().contains("two-way toxic threshold"));
     }
 }
