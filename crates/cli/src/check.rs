@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 /// Lines checked together; large enough to keep both cores busy, small enough that memory
 /// stays flat (at most this many lines of 1 MiB each are held at once).
@@ -98,26 +99,25 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
     let color =
         format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut worst = Verdict::Pass;
-    let mut had_errors = false;
+    let mut tally = Tally::default();
     // `text` is the checked text, for the human report's highlighting.
-    let mut emit =
-        |o: Outcome, text: &str, out: &mut BufWriter<io::StdoutLock>| -> io::Result<()> {
-            match &o {
-                Outcome::Checked(r) => worst = worst.max(r.verdict),
-                Outcome::Error { .. } => had_errors = true,
+    let emit = |o: Outcome,
+                text: &str,
+                tally: &mut Tally,
+                out: &mut BufWriter<io::StdoutLock>|
+     -> io::Result<()> {
+        tally.note(&o);
+        match format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut *out, &o)?;
+                out.write_all(b"\n")
             }
-            match format {
-                Format::Jsonl => {
-                    serde_json::to_writer(&mut *out, &o)?;
-                    out.write_all(b"\n")
-                }
-                Format::Text => match &o {
-                    Outcome::Checked(r) => report::write_result(out, r, text, color),
-                    Outcome::Error { line, error } => writeln!(out, "line {line}: error: {error}"),
-                },
-            }
-        };
+            Format::Text => match &o {
+                Outcome::Checked(r) => report::write_result(out, r, text, color),
+                Outcome::Error { line, error } => writeln!(out, "line {line}: error: {error}"),
+            },
+        }
+    };
 
     if let Some(text) = &args.text {
         let role: quytac_core::item::Role = serde_json::from_value(args.role.clone().into())?;
@@ -136,54 +136,140 @@ pub fn run_check(args: &CheckArgs) -> Result<u8> {
         }
         let mut result = engine.check(&item);
         limits.bound(&mut result);
-        emit(Outcome::Checked(result), text, &mut out)?;
+        emit(Outcome::Checked(result), text, &mut tally, &mut out)?;
     } else {
-        let mut reader = LineReader::open(args.path.as_deref())?;
+        let reader = LineReader::open(args.path.as_deref())?;
         let photos = PhotoReader::for_input(args.path.as_deref());
         let mut log = EngagementLog::default();
-        let mut chunk: Vec<(usize, Line)> = Vec::with_capacity(CHUNK_LINES);
-        loop {
-            chunk.clear();
-            let mut bytes = 0;
-            while chunk.len() < CHUNK_LINES && bytes < CHUNK_BYTES {
-                match reader.next_line()? {
-                    Some(line) => {
-                        if let Line::Text(t) = &line {
-                            bytes += t.len();
-                        }
-                        chunk.push((reader.line_no, line));
+        // Reading runs on a thread of its own, up to two chunks ahead of the checking, so that
+        // the cores never wait for input.
+        let (chunks, received) = mpsc::sync_channel::<io::Result<Vec<(usize, Line)>>>(2);
+        std::thread::scope(|scope| -> Result<()> {
+            scope.spawn(move || read_chunks(reader, chunks));
+            for chunk in received {
+                let chunk = chunk?;
+                let mut checked: Vec<(Option<Item>, Outcome)> = chunk
+                    .par_iter()
+                    .map(|(no, line)| check_line(&engine, &limits, &photos, *no, line))
+                    .collect();
+                // CS-8 relates each item to the ones before it: in input order.
+                for (item, outcome) in &mut checked {
+                    if let (Some(item), Outcome::Checked(result)) = (&*item, &mut *outcome) {
+                        log.resolve(&engine, item, result);
                     }
-                    None => break,
+                }
+                if format == Format::Jsonl {
+                    // Bounding and serialising are per item: in parallel, in order.
+                    let pieces: Vec<(Vec<u8>, Tally)> = checked
+                        .par_chunks_mut(OUTPUT_PIECE)
+                        .map(|piece| write_jsonl(piece, &limits))
+                        .collect::<io::Result<_>>()?;
+                    for (bytes, piece_tally) in pieces {
+                        tally.merge(piece_tally);
+                        out.write_all(&bytes)?;
+                    }
+                } else {
+                    for (item, mut outcome) in checked {
+                        if let Outcome::Checked(result) = &mut outcome {
+                            limits.bound(result);
+                        }
+                        let text = match &item {
+                            Some(Item::Post(p)) => p.text.as_str(),
+                            _ => "",
+                        };
+                        emit(outcome, text, &mut tally, &mut out)?;
+                    }
                 }
             }
-            if chunk.is_empty() {
-                break;
-            }
-            let checked: Vec<(Option<Item>, Outcome)> = chunk
-                .par_iter()
-                .map(|(no, line)| check_line(&engine, &limits, &photos, *no, line))
-                .collect();
-            for (item, mut outcome) in checked {
-                if let (Some(item), Outcome::Checked(result)) = (&item, &mut outcome) {
-                    log.resolve(&engine, item, result);
-                    limits.bound(result);
-                }
-                let text = match &item {
-                    Some(Item::Post(p)) => p.text.as_str(),
-                    _ => "",
-                };
-                emit(outcome, text, &mut out)?;
-            }
-        }
+            Ok(())
+        })?;
     }
     out.flush()?;
     Ok(
-        if args.exit_zero || (worst == Verdict::Pass && !had_errors) {
+        if args.exit_zero || (tally.worst == Verdict::Pass && !tally.had_errors) {
             0
         } else {
             1
         },
     )
+}
+
+/// Output lines serialised together by one thread: enough to amortise the hand-over.
+const OUTPUT_PIECE: usize = 64;
+
+/// Reads the input in chunks of lines and hands them over until the end, a read error, or the
+/// receiver hanging up.
+fn read_chunks(mut reader: LineReader, chunks: mpsc::SyncSender<io::Result<Vec<(usize, Line)>>>) {
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK_LINES);
+        let mut bytes = 0;
+        while chunk.len() < CHUNK_LINES && bytes < CHUNK_BYTES {
+            match reader.next_line() {
+                Ok(Some(line)) => {
+                    if let Line::Text(t) = &line {
+                        bytes += t.len();
+                    }
+                    chunk.push((reader.line_no, line));
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = chunks.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if chunk.is_empty() || chunks.send(Ok(chunk)).is_err() {
+            return;
+        }
+    }
+}
+
+/// What the exit code depends on: the worst verdict written and whether any line was an error.
+struct Tally {
+    worst: Verdict,
+    had_errors: bool,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            worst: Verdict::Pass,
+            had_errors: false,
+        }
+    }
+}
+
+impl Tally {
+    fn note(&mut self, o: &Outcome) {
+        match o {
+            Outcome::Checked(r) => self.worst = self.worst.max(r.verdict),
+            Outcome::Error { .. } => self.had_errors = true,
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.worst = self.worst.max(other.worst);
+        self.had_errors |= other.had_errors;
+    }
+}
+
+/// Bounds the results of a run of checked lines and writes them as JSON Lines, with their
+/// tally.
+fn write_jsonl(
+    piece: &mut [(Option<Item>, Outcome)],
+    limits: &CheckLimits,
+) -> io::Result<(Vec<u8>, Tally)> {
+    let mut bytes = Vec::with_capacity(piece.len() * 512);
+    let mut tally = Tally::default();
+    for (_, outcome) in piece {
+        if let Outcome::Checked(result) = outcome {
+            limits.bound(result);
+        }
+        tally.note(outcome);
+        serde_json::to_writer(&mut bytes, &*outcome)?;
+        bytes.push(b'\n');
+    }
+    Ok((bytes, tally))
 }
 
 fn check_line(
