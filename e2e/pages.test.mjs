@@ -245,13 +245,36 @@ describe('every page: phone width, accessibility, Vietnamese throughout', () => 
     { url: '/', submit: '#check', label: 'empty box', fill: { selector: '#text', value: '' }, status: 422 },
   ];
 
+  /**
+   * Asks the demo agency a question through its page, as a citizen does, and returns the
+   * private follow link (`/inquiries/follow/{secret}`) the page sends them to: no link of the
+   * site leads there, so the walk is given it.
+   */
+  async function askAndFollow(context) {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.base}/agencies/so-tt-hn/responsiveness`);
+      await page.fill('#ask-text', 'Xin hỏi lịch tiếp công dân của Sở trong tháng này.');
+      await Promise.all([page.waitForNavigation(), page.click('#check-text')]);
+      await Promise.all([page.waitForNavigation(), page.click('#send')]);
+      const url = new URL(page.url());
+      assert.match(url.pathname, /^\/inquiries\/follow\/[0-9a-f]{64}$/, page.url());
+      return url.pathname;
+    } finally {
+      await page.close();
+    }
+  }
+
   test('anonymous: every public page at 390 and 1280 px', { timeout: 600_000 }, async () => {
     const failures = [];
     let total = 0;
+    const followed = [];
     for (const width of WIDTHS) {
       const context = await newContext(width);
       try {
-        const { pages, failures: f } = await walk(context, width, ['/', '/help', '/consultations/1', ...extraPages()], { language: 'vi' });
+        const follow = await askAndFollow(context);
+        const { pages, failures: f } = await walk(context, width, ['/', '/help', '/consultations/1', follow, ...extraPages()], { language: 'vi' });
+        if (walked.some((w) => w.page === follow && w.width === width)) followed.push(width);
         total += pages;
         failures.push(...f);
       } finally {
@@ -259,6 +282,7 @@ describe('every page: phone width, accessibility, Vietnamese throughout', () => 
       }
     }
     assert.ok(total >= 2 * 8, `only ${total} pages walked`);
+    assert.deepEqual(followed, WIDTHS, 'the follow-link page is walked at each width');
     assert.deepEqual(failures, [], `problems on the public pages:\n${failures.join('\n')}`);
   });
 
