@@ -3,6 +3,8 @@
 
 use crate::input::{Line, LineReader};
 use anyhow::Context;
+use async_nats::jetstream::context::PublishError;
+use async_nats::jetstream::publish::PublishAck;
 use quytac_core::engine::Engine;
 use quytac_core::item::Item;
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
@@ -14,6 +16,7 @@ use quytac_service::signing::AuditSigner;
 use quytac_service::{Service, Settings};
 use quytac_store::Store;
 use std::collections::VecDeque;
+use std::future::IntoFuture;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -175,7 +178,11 @@ pub fn run_publish(args: &PublishArgs) -> anyhow::Result<u8> {
                     lost += 1;
                 }
             }
-            let ack = publisher.send(msg.clone()).await?;
+            // The acknowledgement's timeout runs from when it is awaited: awaited here, in a
+            // task of its own, every post's clock starts at its send. Awaited one by one in
+            // `settle`, the posts in flight when a NATS node dies would each wait its full
+            // timeout after the one before (4,096 × 10 s).
+            let ack = tokio::spawn(publisher.send(msg.clone()).await?.into_future());
             in_flight.push_back((no, msg, ack));
             if shown.elapsed() > Duration::from_millis(500) {
                 progress.show(lines, acked, bad + lost, started);
@@ -208,11 +215,12 @@ async fn settle(
     publisher: &Publisher,
     line: usize,
     msg: PostMessage,
-    ack: async_nats::jetstream::context::PublishAckFuture,
+    ack: tokio::task::JoinHandle<Result<PublishAck, PublishError>>,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let mut last = match ack.await {
-        Ok(_) => return Ok(true),
+        Ok(Ok(_)) => return Ok(true),
+        Ok(Err(e)) => e.to_string(),
         Err(e) => e.to_string(),
     };
     for attempt in 1..=10u64 {
