@@ -25,10 +25,10 @@ WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  for db in "${DBS[@]:-}"; do [ -n "$db" ] && psql "$PG" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; done
+  # fresh_db runs in a command substitution (a subshell), so its databases are known by name.
+  for db in one two http; do psql "$PG" -qc "DROP DATABASE IF EXISTS quytac_bench_$$_$db WITH (FORCE)" >/dev/null 2>&1 || true; done
   rm -rf "$WORK"
 }
-DBS=()
 trap cleanup EXIT
 
 now() { date +%s.%N; }
@@ -37,7 +37,6 @@ rate() { python3 -c "import sys; n,a,b=map(float,sys.argv[1:]); print(f'{n/(b-a)
 fresh_db() {
   local name="quytac_bench_$$_$1"
   psql "$PG" -qc "CREATE DATABASE $name" >/dev/null
-  DBS+=("$name")
   echo "${PG%/*}/$name"
 }
 
