@@ -73,20 +73,19 @@ pub fn run_worker(args: &WorkerArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let pack = RulePack::builtin(&args.pack)?;
-        let engine = Arc::new(Engine::new(pack));
-        let store = Store::connect(&args.db).await?;
-        let signer = Arc::new(AuditSigner::load_or_create(&args.audit_key)?);
-        let service = Service::new(engine, store.clone(), signer, Settings::default());
-        let mut pipeline = args.nats.config();
-        pipeline.max_deliver = args.max_deliver.max(1);
-        let config = WorkerConfig {
-            batch: args.batch as usize,
-            ack_wait: Duration::from_secs(args.ack_wait),
-            ..WorkerConfig::default()
+        // Handlers first: a SIGTERM while the worker connects is a clean stop, not a kill by
+        // the signal's default action (seen in CI when a restarted worker was stopped early).
+        let stop = stop_signal();
+        tokio::pin!(stop);
+        let started = tokio::select! {
+            started = start_worker(args) => started?,
+            _ = &mut stop => {
+                eprintln!("quytac: worker stopped before it started");
+                return Ok(0);
+            }
         };
-        eprintln!("quytac: worker on {} (database {})", args.nats.nats, args.db);
-        let stats = worker::run(service, &pipeline, &config, stop_signal()).await?;
+        let (service, store, pipeline, config) = started;
+        let stats = worker::run(service, &pipeline, &config, stop).await?;
         store.close().await;
         eprintln!(
             "quytac: worker stopped: {} batches, {} posts stored, {} duplicates skipped, {} refused by Decree 147, {} dead letters, {} left for redelivery",
@@ -96,11 +95,40 @@ pub fn run_worker(args: &WorkerArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// Connects to the database and loads the rule pack and the audit key.
+async fn start_worker(
+    args: &WorkerArgs,
+) -> anyhow::Result<(Service, Store, PipelineConfig, WorkerConfig)> {
+    let pack = RulePack::builtin(&args.pack)?;
+    let engine = Arc::new(Engine::new(pack));
+    let store = Store::connect(&args.db).await?;
+    let signer = Arc::new(AuditSigner::load_or_create(&args.audit_key)?);
+    let service = Service::new(engine, store.clone(), signer, Settings::default());
+    let mut pipeline = args.nats.config();
+    pipeline.max_deliver = args.max_deliver.max(1);
+    let config = WorkerConfig {
+        batch: args.batch as usize,
+        ack_wait: Duration::from_secs(args.ack_wait),
+        ..WorkerConfig::default()
+    };
+    eprintln!(
+        "quytac: worker on {} (database {})",
+        args.nats.nats, args.db
+    );
+    Ok((service, store, pipeline, config))
+}
+
 /// SIGINT or SIGTERM. The handlers are installed when this is called, not when the future is
-/// first polled, so a signal that comes while the worker is still starting is not fatal.
+/// first polled.
 fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => Some(term),
+        Err(e) => {
+            eprintln!("quytac: cannot handle SIGTERM ({e}); it will stop the worker mid-batch");
+            None
+        }
+    };
     let ctrl_c = tokio::signal::ctrl_c();
     async move {
         #[cfg(unix)]

@@ -402,7 +402,20 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
         "one case per insulting post"
     );
 
-    // SIGTERM: each worker finishes its batch and exits cleanly.
+    // SIGTERM: each worker finishes its batch and exits cleanly. The restarted worker may
+    // still be starting when the stream is drained: wait until it has said it runs (its
+    // handlers are installed by then; a signal in a process's first milliseconds, before any
+    // handler, would end it by the signal's default action, as it would any program).
+    wait_until("both workers to run", Duration::from_secs(30), || async {
+        let started = |log: &Path| {
+            std::fs::read_to_string(log)
+                .unwrap_or_default()
+                .matches("quytac: worker on")
+                .count()
+        };
+        started(&logs[0]) == 2 && started(&logs[1]) == 1
+    })
+    .await;
     for w in &mut workers {
         let pid = w.0.id().to_string();
         assert!(Command::new("kill")
@@ -449,4 +462,47 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
     drop(workers);
     drop(cluster);
     db.cleanup().await;
+}
+
+/// SIGTERM while a worker is still connecting to its database (here a port that accepts and
+/// never answers) is a clean stop: exit 0, not death by the signal's default action.
+#[test]
+fn a_worker_stopped_while_it_connects_exits_cleanly() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let db = format!(
+        "postgres://postgres@{}/quytac",
+        silent.local_addr().unwrap()
+    );
+    let work = tempfile::tempdir().unwrap();
+    let log = work.path().join("worker.log");
+    let mut worker = Worker::start(
+        &db,
+        "nats://127.0.0.1:4222",
+        &work.path().join("audit.key"),
+        &log,
+        DEFAULT_PACK,
+    );
+    // The worker has connected (the listener's backlog holds it) and waits for an answer.
+    let _connection = silent.accept().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = worker.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = worker.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "worker did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(status.success(), "worker exit: {status}\n{log}");
+    assert!(log.contains("worker stopped before it started"), "{log}");
 }

@@ -109,7 +109,12 @@ pub async fn run(
             crate::ensure_topology(&js, pipeline).await?;
             workers_consumer(&js, worker).await
         };
-        match attempt.await {
+        let attempt = tokio::select! {
+            biased;
+            _ = &mut shutdown => return Ok(WorkerStats::default()),
+            attempt = attempt => attempt,
+        };
+        match attempt {
             Ok(consumer) => break consumer,
             Err(e) if started.elapsed() < STARTUP_PATIENCE => {
                 tracing::warn!(error = %e, "the stream is not ready; retrying");
