@@ -87,10 +87,11 @@ pub async fn workers_consumer(
         .map_err(PipelineError::unavailable)
 }
 
-/// Runs a worker until `shutdown` resolves; the batch in hand is finished first.
 /// How long a starting worker waits for the stream to answer.
 const STARTUP_PATIENCE: Duration = Duration::from_secs(60);
 
+/// Runs a worker until `shutdown` resolves; the batch in hand is finished first, and a worker
+/// still waiting for the stream stops at once.
 pub async fn run(
     service: Service,
     pipeline: &PipelineConfig,
