@@ -141,6 +141,25 @@ impl Worker {
             .expect("quytac worker starts");
         Worker(child)
     }
+
+    /// Sends SIGTERM (a stop request, as a service manager sends it).
+    fn terminate(&self) {
+        let pid = self.0.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+    }
+
+    /// Waits for the process to end, at most `timeout`.
+    fn wait_for_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < timeout, "worker did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Worker {
@@ -416,31 +435,16 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
         started(&logs[0]) == 2 && started(&logs[1]) == 1
     })
     .await;
-    for w in &mut workers {
-        let pid = w.0.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
+    for w in &workers {
+        w.terminate();
     }
     for (w, log) in workers.iter_mut().zip(&logs) {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = w.0.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "worker exit: {status}\n{}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
-                break;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "worker did not stop"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let status = w.wait_for_exit(Duration::from_secs(20));
+        assert!(
+            status.success(),
+            "worker exit: {status}\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
     }
 
     let engine = Arc::new(Engine::new(RulePack::builtin(DEFAULT_PACK).unwrap()));
@@ -482,26 +486,26 @@ fn a_worker_stopped_while_it_connects_exits_cleanly() {
         &log,
         DEFAULT_PACK,
     );
-    // The worker has connected (the listener's backlog holds it) and waits for an answer.
-    let _connection = silent.accept().unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    let pid = worker.0.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    // Once the worker has connected, it waits for an answer that never comes.
+    silent.set_nonblocking(true).unwrap();
     let start = Instant::now();
-    let status = loop {
-        if let Some(status) = worker.0.try_wait().unwrap() {
-            break status;
+    let _connection = loop {
+        match silent.accept() {
+            Ok(connection) => break connection,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "the worker never connected: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("accept: {e}"),
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "worker did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     };
+    std::thread::sleep(Duration::from_millis(500));
+    worker.terminate();
+    let status = worker.wait_for_exit(Duration::from_secs(5));
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(status.success(), "worker exit: {status}\n{log}");
     assert!(log.contains("worker stopped before it started"), "{log}");
