@@ -74,6 +74,9 @@ pub struct ProviderReport {
     pub appeals: AppealFigures,
     /// Cases decided in the month, each counted once by its outcome.
     pub decisions: usize,
+    /// The month held more decisions, takedowns or complaints than one report reads
+    /// (`transparency::MAX_PERIOD_ROWS` each): the figures count the first ones only.
+    pub truncated: bool,
 }
 
 impl ProviderReport {
@@ -114,6 +117,7 @@ impl ProviderReport {
             ("appeals_decided", self.appeals.decided.to_string()),
             ("appeals_upheld", self.appeals.upheld.to_string()),
             ("appeals_overturned", self.appeals.overturned.to_string()),
+            ("truncated", self.truncated.to_string()),
         ];
         let mut out = String::from("\u{feff}figure,value\r\n");
         for (k, v) in rows {
@@ -144,22 +148,18 @@ impl Service {
         let figures = self.transparency_report(from, to).await?;
         // The page views still in memory count too.
         self.flush_visits().await?;
-        let removed = self
-            .store
-            .decisions_of_cases_decided_between(from, to)
-            .await?;
-        let in_month: Vec<(i64, i64)> = removed
+        // The month's outcomes are the transparency report's (each case once, by its latest
+        // decision): content was removed where that outcome's action makes it invisible.
+        let content_removed = figures
+            .by_action
             .iter()
-            .filter(|d| d.created_at >= from)
-            .map(|d| (d.case_id, d.id))
-            .collect();
-        let outcomes = quytac_core::workflow::figures::final_decisions(&in_month);
-        let by_id: std::collections::HashMap<i64, _> =
-            removed.iter().map(|d| (d.id, d.action)).collect();
-        let content_removed = outcomes
-            .iter()
-            .filter(|&&i| by_id[&in_month[i].1].closes_takedown())
-            .count();
+            .filter(|(action, _)| {
+                action
+                    .parse::<quytac_core::workflow::Action>()
+                    .is_ok_and(|a| a.closes_takedown())
+            })
+            .map(|(_, n)| n)
+            .sum();
         Ok(ProviderReport {
             month: month.trim().to_string(),
             from: vn_string(from),
@@ -183,6 +183,7 @@ impl Service {
             complaints: figures.complaints,
             appeals: figures.appeals,
             decisions: figures.decisions,
+            truncated: figures.truncated,
         })
     }
 

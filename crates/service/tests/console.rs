@@ -230,6 +230,31 @@ async fn the_queue_filters_searches_sorts_pages_and_puts_overdue_takedowns_first
             .await
             .unwrap();
         assert_eq!(big.page_size, 1000, "a page is bounded");
+        assert!(!big.total_capped, "five cases are all counted");
+        // The search and the depth of paging are bounded too: a search longer than the
+        // store takes is refused, and no page starts past the cases the store counts.
+        let err = svc
+            .case_queue(CaseQuery {
+                search: Some("a".repeat(quytac_store::console::MAX_SEARCH_CHARS + 1)),
+                ..CaseQuery::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidField);
+        let deep = svc
+            .case_queue(CaseQuery {
+                page: i64::MAX,
+                page_size: 50,
+                ..CaseQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            deep.page,
+            quytac_store::console::MAX_COUNTED / 50 + 1,
+            "the deepest page served"
+        );
+        assert!(deep.cases.is_empty());
     })
     .await;
 }

@@ -87,23 +87,27 @@ impl Store {
     /// Every decision made before `to` on a case with a decision in `[from, to)`, in the
     /// order they were made: the transparency report counts each case's outcome once and
     /// compares a decision on appeal with the one it reviewed, which may be older than `from`.
+    /// At most `limit`, and whether more were left out.
     pub async fn decisions_of_cases_decided_between(
         &self,
         from: i64,
         to: i64,
-    ) -> Result<Vec<Decision>> {
-        sqlx::query(&format!(
+        limit: i64,
+    ) -> Result<Bounded<Decision>> {
+        let rows = sqlx::query(&format!(
             "SELECT {DECISION_COLS} FROM decisions WHERE created_at < $2 AND case_id IN \
              (SELECT case_id FROM decisions WHERE created_at >= $1 AND created_at < $2) \
-             ORDER BY id"
+             ORDER BY id LIMIT $3"
         ))
         .bind(from)
         .bind(to)
+        .bind(limit.saturating_add(1))
         .fetch_all(self.pool())
         .await?
         .iter()
         .map(decision_from)
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Bounded::of(rows, limit))
     }
 }
 

@@ -315,6 +315,7 @@ pub fn report_csv(r: &TransparencyReport) -> String {
     ] {
         rows.push((s.into(), k.into(), v.to_string()));
     }
+    rows.push(("period".into(), "truncated".into(), r.truncated.to_string()));
     let mut out = String::from("\u{feff}section,key,value\r\n");
     for (s, k, v) in rows {
         out.push_str(&format!("{s},{k},{v}\r\n"));
