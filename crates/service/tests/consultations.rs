@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::service;
+use common::{add_agency, new_agency, service};
 
 use quytac_core::workflow::consultation::ConsultationPhase;
 use quytac_core::workflow::{Actor, Role};
@@ -44,23 +44,14 @@ fn comment(text: &str) -> CommentOn {
 #[tokio::test]
 async fn officers_of_the_agency_open_and_read_comments_are_masked_or_withheld() {
     on_each_backend(|store| async move {
-        store
-            .create_agency(
-                &NewAgency {
-                    id: "so".into(),
-                    name: "Sở".into(),
-                    parent_id: None,
-                    official_domain: None,
-                    page_handle: None,
-                    portal_feed_url: None,
-                    response_working_days: 5,
-                    responsible: Default::default(),
-                    competent_authority: false,
-                },
-                "t",
-            )
-            .await
-            .unwrap();
+        add_agency(
+            &store,
+            NewAgency {
+                name: "Sở".into(),
+                ..new_agency("so")
+            },
+        )
+        .await;
         let svc = service(store);
         let own = actor(Role::AgencyOfficer, 7, Some("so"));
         let other = actor(Role::AgencyOfficer, 8, Some("khac"));
