@@ -11,7 +11,6 @@ use quytac_core::workflow::consultation::ConsultationPhase;
 use quytac_core::workflow::{Actor, Role};
 use quytac_service::consultations::{CommentOn, OpenConsultation, TimeField};
 use quytac_service::ErrorKind;
-use quytac_store::model::NewAgency;
 use quytac_store::testing::on_each_backend;
 
 fn actor(role: Role, token_id: i64, agency: Option<&str>) -> Actor {
@@ -44,14 +43,7 @@ fn comment(text: &str) -> CommentOn {
 #[tokio::test]
 async fn officers_of_the_agency_open_and_read_comments_are_masked_or_withheld() {
     on_each_backend(|store| async move {
-        add_agency(
-            &store,
-            NewAgency {
-                name: "Sở".into(),
-                ..new_agency("so")
-            },
-        )
-        .await;
+        add_agency(&store, new_agency("so")).await;
         let svc = service(store);
         let own = actor(Role::AgencyOfficer, 7, Some("so"));
         let other = actor(Role::AgencyOfficer, 8, Some("khac"));

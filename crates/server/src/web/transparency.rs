@@ -298,6 +298,7 @@ pub fn report_csv(r: &TransparencyReport) -> String {
     let a = &r.appeals;
     let t = &r.takedowns;
     let c = &r.complaints;
+    let o = &r.complaints_to_page_owners;
     for (s, k, v) in [
         ("appeals", "decided", a.decided),
         ("appeals", "upheld", a.upheld),
@@ -312,6 +313,16 @@ pub fn report_csv(r: &TransparencyReport) -> String {
         ("complaints", "open_overdue", c.open_overdue),
         ("complaints", "open_running", c.open_running),
         ("complaints", "well_founded", c.well_founded),
+        ("page_owner_complaints", "received", o.received),
+        (
+            "page_owner_complaints",
+            "handled_within_48h",
+            o.handled_within_48h,
+        ),
+        ("page_owner_complaints", "handled_late", o.handled_late),
+        ("page_owner_complaints", "open_overdue", o.open_overdue),
+        ("page_owner_complaints", "open_running", o.open_running),
+        ("page_owner_complaints", "well_founded", o.well_founded),
     ] {
         rows.push((s.into(), k.into(), v.to_string()));
     }
