@@ -48,6 +48,8 @@ struct TransparencyPage {
     appeals: Vec<Figure>,
     takedowns: Vec<Figure>,
     complaints: Vec<Figure>,
+    /// The complaints addressed to page owners, apart from the provider's.
+    owner_complaints: Vec<Figure>,
     query: String,
 }
 
@@ -182,6 +184,16 @@ pub async fn transparency_page(
         figure(lang, g, "complaints_running", c.open_running),
         figure(lang, g, "complaints_well_founded", c.well_founded),
     ];
+    let o = &report.complaints_to_page_owners;
+    let g = "reports_owner_figures";
+    let owner_complaints = vec![
+        figure(lang, g, "received", o.received),
+        figure(lang, g, "on_time", o.handled_within_48h),
+        figure(lang, g, "late", o.handled_late),
+        figure(lang, g, "overdue", o.open_overdue),
+        figure(lang, g, "running", o.open_running),
+        figure(lang, g, "well_founded", o.well_founded),
+    ];
     let by_rule = report
         .by_rule
         .iter()
@@ -214,6 +226,7 @@ pub async fn transparency_page(
         appeals,
         takedowns,
         complaints,
+        owner_complaints,
         query,
         report,
     };

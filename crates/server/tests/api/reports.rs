@@ -472,4 +472,16 @@ async fn an_officer_sees_and_answers_the_complaints_to_the_agency_s_page() {
         "{}",
         csv.body
     );
+
+    // The transparency page shows them apart too, in words.
+    let page = app.request("GET", "/transparency", &[], b"").await;
+    let owners = page
+        .body
+        .split("id=\"owner-complaints\"")
+        .nth(1)
+        .expect("the page owners' table");
+    assert!(
+        owners.contains("id=\"reports-owner-figures-received\"><th scope=\"row\">Phản ánh nhận được</th><td>2</td>"),
+        "{owners}"
+    );
 }
