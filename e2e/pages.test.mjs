@@ -292,7 +292,7 @@ describe('every page: phone width, accessibility, Vietnamese throughout', () => 
     assert.equal(cases.status, 200, cases.text);
     const known = [
       '/console/cases', '/console/cases?status=decided', '/console/cases?status=appealed',
-      '/console/inbox',
+      '/console/inbox', '/console/complaints',
       ...(cases.json.cases ?? []).slice(0, 2).map((c) => `/console/cases/${c.id ?? c.case?.id}`),
       { url: '/console/cases/abc', status: 404 },
       { url: '/console/cases/999999', status: 404 },

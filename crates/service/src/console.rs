@@ -57,8 +57,11 @@ pub struct QueueEntry {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseQueue {
     pub cases: Vec<QueueEntry>,
-    /// How many cases match the filter, on every page.
+    /// How many cases match the filter, on every page, counted up to
+    /// `quytac_store::console::MAX_COUNTED`.
     pub total: i64,
+    /// More cases match than were counted: `total` is a lower bound, and pages end there.
+    pub total_capped: bool,
     pub page: i64,
     pub page_size: i64,
     /// How many cases stand at each status (whatever the filter).
@@ -162,7 +165,13 @@ impl Service {
         let search = q
             .search
             .as_deref()
-            .map(|s| validate("q", s, TextBounds::line(200, false)))
+            .map(|s| {
+                validate(
+                    "q",
+                    s,
+                    TextBounds::line(quytac_store::console::MAX_SEARCH_CHARS, false),
+                )
+            })
             .transpose()?
             .filter(|s| !s.is_empty());
         let assignee = q
@@ -175,7 +184,10 @@ impl Service {
         } else {
             q.page_size.clamp(1, quytac_store::console::MAX_PAGE_SIZE)
         };
-        let page = q.page.clamp(1, 1_000_000);
+        // No page starts past what the store counts (`MAX_COUNTED`): the last one there is
+        // the deepest one served.
+        let last_page = quytac_store::console::MAX_COUNTED / page_size + 1;
+        let page = q.page.clamp(1, last_page);
         let now = quytac_store::now_ms();
         let filter = CaseFilter {
             status: q.status,
@@ -191,7 +203,7 @@ impl Service {
             limit: page_size,
             now,
         };
-        let (cases, total) = self.store.case_queue(&filter).await?;
+        let (cases, total, total_capped) = self.store.case_queue(&filter).await?;
         let counts = self.store.case_counts().await?;
         Ok(CaseQueue {
             cases: cases
@@ -204,6 +216,7 @@ impl Service {
                 })
                 .collect(),
             total,
+            total_capped,
             page,
             page_size,
             counts,

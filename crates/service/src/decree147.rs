@@ -31,9 +31,12 @@ pub struct ComplaintView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OverdueComplaints {
-    /// Complaints without a decision on the reported post whose 48 hours are over, oldest
-    /// first (at most 500).
+    /// Complaints to the provider without a decision on the reported post whose 48 hours
+    /// are over, oldest first (at most 500).
     pub complaints: Vec<ComplaintView>,
+    /// Complaints addressed to page owners without the owner's answer whose 48 hours are
+    /// over, oldest first (at most 500): the owners' duty, listed apart.
+    pub to_page_owners: Vec<ComplaintView>,
 }
 
 /// A figure the provider may not have: `recorded` says whether it is counted at all.
@@ -69,11 +72,18 @@ pub struct ProviderReport {
     /// `crate::visits`).
     pub visits: OptionalFigure,
     pub removals: Removals,
-    /// Users' complaints received in the month against their 48-hour clock.
+    /// Users' complaints to the provider received in the month against their 48-hour
+    /// clock (handled: a decision on the post).
     pub complaints: ComplaintTimeliness,
+    /// Users' complaints addressed to page owners received in the month against their
+    /// 48-hour clock (handled: the owner's answer; well-founded: upheld).
+    pub complaints_to_page_owners: ComplaintTimeliness,
     pub appeals: AppealFigures,
     /// Cases decided in the month, each counted once by its outcome.
     pub decisions: usize,
+    /// The month held more decisions, takedowns or complaints than one report reads
+    /// (`transparency::MAX_PERIOD_ROWS` each): the figures count the first ones only.
+    pub truncated: bool,
 }
 
 impl ProviderReport {
@@ -81,6 +91,7 @@ impl ProviderReport {
     pub fn csv(&self) -> String {
         let t = &self.removals.takedowns;
         let c = &self.complaints;
+        let o = &self.complaints_to_page_owners;
         let rows: Vec<(&str, String)> = vec![
             ("month", self.month.clone()),
             ("from", self.from.clone()),
@@ -111,9 +122,31 @@ impl ProviderReport {
             ("complaints_open_overdue", c.open_overdue.to_string()),
             ("complaints_open_running", c.open_running.to_string()),
             ("complaints_well_founded", c.well_founded.to_string()),
+            ("page_owner_complaints_received", o.received.to_string()),
+            (
+                "page_owner_complaints_handled_within_48h",
+                o.handled_within_48h.to_string(),
+            ),
+            (
+                "page_owner_complaints_handled_late",
+                o.handled_late.to_string(),
+            ),
+            (
+                "page_owner_complaints_open_overdue",
+                o.open_overdue.to_string(),
+            ),
+            (
+                "page_owner_complaints_open_running",
+                o.open_running.to_string(),
+            ),
+            (
+                "page_owner_complaints_well_founded",
+                o.well_founded.to_string(),
+            ),
             ("appeals_decided", self.appeals.decided.to_string()),
             ("appeals_upheld", self.appeals.upheld.to_string()),
             ("appeals_overturned", self.appeals.overturned.to_string()),
+            ("truncated", self.truncated.to_string()),
         ];
         let mut out = String::from("\u{feff}figure,value\r\n");
         for (k, v) in rows {
@@ -124,15 +157,20 @@ impl ProviderReport {
 }
 
 impl Service {
-    /// Complaints whose 48 hours were over at `now` without a decision on the reported post.
+    /// Complaints whose 48 hours were over at `now` without being handled: those to the
+    /// provider (no decision on the reported post) and, apart, those to page owners (no
+    /// answer).
     pub async fn overdue_complaints(&self, now: i64) -> Result<OverdueComplaints> {
         let before = now - decree147::COMPLAINT_DEADLINE_MS;
-        let reports = self.store.unhandled_reports_before(before, 500).await?;
-        Ok(OverdueComplaints {
-            complaints: reports
+        let views = |reports: Vec<Report>| -> Vec<ComplaintView> {
+            reports
                 .into_iter()
                 .map(|r| complaint_view(r, now))
-                .collect(),
+                .collect()
+        };
+        Ok(OverdueComplaints {
+            complaints: views(self.store.unhandled_reports_before(before, 500).await?),
+            to_page_owners: views(self.store.unanswered_complaints_before(before, 500).await?),
         })
     }
 
@@ -144,22 +182,18 @@ impl Service {
         let figures = self.transparency_report(from, to).await?;
         // The page views still in memory count too.
         self.flush_visits().await?;
-        let removed = self
-            .store
-            .decisions_of_cases_decided_between(from, to)
-            .await?;
-        let in_month: Vec<(i64, i64)> = removed
+        // The month's outcomes are the transparency report's (each case once, by its latest
+        // decision): content was removed where that outcome's action makes it invisible.
+        let content_removed = figures
+            .by_action
             .iter()
-            .filter(|d| d.created_at >= from)
-            .map(|d| (d.case_id, d.id))
-            .collect();
-        let outcomes = quytac_core::workflow::figures::final_decisions(&in_month);
-        let by_id: std::collections::HashMap<i64, _> =
-            removed.iter().map(|d| (d.id, d.action)).collect();
-        let content_removed = outcomes
-            .iter()
-            .filter(|&&i| by_id[&in_month[i].1].closes_takedown())
-            .count();
+            .filter(|(action, _)| {
+                action
+                    .parse::<quytac_core::workflow::Action>()
+                    .is_ok_and(|a| a.closes_takedown())
+            })
+            .map(|(_, n)| n)
+            .sum();
         Ok(ProviderReport {
             month: month.trim().to_string(),
             from: vn_string(from),
@@ -181,8 +215,10 @@ impl Service {
                 takedowns: figures.takedowns,
             },
             complaints: figures.complaints,
+            complaints_to_page_owners: figures.complaints_to_page_owners,
             appeals: figures.appeals,
             decisions: figures.decisions,
+            truncated: figures.truncated,
         })
     }
 
@@ -247,16 +283,23 @@ pub fn standing_of(a: &quytac_store::model::Account) -> Standing<'_> {
     }
 }
 
+/// When a complaint was handled, as its addressee handles it.
+pub(crate) fn handled_at(r: &Report) -> Option<i64> {
+    quytac_core::workflow::complaint::handled_at(r.addressee.is_some(), r.outcome_at, r.answered_at)
+}
+
 /// Today's date in Vietnam.
 pub fn today_vn() -> (i64, i64, i64) {
     let ms = quytac_store::now_ms() + 7 * 3600 * 1000;
     quytac_core::civil::civil_from_days(ms.div_euclid(86_400_000))
 }
 
-fn complaint_view(report: Report, now: i64) -> ComplaintView {
+/// A complaint with its clock: handled by a decision on the post, or for a complaint to a
+/// page owner by the owner's answer (`workflow::complaint::handled_at`).
+pub(crate) fn complaint_view(report: Report, now: i64) -> ComplaintView {
     let deadline = complaint_deadline(report.created_at);
     ComplaintView {
-        clock: complaint_clock(report.created_at, report.outcome_at, now),
+        clock: complaint_clock(report.created_at, handled_at(&report), now),
         deadline,
         deadline_vn: vn_string(deadline),
         report,

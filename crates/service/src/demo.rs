@@ -140,6 +140,7 @@ impl Service {
                 post_id: "demo-3".into(),
                 category: Some(Category::Offensive),
                 note: "Thử báo cáo".into(),
+                addressee: None,
             },
         )
         .await?;

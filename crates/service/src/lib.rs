@@ -15,7 +15,7 @@
 //! - [`Service`]: the engine, the store, the audit signer and the settings.
 //! - [`ServiceError`]: what a front end tells the caller, by [`ErrorKind`].
 //! - [`posts`]: check and ingest; [`moderation`]: reports, cases, decisions, appeals,
-//!   ND-3 standing; [`takedowns`]: ND-2 requests; [`inquiries`]: citizens' inquiries to
+//!   ND-3 standing; [`complaints`]: complaints addressed to page owners (Decree 147); [`takedowns`]: ND-2 requests; [`inquiries`]: citizens' inquiries to
 //!   agencies and their responsiveness (AG-7, AG-5); [`consultations`]: consultations on
 //!   drafts (AG-6); [`demo`]: the demo data.
 //! - [`identity`]: agencies, domain challenges, badges, accounts and staff vouching;
@@ -29,6 +29,7 @@
 //!   outbound HTTP (domain challenges, portal feeds).
 
 pub mod audit;
+pub mod complaints;
 pub mod console;
 pub mod consultations;
 pub mod decree147;

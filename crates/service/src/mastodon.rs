@@ -245,6 +245,7 @@ impl Service {
                                 post_id,
                                 category: None,
                                 note: note.clone(),
+                                addressee: None,
                             },
                         )
                         .await?,

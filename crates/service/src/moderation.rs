@@ -6,6 +6,7 @@
 use crate::{Actor, ErrorKind, Result, Role, Service, ServiceError};
 use quytac_core::finding::Category;
 use quytac_core::item::{Item, Role as AuthorRole};
+use quytac_core::workflow::complaint::{self, Addressee};
 use quytac_core::workflow::moderation::{Authorship, LatestDecision};
 use quytac_core::workflow::text::{validate, TextBounds};
 use quytac_core::workflow::{
@@ -32,6 +33,10 @@ pub struct ReportPost {
     pub category: Option<Category>,
     #[serde(default)]
     pub note: String,
+    /// The owner of the page the post appeared on, when the complaint is for them (Decree
+    /// 147: they handle it within 48 hours); absent, the complaint is the provider's.
+    #[serde(default)]
+    pub addressee: Option<Addressee>,
 }
 
 /// A report and the case it joined.
@@ -130,6 +135,10 @@ impl Service {
         let reporter = reporter.to_string();
         let mut tx = self.store.write().await?;
         let post = tx.post_by_external_id(&cmd.post_id).await?;
+        let addressee = match cmd.addressee {
+            Some(to) => Some(self.check_addressee(&mut tx, &post, to).await?),
+            None => None,
+        };
         let case = tx
             .join_or_open_case(post.id, CaseSource::Report, post.verdict, &reporter)
             .await?;
@@ -138,6 +147,7 @@ impl Service {
             reporter,
             category: cmd.category,
             note,
+            addressee,
         };
         let report = tx.insert_report(case.id, post.id, &new).await?;
         let events = tx.commit().await?;
@@ -145,16 +155,21 @@ impl Service {
         Ok(ReportFiled { report, case })
     }
 
-    /// A report, for staff and for the one who filed it; anyone else is told it does not
-    /// exist.
+    /// A report, for staff, for the one who filed it and for the owner of the page it is
+    /// addressed to; anyone else is told it does not exist.
     pub async fn report_for(&self, actor: &Actor, id: i64) -> Result<Report> {
         let not_found = || ServiceError::not_found(format!("report {id} not found"));
         let report = self.store.report(id).await?.ok_or_else(not_found)?;
         if actor.role.is_staff() || report.reporter == actor.name() {
-            Ok(report)
-        } else {
-            Err(not_found())
+            return Ok(report);
         }
+        if let Some(to) = &report.addressee {
+            let account = self.account_spoken_for(actor).await?;
+            if complaint::acts_for(actor, account.as_deref(), to) {
+                return Ok(report);
+            }
+        }
+        Err(not_found())
     }
 
     pub async fn cases(&self, status: Option<CaseStatus>, limit: i64) -> Result<CaseList> {

@@ -2,6 +2,7 @@
 //! automated, appeals, and whether takedowns met their 24-hour deadline.
 
 use crate::{Result, Service};
+use quytac_core::workflow::complaint;
 use quytac_core::workflow::decree147::{complaint_clock, ComplaintClock};
 use quytac_core::workflow::figures::{self, AppealOutcome};
 use quytac_core::workflow::takedown;
@@ -70,14 +71,18 @@ pub struct TransparencyReport {
     pub appeals: AppealFigures,
     pub weeks: Vec<Week>,
     pub takedowns: TakedownTimeliness,
+    /// Users' complaints to the provider (handled: a decision on the post).
     pub complaints: ComplaintTimeliness,
-    /// The period held more takedowns or complaints than one report reads
+    /// Users' complaints addressed to page owners (handled: the owner's answer).
+    pub complaints_to_page_owners: ComplaintTimeliness,
+    /// The period held more decisions, takedowns or complaints than one report reads
     /// ([`MAX_PERIOD_ROWS`] each): their figures count the first ones only. Ask for a
     /// shorter period.
     pub truncated: bool,
 }
 
-/// The most takedowns, and the most complaints, one report reads.
+/// The most decisions (of the cases decided in the period), the most takedowns and the most
+/// complaints one report reads.
 pub const MAX_PERIOD_ROWS: i64 = 100_000;
 
 /// Appeals decided in the period: whether the reviewed decision stood.
@@ -98,7 +103,9 @@ pub struct TakedownTimeliness {
 }
 
 /// Users' complaints (reports of posts) received in the period against their 48-hour clock
-/// (`workflow::decree147::complaint_clock`): handled means a decision on the reported post.
+/// (`workflow::decree147::complaint_clock`): handled means a decision on the reported post
+/// for a complaint to the provider, the owner's answer for one addressed to a page owner
+/// (`workflow::complaint::handled_at`).
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct ComplaintTimeliness {
     pub received: usize,
@@ -108,26 +115,26 @@ pub struct ComplaintTimeliness {
     pub open_overdue: usize,
     /// Not handled, still within 48 hours.
     pub open_running: usize,
-    /// Handled, and the decision found a violation (the complaint was well-founded).
+    /// Handled, and found well-founded: the decision found a violation, or the page owner
+    /// upheld it.
     pub well_founded: usize,
 }
 
 impl ComplaintTimeliness {
-    pub fn of(reports: &[quytac_store::model::Report], now: i64) -> ComplaintTimeliness {
-        let mut c = ComplaintTimeliness {
-            received: reports.len(),
-            ..Default::default()
-        };
+    pub fn of<'a>(
+        reports: impl IntoIterator<Item = &'a quytac_store::model::Report>,
+        now: i64,
+    ) -> ComplaintTimeliness {
+        let mut c = ComplaintTimeliness::default();
         for r in reports {
-            match complaint_clock(r.created_at, r.outcome_at, now) {
+            c.received += 1;
+            match complaint_clock(r.created_at, crate::decree147::handled_at(r), now) {
                 ComplaintClock::OnTime => c.handled_within_48h += 1,
                 ComplaintClock::Late => c.handled_late += 1,
                 ComplaintClock::Overdue => c.open_overdue += 1,
                 ComplaintClock::Running => c.open_running += 1,
             }
-            if r.outcome
-                .is_some_and(|o| o != quytac_core::workflow::ReportOutcome::NoAction)
-            {
+            if complaint::well_founded(r.addressee.is_some(), r.outcome, r.answer) {
                 c.well_founded += 1;
             }
         }
@@ -161,10 +168,11 @@ impl Service {
     /// decision; decisions on appeal are counted apart as upheld or overturned
     /// (`workflow::figures`).
     pub async fn transparency_report(&self, from: i64, to: i64) -> Result<TransparencyReport> {
-        let all = self
+        let decided = self
             .store
-            .decisions_of_cases_decided_between(from, to)
+            .decisions_of_cases_decided_between(from, to, MAX_PERIOD_ROWS)
             .await?;
+        let all = &decided.rows;
         let in_period: Vec<&Decision> = all
             .iter()
             .filter(|d| d.created_at >= from && d.created_at < to)
@@ -174,12 +182,17 @@ impl Service {
             .into_iter()
             .map(|i| in_period[i])
             .collect();
+        // One pass in the order the decisions were made: each decision on appeal is compared
+        // with the case's decision just before it (linear in the rows read, however many
+        // appeals the period holds).
         let mut appeals = AppealFigures::default();
-        for d in in_period.iter().filter(|d| d.on_appeal) {
-            let reviewed = all
-                .iter()
-                .rev()
-                .find(|p| p.case_id == d.case_id && p.id < d.id);
+        let mut previous: std::collections::HashMap<i64, &Decision> =
+            std::collections::HashMap::new();
+        for d in all {
+            let reviewed = previous.insert(d.case_id, d);
+            if !(d.on_appeal && d.created_at >= from && d.created_at < to) {
+                continue;
+            }
             appeals.decided += 1;
             match reviewed.map(|p| figures::appeal_outcome(p.action, d.action)) {
                 Some(AppealOutcome::Upheld) => appeals.upheld += 1,
@@ -229,8 +242,15 @@ impl Service {
             appeals,
             weeks: weeks.into_values().collect(),
             takedowns: TakedownTimeliness::of(&takedowns.rows, now),
-            complaints: ComplaintTimeliness::of(&complaints.rows, now),
-            truncated: takedowns.truncated || complaints.truncated,
+            complaints: ComplaintTimeliness::of(
+                complaints.rows.iter().filter(|r| r.addressee.is_none()),
+                now,
+            ),
+            complaints_to_page_owners: ComplaintTimeliness::of(
+                complaints.rows.iter().filter(|r| r.addressee.is_some()),
+                now,
+            ),
+            truncated: decided.truncated || takedowns.truncated || complaints.truncated,
         })
     }
 }

@@ -47,6 +47,7 @@ async fn workflow(svc: &Service) {
             post_id: "p2".into(),
             category: Some(Category::Hate),
             note: "n".into(),
+            addressee: None,
         },
     )
     .await

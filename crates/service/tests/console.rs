@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::service;
+use common::{add_agency, new_agency, officer, service};
 
 use quytac_core::finding::{Category, Verdict};
 use quytac_core::item::Item;
@@ -49,27 +49,14 @@ const REVIEWER: fn() -> Actor = || Actor::new(Role::Reviewer, 10);
 const CITIZEN: fn() -> Actor = || Actor::new(Role::Citizen, 20);
 
 async fn competent_officer(store: &Store) -> Actor {
-    store
-        .create_agency(
-            &NewAgency {
-                id: "bo-ca".into(),
-                name: "Bộ Công an".into(),
-                parent_id: None,
-                official_domain: None,
-                page_handle: None,
-                portal_feed_url: None,
-                response_working_days: 15,
-                responsible: Default::default(),
-                competent_authority: true,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-    Actor {
-        agency: Some("bo-ca".into()),
-        ..Actor::new(Role::AgencyOfficer, 5)
-    }
+    let agency = NewAgency {
+        name: "Bộ Công an".into(),
+        response_working_days: 15,
+        competent_authority: true,
+        ..new_agency("bo-ca")
+    };
+    add_agency(store, agency).await;
+    officer("bo-ca", 5)
 }
 
 fn ids(q: &quytac_service::console::CaseQueue) -> Vec<i64> {
@@ -104,6 +91,7 @@ async fn the_queue_filters_searches_sorts_pages_and_puts_overdue_takedowns_first
                 post_id: "p1".into(),
                 category: None,
                 note: String::new(),
+                addressee: None,
             },
         )
         .await
@@ -230,6 +218,31 @@ async fn the_queue_filters_searches_sorts_pages_and_puts_overdue_takedowns_first
             .await
             .unwrap();
         assert_eq!(big.page_size, 1000, "a page is bounded");
+        assert!(!big.total_capped, "five cases are all counted");
+        // The search and the depth of paging are bounded too: a search longer than the
+        // store takes is refused, and no page starts past the cases the store counts.
+        let err = svc
+            .case_queue(CaseQuery {
+                search: Some("a".repeat(quytac_store::console::MAX_SEARCH_CHARS + 1)),
+                ..CaseQuery::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidField);
+        let deep = svc
+            .case_queue(CaseQuery {
+                page: i64::MAX,
+                page_size: 50,
+                ..CaseQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            deep.page,
+            quytac_store::console::MAX_COUNTED / 50 + 1,
+            "the deepest page served"
+        );
+        assert!(deep.cases.is_empty());
     })
     .await;
 }

@@ -5,13 +5,12 @@
 
 mod common;
 
-use common::service;
+use common::{add_agency, new_agency, service};
 
 use quytac_core::workflow::consultation::ConsultationPhase;
 use quytac_core::workflow::{Actor, Role};
 use quytac_service::consultations::{CommentOn, OpenConsultation, TimeField};
 use quytac_service::ErrorKind;
-use quytac_store::model::NewAgency;
 use quytac_store::testing::on_each_backend;
 
 fn actor(role: Role, token_id: i64, agency: Option<&str>) -> Actor {
@@ -44,23 +43,7 @@ fn comment(text: &str) -> CommentOn {
 #[tokio::test]
 async fn officers_of_the_agency_open_and_read_comments_are_masked_or_withheld() {
     on_each_backend(|store| async move {
-        store
-            .create_agency(
-                &NewAgency {
-                    id: "so".into(),
-                    name: "Sở".into(),
-                    parent_id: None,
-                    official_domain: None,
-                    page_handle: None,
-                    portal_feed_url: None,
-                    response_working_days: 5,
-                    responsible: Default::default(),
-                    competent_authority: false,
-                },
-                "t",
-            )
-            .await
-            .unwrap();
+        add_agency(&store, new_agency("so")).await;
         let svc = service(store);
         let own = actor(Role::AgencyOfficer, 7, Some("so"));
         let other = actor(Role::AgencyOfficer, 8, Some("khac"));

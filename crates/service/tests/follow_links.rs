@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::service;
+use common::{add_agency, new_agency, service};
 
 use quytac_core::workflow::inquiry::{InquiryStatus, WEB_CITIZEN};
 use quytac_core::workflow::{Actor, Role};
@@ -14,28 +14,11 @@ use quytac_service::consultations::CommentOn;
 use quytac_service::inquiries::follow::AskOnWeb;
 use quytac_service::inquiries::{AnswerInquiry, AssignInquiry};
 use quytac_service::ErrorKind;
-use quytac_store::model::NewAgency;
 use quytac_store::testing::on_each_backend;
 use quytac_store::Store;
 
 async fn agency(store: &Store) {
-    store
-        .create_agency(
-            &NewAgency {
-                id: "so".into(),
-                name: "Sở thử".into(),
-                parent_id: None,
-                official_domain: None,
-                page_handle: None,
-                portal_feed_url: None,
-                response_working_days: 5,
-                responsible: Default::default(),
-                competent_authority: false,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    add_agency(store, new_agency("so")).await;
 }
 
 fn asked(text: &str) -> AskOnWeb {

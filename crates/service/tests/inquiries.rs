@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::service;
+use common::{add_agency, new_agency, service};
 
 use quytac_core::finding::Category;
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
@@ -30,23 +30,11 @@ fn actor(role: Role, token_id: i64, agency: Option<&str>) -> Actor {
 
 async fn agencies(store: &Store) {
     for (id, parent) in [("ubnd", None), ("so", Some("ubnd")), ("khac", None)] {
-        store
-            .create_agency(
-                &NewAgency {
-                    id: id.into(),
-                    name: format!("Cơ quan {id}"),
-                    parent_id: parent.map(str::to_string),
-                    official_domain: None,
-                    page_handle: None,
-                    portal_feed_url: None,
-                    response_working_days: 5,
-                    responsible: Default::default(),
-                    competent_authority: false,
-                },
-                "t",
-            )
-            .await
-            .unwrap();
+        let agency = NewAgency {
+            parent_id: parent.map(str::to_string),
+            ..new_agency(id)
+        };
+        add_agency(store, agency).await;
     }
 }
 

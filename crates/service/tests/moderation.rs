@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::service;
+use common::{add_agency, citizen_for, new_agency, officer, service};
 
 use quytac_core::finding::Category;
 use quytac_core::item::Item;
@@ -30,40 +30,15 @@ fn slur(id: &str) -> Item {
     .unwrap()
 }
 
-/// A citizen whose token speaks for `account`: the one who may appeal that author's
-/// decisions.
-async fn citizen_of(store: &Store, account: &str) -> Actor {
-    let id = store
-        .create_token(Role::Citizen, "author", "unused-hash", None, "test")
-        .await
-        .unwrap();
-    store.bind_token_account(id, account, "test").await.unwrap();
-    Actor::new(Role::Citizen, id)
-}
-
 /// An officer of a newly registered agency, a competent authority or not.
 async fn officer_of_new_agency(store: &Store, id: &str, competent: bool) -> Actor {
-    store
-        .create_agency(
-            &NewAgency {
-                id: id.into(),
-                name: format!("Cơ quan {id}"),
-                parent_id: None,
-                official_domain: None,
-                page_handle: None,
-                portal_feed_url: None,
-                response_working_days: 15,
-                responsible: Default::default(),
-                competent_authority: competent,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-    Actor {
-        agency: Some(id.into()),
-        ..Actor::new(Role::AgencyOfficer, 5)
-    }
+    let agency = NewAgency {
+        response_working_days: 15,
+        competent_authority: competent,
+        ..new_agency(id)
+    };
+    add_agency(store, agency).await;
+    officer(id, 5)
 }
 
 fn takedown(post_id: &str, received_at: Option<i64>) -> FileTakedown {
@@ -113,6 +88,7 @@ async fn a_decision_tells_reporters_counts_the_violation_and_closes_takedowns() 
                     post_id: "p1".into(),
                     category: Some(Category::Hate),
                     note: "n".into(),
+                    addressee: None,
                 },
             )
             .await
@@ -181,8 +157,8 @@ async fn a_decision_tells_reporters_counts_the_violation_and_closes_takedowns() 
 #[tokio::test]
 async fn an_appeal_reopens_a_first_decision_once_for_another_reviewer() {
     on_each_backend(|store| async move {
-        let author = citizen_of(&store, AUTHOR).await;
-        let stranger = citizen_of(&store, "someone-else").await;
+        let author = citizen_for(&store, AUTHOR).await;
+        let stranger = citizen_for(&store, "someone-else").await;
         let svc = service(store);
         let case = svc
             .ingest("t", slur("p1"), PostSource::Api)
@@ -251,7 +227,7 @@ async fn an_appeal_reopens_a_first_decision_once_for_another_reviewer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_appeal_racing_decisions_is_never_decided_by_a_moderator_or_the_appealed_reviewer() {
     on_each_backend(|store| async move {
-        let author = citizen_of(&store, AUTHOR).await;
+        let author = citizen_for(&store, AUTHOR).await;
         let svc = service(store);
         let rounds = 40;
         let mut appeals_filed = 0;

@@ -5,11 +5,12 @@
 
 mod common;
 
-use common::service;
+use common::{add_agency, citizen_for, new_agency, service, service_with_pack};
 use quytac_core::finding::Category;
 use quytac_core::item::Item;
+use quytac_core::workflow::complaint::{Addressee, ComplaintAnswer};
 use quytac_core::workflow::{Action, Actor, Role};
-use quytac_service::moderation::{AppealDecision, Decide, ReportPost};
+use quytac_service::moderation::{AppealDecision, Decide, ReportFiled, ReportPost};
 use quytac_service::posts::PostSource;
 use quytac_store::testing::on_each_backend;
 use quytac_store::Store;
@@ -34,13 +35,62 @@ fn decide(action: Action) -> Decide {
     }
 }
 
-async fn author_citizen(store: &Store) -> Actor {
-    let id = store
-        .create_token(Role::Citizen, "author", "unused-hash", None, "test")
+/// An account registered by an admin with a handle and a name, nothing else (not
+/// authenticated, no date of birth).
+async fn plain_account(
+    svc: &quytac_service::Service,
+    handle: &str,
+) -> quytac_service::identity::accounts::AccountShown {
+    let register = quytac_service::identity::accounts::RegisterAccount {
+        handle: handle.into(),
+        display_name: "Lan".into(),
+        ..Default::default()
+    };
+    svc.register_account(&Actor::new(Role::Admin, 1), register)
+        .await
+        .unwrap()
+}
+
+/// A citizen's complaint about `post` (a report), to the provider or to `addressee`.
+async fn complain(
+    svc: &quytac_service::Service,
+    post: &str,
+    addressee: Option<Addressee>,
+) -> Result<ReportFiled, quytac_service::ServiceError> {
+    let cmd = ReportPost {
+        post_id: post.into(),
+        category: Some(Category::Hate),
+        note: "Nội dung xúc phạm.".into(),
+        addressee,
+    };
+    svc.report(&Actor::new(Role::Citizen, 20), cmd).await
+}
+
+/// A post decided with `first` by one reviewer, appealed by its author, and decided again
+/// with `second` by another.
+async fn decided_on_appeal(
+    svc: &quytac_service::Service,
+    author: &Actor,
+    post: &str,
+    first: Action,
+    second: Action,
+) {
+    let case = svc
+        .ingest("t", slur(post), PostSource::Api)
+        .await
+        .unwrap()
+        .case
+        .unwrap();
+    svc.decide(&Actor::new(Role::Reviewer, 10), case.id, decide(first))
         .await
         .unwrap();
-    store.bind_token_account(id, AUTHOR, "test").await.unwrap();
-    Actor::new(Role::Citizen, id)
+    let reason = AppealDecision {
+        reason: "Xin xem lại.".into(),
+    };
+    svc.appeal(author, case.id, reason).await.unwrap();
+    svc.decide(&Actor::new(Role::Reviewer, 11), case.id, decide(second))
+        .await
+        .unwrap();
 }
 
 /// Issue 14: "an overturned decision counted twice". A case removed and then restored on
@@ -48,53 +98,14 @@ async fn author_citizen(store: &Store) -> Actor {
 #[tokio::test]
 async fn an_overturned_decision_counts_once_and_the_appeal_apart() {
     on_each_backend(|store| async move {
-        let author = author_citizen(&store).await;
+        let author = citizen_for(&store, AUTHOR).await;
         let svc = service(store);
-        let first = Actor::new(Role::Reviewer, 10);
-        let second = Actor::new(Role::Reviewer, 11);
-        let overturned = svc
-            .ingest("t", slur("p1"), PostSource::Api)
-            .await
-            .unwrap()
-            .case
-            .unwrap();
-        svc.decide(&first, overturned.id, decide(Action::Remove))
-            .await
-            .unwrap();
-        svc.appeal(
-            &author,
-            overturned.id,
-            AppealDecision {
-                reason: "Không vi phạm.".into(),
-            },
-        )
-        .await
-        .unwrap();
-        svc.decide(&second, overturned.id, decide(Action::None))
-            .await
-            .unwrap();
-        let upheld = svc
-            .ingest("t", slur("p2"), PostSource::Api)
-            .await
-            .unwrap()
-            .case
-            .unwrap();
-        svc.decide(&first, upheld.id, decide(Action::Hide))
-            .await
-            .unwrap();
-        svc.appeal(
-            &author,
-            upheld.id,
-            AppealDecision {
-                reason: "Xin xem lại.".into(),
-            },
-        )
-        .await
-        .unwrap();
-        svc.decide(&second, upheld.id, decide(Action::Hide))
-            .await
-            .unwrap();
-
+        for (post, first, second) in [
+            ("p1", Action::Remove, Action::None),
+            ("p2", Action::Hide, Action::Hide),
+        ] {
+            decided_on_appeal(&svc, &author, post, first, second).await;
+        }
         let now = quytac_store::now_ms();
         let r = svc.transparency_report(now - DAY, now + DAY).await.unwrap();
         assert_eq!(r.decisions, 2, "two cases, two outcomes: {r:?}");
@@ -129,16 +140,7 @@ async fn complaints_count_against_their_48_hour_clock() {
             .unwrap();
         svc.ingest("t", slur("p2"), PostSource::Api).await.unwrap();
         for post in ["p1", "p2"] {
-            svc.report(
-                &Actor::new(Role::Citizen, 20),
-                ReportPost {
-                    post_id: post.into(),
-                    category: Some(Category::Hate),
-                    note: String::new(),
-                },
-            )
-            .await
-            .unwrap();
+            complain(&svc, post, None).await.unwrap();
         }
         svc.decide(
             &Actor::new(Role::Moderator, 30),
@@ -180,14 +182,7 @@ async fn complaints_count_against_their_48_hour_clock() {
 }
 
 fn service_147(store: Store) -> quytac_service::Service {
-    use quytac_core::engine::Engine;
-    use quytac_core::rules::RulePack;
-    quytac_service::Service::new(
-        std::sync::Arc::new(Engine::new(RulePack::builtin("vn-147-2024").unwrap())),
-        store,
-        std::sync::Arc::new(quytac_service::signing::AuditSigner::ephemeral()),
-        quytac_service::Settings::default(),
-    )
+    service_with_pack(store, "vn-147-2024")
 }
 
 fn post_by(author: &str, id: &str) -> Item {
@@ -202,9 +197,7 @@ fn post_by(author: &str, id: &str) -> Item {
 #[tokio::test]
 async fn nd1_and_nd4_refuse_posts_under_the_2024_pack() {
     use quytac_core::workflow::decree147::AuthMethod;
-    use quytac_service::identity::accounts::{
-        Authentication, ChangeAccount, GuardianRecord, RegisterAccount,
-    };
+    use quytac_service::identity::accounts::{Authentication, ChangeAccount, GuardianRecord};
     use quytac_service::ErrorKind;
     on_each_backend(|store| async move {
         let old = service(store.clone());
@@ -220,17 +213,7 @@ async fn nd1_and_nd4_refuse_posts_under_the_2024_pack() {
         assert_eq!(err.kind, ErrorKind::DecreeRefused);
         assert!(err.message.starts_with("ND-1"), "{}", err.message);
 
-        let shown = svc
-            .register_account(
-                &admin,
-                RegisterAccount {
-                    handle: "lan".into(),
-                    display_name: "Lan".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let shown = plain_account(&svc, "lan").await;
         assert_eq!(shown.account.decree_findings[0].rule, "ND-1");
         let err = svc
             .ingest("t", post_by("lan", "p2"), PostSource::Api)
@@ -407,16 +390,7 @@ async fn the_provider_reports_a_month() {
         svc.ingest("t", post_by("other", "p2"), PostSource::Api)
             .await
             .unwrap();
-        svc.report(
-            &Actor::new(Role::Citizen, 20),
-            ReportPost {
-                post_id: "p1".into(),
-                category: Some(Category::Hate),
-                note: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        complain(&svc, "p1", None).await.unwrap();
         svc.decide(
             &Actor::new(Role::Moderator, 30),
             case.id,
@@ -459,25 +433,8 @@ async fn nd1_refuses_a_comment_without_an_authenticated_account() {
     use quytac_service::consultations::{CommentOn, OpenConsultation, TimeField};
     use quytac_service::identity::accounts::{Authentication, RegisterAccount};
     use quytac_service::ErrorKind;
-    use quytac_store::model::NewAgency;
     on_each_backend(|store| async move {
-        store
-            .create_agency(
-                &NewAgency {
-                    id: "so".into(),
-                    name: "Sở".into(),
-                    parent_id: None,
-                    official_domain: None,
-                    page_handle: None,
-                    portal_feed_url: None,
-                    response_working_days: 5,
-                    responsible: Default::default(),
-                    competent_authority: false,
-                },
-                "t",
-            )
-            .await
-            .unwrap();
+        add_agency(&store, new_agency("so")).await;
         let token = store
             .create_token(Role::Citizen, "c", "unused-hash", None, "test")
             .await
@@ -532,6 +489,181 @@ async fn nd1_refuses_a_comment_without_an_authenticated_account() {
         svc.comment_on(&citizen, c.id, say())
             .await
             .expect("an authenticated account comments");
+    })
+    .await;
+}
+
+/// Decree 147's 48-hour clock for complaints to page owners: a complaint goes to the page the
+/// post appeared on (written there, or a comment on its post); the agency's officers and the
+/// account's owner see theirs and answer them once; the overdue list and the provider's
+/// report give them apart from the provider's complaints, whose figures stay as they were.
+#[tokio::test]
+async fn complaints_to_page_owners_run_their_own_48_hour_clock() {
+    use quytac_core::workflow::decree147::ComplaintClock;
+    use quytac_service::complaints::AnswerComplaint;
+    use quytac_service::ErrorKind;
+    use quytac_store::model::NewAgency;
+    on_each_backend(|store| async move {
+        let page = NewAgency {
+            page_handle: Some("so.page".into()),
+            ..new_agency("so")
+        };
+        add_agency(&store, page).await;
+        add_agency(&store, new_agency("khac")).await;
+        let svc = service(store.clone());
+        plain_account(&svc, "lan").await;
+        let item = |json: &str| Item::from_json(json).unwrap();
+        for post in [
+            r#"{"id":"p1","text":"Thông báo lịch tiếp dân.","author":{"id":"so.page","role":"agency"}}"#,
+            r#"{"id":"p2","text":"Đồ ngu, cút đi.","author":{"id":"alice"},"engages":{"kind":"comment","target_id":"p1"}}"#,
+            r#"{"id":"p3","text":"Đồ ngu, cút đi.","author":{"id":"bob"}}"#,
+            r#"{"id":"p4","text":"Đồ ngu, cút đi.","author":{"id":"lan"}}"#,
+        ] {
+            svc.ingest("t", item(post), PostSource::Api).await.unwrap();
+        }
+        let agency = || Some(Addressee::agency("so"));
+        let on_page = complain(&svc, "p1", agency()).await.unwrap().report;
+        assert_eq!(on_page.addressee, agency());
+        let comment = complain(&svc, "p2", agency()).await.unwrap().report;
+        let to_lan = complain(&svc, "p4", Some(Addressee::account("lan")))
+            .await
+            .unwrap()
+            .report;
+        let to_provider = complain(&svc, "p3", None).await.unwrap().report;
+        for (post, to) in [
+            ("p3", Addressee::agency("so")),
+            ("p1", Addressee::agency("khac")),
+            ("p1", Addressee::agency("nowhere")),
+            ("p1", Addressee::account("nobody")),
+            ("p3", Addressee::account("lan")),
+        ] {
+            let err = complain(&svc, post, Some(to.clone())).await.unwrap_err();
+            assert_eq!(err.kind, ErrorKind::InvalidField, "{post} to {to:?}");
+        }
+
+        // The agency's officers see the complaints to its page, unanswered oldest first.
+        let own = common::officer("so", 7);
+        let listed = svc.page_complaints(&own, None).await.unwrap();
+        let ids: Vec<i64> = listed
+            .complaints
+            .iter()
+            .map(|c| c.complaint.report.id)
+            .collect();
+        assert_eq!(ids, vec![on_page.id, comment.id]);
+        assert_eq!((listed.running, listed.overdue), (2, 0));
+        assert_eq!(listed.complaints[1].post, "p2");
+        let other = common::officer("khac", 8);
+        let err = svc
+            .page_complaints(&other, Some(Addressee::agency("so")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Forbidden);
+        let staff = Actor::new(Role::Moderator, 30);
+        svc.page_complaints(&staff, Some(Addressee::agency("so")))
+            .await
+            .expect("staff see every page's complaints");
+
+        // Only the owner answers, once, with a reason.
+        let answer = |a: ComplaintAnswer| AnswerComplaint {
+            answer: a,
+            reason: "Đã ẩn bình luận vi phạm.".into(),
+        };
+        for (who, kind) in [
+            (&staff, ErrorKind::Forbidden),
+            (&other, ErrorKind::NotFound),
+        ] {
+            let err = svc
+                .answer_complaint(who, on_page.id, answer(ComplaintAnswer::Upheld))
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind, kind);
+        }
+        let err = svc
+            .answer_complaint(&own, to_provider.id, answer(ComplaintAnswer::Upheld))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound, "not the officer's complaint");
+        let err = svc
+            .answer_complaint(
+                &own,
+                on_page.id,
+                AnswerComplaint {
+                    answer: ComplaintAnswer::Upheld,
+                    reason: "  ".into(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidField, "a reason is required");
+        let answered = svc
+            .answer_complaint(&own, on_page.id, answer(ComplaintAnswer::Upheld))
+            .await
+            .unwrap();
+        assert_eq!(answered.clock, ComplaintClock::OnTime);
+        assert_eq!(answered.report.answer, Some(ComplaintAnswer::Upheld));
+        assert_eq!(answered.report.answered_by.as_deref(), Some("agency_officer:7"));
+        let err = svc
+            .answer_complaint(&own, on_page.id, answer(ComplaintAnswer::Rejected))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict);
+
+        // The account's owner: the citizen whose token speaks for it.
+        let lan = citizen_for(&store, "lan").await;
+        let mine = svc.page_complaints(&lan, None).await.unwrap();
+        assert_eq!(mine.complaints.len(), 1);
+        svc.report_for(&lan, to_lan.id)
+            .await
+            .expect("the owner reads a complaint addressed to them");
+        svc.answer_complaint(&lan, to_lan.id, answer(ComplaintAnswer::Rejected))
+            .await
+            .unwrap();
+        let stranger = citizen_for(&store, "bob").await;
+        assert!(svc.page_complaints(&stranger, Some(Addressee::account("lan"))).await.is_err());
+
+        // Overdue 49 hours on: the provider's complaint, and apart the owner's one left.
+        let now = quytac_store::now_ms();
+        let overdue = svc.overdue_complaints(now + 49 * 3600 * 1000).await.unwrap();
+        let ids = |v: &[quytac_service::decree147::ComplaintView]| -> Vec<i64> {
+            v.iter().map(|c| c.report.id).collect()
+        };
+        assert_eq!(ids(&overdue.complaints), vec![to_provider.id]);
+        assert_eq!(ids(&overdue.to_page_owners), vec![comment.id]);
+
+        // The month's report: the provider's complaints as before, the owners' apart.
+        let month = quytac_service::vn_time::vn_month(now);
+        let r = svc.provider_report(&month).await.unwrap();
+        assert_eq!((r.complaints.received, r.complaints.open_running), (1, 1));
+        let o = &r.complaints_to_page_owners;
+        assert_eq!(
+            (o.received, o.handled_within_48h, o.open_running, o.well_founded),
+            (3, 2, 1, 1),
+            "{o:?}"
+        );
+        assert!(!r.truncated);
+        let csv = r.csv();
+        assert!(csv.contains("\r\ncomplaints_received,1\r\n"), "{csv}");
+        assert!(csv.contains("\r\npage_owner_complaints_received,3\r\n"));
+        assert!(csv.contains("\r\npage_owner_complaints_well_founded,1\r\n"));
+
+        // A decision on the post tells the reporter, but handles no complaint to its owner.
+        let on_comment = Decide {
+            rule: "US-1".into(),
+            ..decide(Action::Hide)
+        };
+        svc.decide(&staff, comment.case_id, on_comment).await.unwrap();
+        let after = svc.overdue_complaints(now + 49 * 3600 * 1000).await.unwrap();
+        assert_eq!(ids(&after.to_page_owners), vec![comment.id]);
+
+        // The answers are bound by the audit log like every other column of a report.
+        let v = svc.verify_audit().await.unwrap();
+        assert!(v.ok, "{:?}", v.first_broken);
+        sqlx::query("UPDATE reports SET answer_reason = 'sửa lén' WHERE id = $1")
+            .bind(on_page.id)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert!(!svc.verify_audit().await.unwrap().ok, "a changed answer is found");
     })
     .await;
 }

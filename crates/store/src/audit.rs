@@ -365,6 +365,13 @@ impl Table {
                 "created_at",
                 "outcome",
                 "outcome_at",
+                // Added by migration 0016 (see `added_columns`).
+                "addressee_kind",
+                "addressee_id",
+                "answer",
+                "answer_reason",
+                "answered_by",
+                "answered_at",
             ],
             Table::Appeals => &[
                 "id",
@@ -577,6 +584,16 @@ impl Table {
         }
     }
 
+    /// How many of the last [`columns`](Table::columns) were added after the table was
+    /// first covered: while they are NULL they are left out of the row's hash
+    /// ([`row_values`]), so a row bound before they existed keeps its hash.
+    pub fn added_columns(self) -> usize {
+        match self {
+            Table::Reports => 6,
+            _ => 0,
+        }
+    }
+
     /// `SELECT` of the hashed columns, each as text so both backends give the same words.
     pub(crate) fn select_sql(self) -> String {
         let cols: Vec<String> = self
@@ -602,11 +619,22 @@ pub fn row_hash(table: Table, values: &[Option<String>]) -> String {
 }
 
 pub(crate) fn row_values(table: Table, r: &AnyRow) -> Result<Vec<Option<String>>> {
-    table
+    let values = table
         .columns()
         .iter()
         .map(|c| Ok(r.try_get::<Option<String>, _>(*c)?))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(hashed_values(table, values))
+}
+
+/// A row's values as its hash covers them: the columns added after the table was first
+/// covered are left out from the end while they are NULL ([`Table::added_columns`]).
+fn hashed_values(table: Table, mut values: Vec<Option<String>>) -> Vec<Option<String>> {
+    let first_added = values.len().saturating_sub(table.added_columns());
+    while values.len() > first_added && values.last() == Some(&None) {
+        values.pop();
+    }
+    values
 }
 
 // ---- signed heads --------------------------------------------------------------------------
@@ -890,6 +918,29 @@ pub(crate) const HEAD_COLS: &str = "id, seq, root, chains, at, key_id, public_ke
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_added_later_leave_the_hash_of_older_rows_alone() {
+        let old: Vec<Option<String>> = (0..9).map(|i| Some(i.to_string())).collect();
+        let mut now = old.clone();
+        now.extend([None, None, None, None, None, None]);
+        assert_eq!(
+            row_hash(Table::Reports, &hashed_values(Table::Reports, now.clone())),
+            row_hash(Table::Reports, &old),
+            "a report without an addressee hashes as before migration 0016"
+        );
+        now[9] = Some("agency".into());
+        assert_ne!(
+            row_hash(Table::Reports, &hashed_values(Table::Reports, now)),
+            row_hash(Table::Reports, &old)
+        );
+        let case: Vec<Option<String>> = vec![Some("1".into()), None];
+        assert_eq!(
+            hashed_values(Table::Cases, case.clone()),
+            case,
+            "no column added"
+        );
+    }
 
     #[test]
     fn hash_depends_on_previous_hash_and_every_field() {

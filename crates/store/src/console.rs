@@ -17,6 +17,19 @@ use utoipa::ToSchema;
 /// The most cases one page of the queue holds.
 pub const MAX_PAGE_SIZE: i64 = 1000;
 
+/// The longest search the queue takes, in characters. A search is a `LIKE '%…%'` over every
+/// case's post text and author (no index serves a pattern that starts with a wildcard), so
+/// its cost grows with the cases and with the pattern: the pattern, at least, is bounded.
+/// The service refuses a longer one with an error; the store cuts it, so no caller can ask
+/// more of the database.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// How far the queue counts and pages: the count stops at this many matching cases (the
+/// queue then says "more than"), and no page starts past it. Counting every match of a
+/// search, or skipping to a page a million rows in, would read every row the filter
+/// matches on each request; past this many, a narrower filter is the way to a case.
+pub const MAX_COUNTED: i64 = 10_000;
+
 /// How the queue is ordered (after the cases with an overdue takedown, which always come
 /// first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -210,6 +223,8 @@ fn queue_sql(f: &CaseFilter, args: &mut Vec<Arg>) -> String {
         None => {}
     }
     if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let text: String = text.chars().take(MAX_SEARCH_CHARS).collect();
+        let text = text.as_str();
         let p = arg(Arg::S(like_pattern(&text.to_lowercase())), args);
         let exact = arg(Arg::S(text.into()), args);
         let mut any = format!(
@@ -237,16 +252,22 @@ fn bind_all<'q>(
 }
 
 impl Store {
-    /// One page of the queue and how many cases the filter matches in all. Cases with an open
-    /// takedown past its deadline come first, then `filter.sort`; at most
-    /// [`MAX_PAGE_SIZE`] rows.
-    pub async fn case_queue(&self, f: &CaseFilter) -> Result<(Vec<QueuedCase>, i64)> {
+    /// One page of the queue and how many cases the filter matches, counted up to
+    /// [`MAX_COUNTED`] (`true` when more match). Cases with an open takedown past its
+    /// deadline come first, then `filter.sort`; at most [`MAX_PAGE_SIZE`] rows, from an
+    /// offset of at most [`MAX_COUNTED`].
+    pub async fn case_queue(&self, f: &CaseFilter) -> Result<(Vec<QueuedCase>, i64, bool)> {
         let mut args = Vec::new();
         let from = queue_sql(f, &mut args);
-        let count_sql = format!("SELECT COUNT(*) AS n FROM ({from}) counted");
+        // The count reads at most one row past the cap, however many cases match.
         let mut count_args = Vec::new();
-        queue_sql(f, &mut count_args);
-        let total: i64 = bind_all(sqlx::query(&count_sql), count_args)
+        let counted = queue_sql(f, &mut count_args);
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT q.id FROM ({counted}) q LIMIT ${}) counted",
+            count_args.len() + 1
+        );
+        count_args.push(Arg::I(MAX_COUNTED + 1));
+        let matched: i64 = bind_all(sqlx::query(&count_sql), count_args)
             .fetch_one(self.pool())
             .await?
             .try_get("n")?;
@@ -260,7 +281,7 @@ impl Store {
         );
         args.push(Arg::I(f.now));
         args.push(Arg::I(f.limit.clamp(1, MAX_PAGE_SIZE)));
-        args.push(Arg::I(f.offset.max(0)));
+        args.push(Arg::I(f.offset.clamp(0, MAX_COUNTED)));
         let rows = bind_all(sqlx::query(&sql), args)
             .fetch_all(self.pool())
             .await?;
@@ -281,7 +302,7 @@ impl Store {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok((cases, total))
+        Ok((cases, matched.min(MAX_COUNTED), matched > MAX_COUNTED))
     }
 
     /// How many cases stand at each status (every status, zero included).

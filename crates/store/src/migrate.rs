@@ -38,6 +38,10 @@ const SQLITE: &[(i64, &str)] = &[
         15,
         include_str!("../migrations/sqlite/0015_sign_in_failures.sql"),
     ),
+    (
+        16,
+        include_str!("../migrations/sqlite/0016_page_owner_complaints.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -75,6 +79,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         15,
         include_str!("../migrations/postgres/0015_sign_in_failures.sql"),
+    ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_page_owner_complaints.sql"),
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! The records the store keeps, as the API shows them. Times are Unix milliseconds.
 
 use quytac_core::finding::{Category, Label, Verdict};
+use quytac_core::workflow::complaint::{Addressee, ComplaintAnswer};
 use quytac_core::workflow::{
     Action, AppealStatus, CaseSource, CaseStatus, ReportOutcome, Role, TakedownStatus,
 };
@@ -158,6 +159,8 @@ pub struct NewReport {
     pub reporter: String,
     pub category: Option<Category>,
     pub note: String,
+    /// The page owner the complaint is addressed to; `None`: the provider.
+    pub addressee: Option<Addressee>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -172,6 +175,22 @@ pub struct Report {
     /// What was decided, told to the reporter.
     pub outcome: Option<ReportOutcome>,
     pub outcome_at: Option<i64>,
+    /// The page owner the complaint is addressed to (Decree 147); `null`: the provider.
+    pub addressee: Option<Addressee>,
+    /// The page owner's answer, its reason, who gave it and when.
+    pub answer: Option<ComplaintAnswer>,
+    pub answer_reason: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<i64>,
+}
+
+/// A complaint addressed to a page, with the post it is about.
+#[derive(Debug, Clone)]
+pub struct AddressedReport {
+    pub report: Report,
+    /// The post's own id.
+    pub post_external_id: String,
+    pub post_text: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

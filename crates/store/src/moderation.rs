@@ -3,18 +3,20 @@
 //! the typed reads and writes it composes inside one [`WriteTx`].
 
 use crate::audit::{NewEvent, Table};
-use crate::model::{Appeal, Decision, NewDecision, NewReport, Report};
+use crate::model::{AddressedReport, Appeal, Decision, NewDecision, NewReport, Report};
 use crate::{
     fetch_one, fetch_optional, flag_col, now_ms, opt_word_col, word_col, Bounded, Result, Store,
     WriteTx, DAY_MS,
 };
+use quytac_core::workflow::complaint::{Addressee, AddresseeKind, ComplaintAnswer};
 use quytac_core::workflow::{Action, AppealStatus, ReportOutcome, ViolationCounts};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 pub(crate) const DECISION_COLS: &str = "id, case_id, rule_id, category, action, automated_detection, automated_decision, moderator, statement, on_appeal, created_at";
 pub(crate) const REPORT_COLS: &str =
-    "id, case_id, post_id, reporter, category, note, created_at, outcome, outcome_at";
+    "id, case_id, post_id, reporter, category, note, created_at, outcome, outcome_at, \
+     addressee_kind, addressee_id, answer, answer_reason, answered_by, answered_at";
 pub(crate) const APPEAL_COLS: &str =
     "id, case_id, decision_id, appellant, reason, status, created_at, resolved_at";
 
@@ -69,11 +71,42 @@ impl Store {
         Ok(Bounded::of(rows, limit))
     }
 
-    /// Reports without an outcome received before `before` (their 48 hours are over when
-    /// `before` is now minus 48 hours), oldest first, at most `limit`.
+    /// Complaints to the provider (reports without an addressee) without an outcome received
+    /// before `before` (their 48 hours are over when `before` is now minus 48 hours), oldest
+    /// first, at most `limit`.
     pub async fn unhandled_reports_before(&self, before: i64, limit: i64) -> Result<Vec<Report>> {
+        self.reports_received_before(
+            "addressee_kind IS NULL AND outcome_at IS NULL",
+            before,
+            limit,
+        )
+        .await
+    }
+
+    /// Complaints to page owners not answered and received before `before`, oldest first, at
+    /// most `limit`.
+    pub async fn unanswered_complaints_before(
+        &self,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<Report>> {
+        self.reports_received_before(
+            "addressee_kind IS NOT NULL AND answered_at IS NULL",
+            before,
+            limit,
+        )
+        .await
+    }
+
+    /// The reports that match `condition` (fixed SQL, no input) received before `before`.
+    async fn reports_received_before(
+        &self,
+        condition: &str,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<Report>> {
         sqlx::query(&format!(
-            "SELECT {REPORT_COLS} FROM reports WHERE outcome_at IS NULL AND created_at < $1 ORDER BY id LIMIT $2"
+            "SELECT {REPORT_COLS} FROM reports WHERE {condition} AND created_at < $1 ORDER BY id LIMIT $2"
         ))
         .bind(before)
         .bind(limit)
@@ -84,26 +117,62 @@ impl Store {
         .collect()
     }
 
+    /// The complaints addressed to a page, with the reported post's own id and text: those
+    /// not answered first, oldest first (the most urgent on top), then the answered ones,
+    /// latest answer first; at most `limit`, and whether more were left out.
+    pub async fn complaints_addressed_to(
+        &self,
+        to: &Addressee,
+        limit: i64,
+    ) -> Result<Bounded<AddressedReport>> {
+        let rows = sqlx::query(&format!(
+            "SELECT r.*, p.external_id AS post_external_id, p.text AS post_text FROM \
+             (SELECT {REPORT_COLS} FROM reports WHERE addressee_kind = $1 AND addressee_id = $2) r \
+             JOIN posts p ON p.id = r.post_id \
+             ORDER BY CASE WHEN r.answered_at IS NULL THEN 0 ELSE 1 END, \
+             CASE WHEN r.answered_at IS NULL THEN r.created_at ELSE -r.answered_at END, r.id LIMIT $3"
+        ))
+        .bind(to.kind.as_str())
+        .bind(&to.id)
+        .bind(limit.saturating_add(1))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AddressedReport {
+                report: report_from(r)?,
+                post_external_id: r.try_get("post_external_id")?,
+                post_text: r.try_get("post_text")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Bounded::of(rows, limit))
+    }
+
     /// Every decision made before `to` on a case with a decision in `[from, to)`, in the
     /// order they were made: the transparency report counts each case's outcome once and
     /// compares a decision on appeal with the one it reviewed, which may be older than `from`.
+    /// At most `limit`, and whether more were left out.
     pub async fn decisions_of_cases_decided_between(
         &self,
         from: i64,
         to: i64,
-    ) -> Result<Vec<Decision>> {
-        sqlx::query(&format!(
+        limit: i64,
+    ) -> Result<Bounded<Decision>> {
+        let rows = sqlx::query(&format!(
             "SELECT {DECISION_COLS} FROM decisions WHERE created_at < $2 AND case_id IN \
              (SELECT case_id FROM decisions WHERE created_at >= $1 AND created_at < $2) \
-             ORDER BY id"
+             ORDER BY id LIMIT $3"
         ))
         .bind(from)
         .bind(to)
+        .bind(limit.saturating_add(1))
         .fetch_all(self.pool())
         .await?
         .iter()
         .map(decision_from)
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Bounded::of(rows, limit))
     }
 }
 
@@ -116,7 +185,8 @@ impl WriteTx<'_> {
         r: &NewReport,
     ) -> Result<Report> {
         let id: i64 = sqlx::query(
-            "INSERT INTO reports (case_id, post_id, reporter, category, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO reports (case_id, post_id, reporter, category, note, created_at, addressee_kind, addressee_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(case_id)
         .bind(post_id)
@@ -124,6 +194,8 @@ impl WriteTx<'_> {
         .bind(r.category.map(|c| c.as_str()))
         .bind(&r.note)
         .bind(now_ms())
+        .bind(r.addressee.as_ref().map(|a| a.kind.as_str()))
+        .bind(r.addressee.as_ref().map(|a| a.id.as_str()))
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
@@ -132,11 +204,54 @@ impl WriteTx<'_> {
             &r.reporter,
             "report.created",
             format!("report:{id}"),
-            serde_json::json!({"case_id": case_id, "post_id": post_id, "category": r.category}),
+            serde_json::json!({
+                "case_id": case_id, "post_id": post_id, "category": r.category,
+                "addressee": r.addressee,
+            }),
         ))
         .await?;
         let sql = format!("SELECT {REPORT_COLS} FROM reports WHERE id = $1");
         fetch_one(self, "report", &sql, id, report_from).await
+    }
+
+    /// A report, read in this transaction (who may answer it is judged on it).
+    pub async fn report(&mut self, id: i64) -> Result<Option<Report>> {
+        let sql = format!("SELECT {REPORT_COLS} FROM reports WHERE id = $1");
+        fetch_optional(self, &sql, id, report_from).await
+    }
+
+    /// Records a page owner's answer to a complaint addressed to them, once: `None` when it
+    /// was answered already (by a concurrent answer: the row's check holds under any race).
+    pub async fn answer_complaint(
+        &mut self,
+        id: i64,
+        answer: ComplaintAnswer,
+        reason: &str,
+        by: &str,
+    ) -> Result<Option<Report>> {
+        let done = sqlx::query(
+            "UPDATE reports SET answer = $1, answer_reason = $2, answered_by = $3, answered_at = $4 \
+             WHERE id = $5 AND addressee_kind IS NOT NULL AND answered_at IS NULL RETURNING id",
+        )
+        .bind(answer.as_str())
+        .bind(reason)
+        .bind(by)
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        if done.is_none() {
+            return Ok(None);
+        }
+        self.touch(Table::Reports, id);
+        self.audit(NewEvent::new(
+            by,
+            "complaint.answered",
+            format!("report:{id}"),
+            serde_json::json!({"answer": answer, "reason": reason}),
+        ))
+        .await?;
+        self.report(id).await
     }
 
     /// The latest decision on a case, read in this transaction.
@@ -315,6 +430,17 @@ pub(crate) fn report_from(r: &AnyRow) -> Result<Report> {
         created_at: r.try_get("created_at")?,
         outcome: opt_word_col(r, "outcome")?,
         outcome_at: r.try_get("outcome_at")?,
+        addressee: match opt_word_col::<AddresseeKind>(r, "addressee_kind")? {
+            Some(kind) => Some(Addressee {
+                kind,
+                id: r.try_get("addressee_id")?,
+            }),
+            None => None,
+        },
+        answer: opt_word_col(r, "answer")?,
+        answer_reason: r.try_get("answer_reason")?,
+        answered_by: r.try_get("answered_by")?,
+        answered_at: r.try_get("answered_at")?,
     })
 }
 

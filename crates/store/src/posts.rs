@@ -18,6 +18,34 @@ use std::collections::HashMap;
 
 pub(crate) const POST_COLS: &str =
     "id, external_id, author_id, text, result_json, verdict, label, source, created_at, updated_at";
+/// The head of the one statement that writes a post, single (`upsert_post`) or many a
+/// statement (`store_posts`); [`bind_post_row`] binds one row's [`POST_ROW_COLS`] values in
+/// this order.
+const POST_INSERT: &str = "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at)";
+/// A post delivered again replaces the stored one (its creation time stays).
+const POST_ON_CONFLICT: &str = "ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
+     item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
+     label = excluded.label, updated_at = excluded.updated_at";
+const POST_ROW_COLS: usize = 10;
+
+/// Binds one row of [`POST_INSERT`]: the post, written `now`.
+fn bind_post_row<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    post: &'q NewPost,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&post.external_id)
+        .bind(&post.author_id)
+        .bind(&post.text)
+        .bind(&post.item_json)
+        .bind(&post.result_json)
+        .bind(post.verdict.as_str())
+        .bind(post.label.map(|l| l.as_str()))
+        .bind(&post.source)
+        .bind(now)
+        .bind(now)
+}
+
 pub(crate) const CASE_COLS: &str = "id, post_id, status, source, verdict, opened_at, updated_at";
 
 impl Store {
@@ -166,24 +194,13 @@ impl WriteTx<'_> {
         let now = now_ms();
         // RETURNING the whole row saves a read inside the write lock, which every ingest
         // waits on.
-        let row = sqlx::query(&format!(
-            "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
-             item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
-             label = excluded.label, updated_at = excluded.updated_at RETURNING {POST_COLS}"
-        ))
-        .bind(&post.external_id)
-        .bind(&post.author_id)
-        .bind(&post.text)
-        .bind(&post.item_json)
-        .bind(&post.result_json)
-        .bind(post.verdict.as_str())
-        .bind(post.label.map(|l| l.as_str()))
-        .bind(&post.source)
-        .bind(now)
-        .fetch_one(&mut *self.tx)
-        .await?;
+        let sql = format!(
+            "{POST_INSERT} VALUES {} {POST_ON_CONFLICT} RETURNING {POST_COLS}",
+            value_marks(1, POST_ROW_COLS)
+        );
+        let row = bind_post_row(sqlx::query(&sql), post, now)
+            .fetch_one(&mut *self.tx)
+            .await?;
         let stored = post_from(&row)?;
         self.touch(Table::Posts, stored.id);
         self.audit(ingested_event(actor, &stored, post)).await?;
@@ -212,28 +229,14 @@ impl WriteTx<'_> {
             let mut unchanged = Vec::new();
             for chunk in round.chunks(POSTS_PER_INSERT) {
                 let sql = format!(
-                    "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at) \
-                     VALUES {} ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
-                     item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
-                     label = excluded.label, updated_at = excluded.updated_at \
+                    "{POST_INSERT} VALUES {} {POST_ON_CONFLICT} \
                      WHERE posts.item_json <> excluded.item_json RETURNING {POST_COLS}",
-                    value_marks(chunk.len(), 10)
+                    value_marks(chunk.len(), POST_ROW_COLS)
                 );
                 let now = now_ms();
                 let mut q = sqlx::query(&sql);
                 for &i in chunk {
-                    let post = posts[i].0;
-                    q = q
-                        .bind(&post.external_id)
-                        .bind(&post.author_id)
-                        .bind(&post.text)
-                        .bind(&post.item_json)
-                        .bind(&post.result_json)
-                        .bind(post.verdict.as_str())
-                        .bind(post.label.map(|l| l.as_str()))
-                        .bind(&post.source)
-                        .bind(now)
-                        .bind(now);
+                    q = bind_post_row(q, posts[i].0, now);
                 }
                 let mut written: HashMap<String, Post> = q
                     .fetch_all(&mut *self.tx)

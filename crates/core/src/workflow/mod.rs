@@ -13,7 +13,8 @@
 //!   consultation takes comments.
 //! - [`nd3`]: ND-3's violation counters and lock recommendation.
 //! - [`decree147`]: ND-1 (authenticated accounts write), ND-4 (guardians of minors) and the
-//!   48-hour clock of users' complaints; [`figures`]: what the public figures count once.
+//!   48-hour clock of users' complaints; [`complaint`]: complaints addressed to page owners
+//!   (whom, who answers, when one is handled); [`figures`]: what the public figures count once.
 //! - [`text`]: the one validator of free text written by people, and the refusal rule for
 //!   citizens' texts.
 //!
@@ -21,6 +22,7 @@
 
 pub mod actor;
 pub mod agency;
+pub mod complaint;
 pub mod consultation;
 pub mod decree147;
 pub mod figures;

@@ -1,14 +1,19 @@
-//! Decree 147's reports: the complaints past their 48-hour clock, and the provider's monthly
-//! report to the authority as JSON or CSV — thin adapters over `quytac_service::decree147`.
+//! Decree 147's reports: the complaints past their 48-hour clock, the complaints addressed to a
+//! page owner and the owner's answer, and the provider's monthly report to the authority as
+//! JSON or CSV — thin adapters over `quytac_service::decree147` and
+//! `quytac_service::complaints`.
 
-use crate::error::ApiResult;
-use crate::extract::ApiQuery;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use quytac_service::decree147::OverdueComplaints;
+use quytac_core::workflow::complaint::Addressee;
+use quytac_service::complaints::{AnswerComplaint, PageComplaints};
+use quytac_service::decree147::{ComplaintView, OverdueComplaints};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -44,8 +49,8 @@ pub async fn provider_report(
         None | Some("json") => false,
         Some("csv") => true,
         Some(_) => {
-            return Err(crate::error::ApiError::new(
-                crate::error::Code::InvalidQuery,
+            return Err(ApiError::new(
+                Code::InvalidQuery,
                 "`format` must be `json` or `csv`",
             ))
         }
@@ -68,4 +73,55 @@ pub async fn provider_report(
         report.csv(),
     )
         .into_response())
+}
+
+/// Which page's complaints: one of `agency` and `account`, or neither for the caller's own
+/// page (an officer's agency, the account a citizen's token speaks for).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// An agency's id: the complaints addressed to its page.
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// An account's handle: the complaints addressed to it.
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+impl PageQuery {
+    /// The page named, if any.
+    pub fn page(&self) -> Result<Option<Addressee>, ApiError> {
+        match (self.agency.as_deref(), self.account.as_deref()) {
+            (None, None) => Ok(None),
+            (Some(a), None) => Ok(Some(Addressee::agency(a))),
+            (None, Some(h)) => Ok(Some(Addressee::account(h))),
+            (Some(_), Some(_)) => Err(ApiError::new(
+                Code::InvalidQuery,
+                "name one page: `agency` or `account`, not both",
+            )),
+        }
+    }
+}
+
+/// `GET /v1/page-complaints[?agency=ID | ?account=HANDLE]`.
+pub async fn page_complaints(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PageComplaints>> {
+    Ok(Json(
+        state.service.page_complaints(&caller, q.page()?).await?,
+    ))
+}
+
+/// `POST /v1/complaints/{id}/answer`.
+pub async fn answer_complaint(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(cmd): ApiJson<AnswerComplaint>,
+) -> ApiResult<Json<ComplaintView>> {
+    Ok(Json(
+        state.service.answer_complaint(&caller, id, cmd).await?,
+    ))
 }

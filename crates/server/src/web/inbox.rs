@@ -70,6 +70,24 @@ pub struct InboxQuery {
     escalated: Option<usize>,
 }
 
+/// The agency a page of the inbox's roles is for: an officer's own, or for an admin the one
+/// asked for (`?agency=`); `None`: an admin who has not chosen yet.
+pub fn page_agency(caller: &Caller, asked: Option<String>) -> Option<String> {
+    match (&caller.agency, caller.role) {
+        (Some(a), _) => Some(a.clone()),
+        (None, TokenRole::Admin) => asked.filter(|a| !a.is_empty()),
+        (None, _) => None,
+    }
+}
+
+/// The agencies an admin chooses from (id, name), or the error page.
+pub async fn agency_choices(state: &AppState) -> Result<Vec<(String, String)>, Response> {
+    match state.store.list_agencies().await {
+        Ok(list) => Ok(list.into_iter().map(|a| (a.id, a.name)).collect()),
+        Err(e) => Err(ApiError::from(quytac_service::ServiceError::from(e)).into_response()),
+    }
+}
+
 /// Overdue first (oldest deadline first), then the others awaiting an answer by deadline,
 /// then the rest, newest first.
 fn inbox_order(list: &mut [InquiryView]) {
@@ -133,15 +151,10 @@ pub async fn inbox(
         (_, Some(n)) => say(lang, "citizens_inbox.escalated_notice").replace("{n}", &n.to_string()),
         _ => String::new(),
     };
-    let agency_id = match (&caller.agency, caller.role) {
-        (Some(a), _) => Some(a.clone()),
-        (None, TokenRole::Admin) => q.agency.filter(|a| !a.is_empty()),
-        (None, _) => None,
-    };
-    let Some(agency_id) = agency_id else {
-        let agencies = match state.store.list_agencies().await {
-            Ok(list) => list.into_iter().map(|a| (a.id, a.name)).collect(),
-            Err(e) => return ApiError::from(quytac_service::ServiceError::from(e)).into_response(),
+    let Some(agency_id) = page_agency(&caller, q.agency) else {
+        let agencies = match agency_choices(&state).await {
+            Ok(list) => list,
+            Err(response) => return response,
         };
         return render(&InboxPage {
             frame,

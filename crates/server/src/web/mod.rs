@@ -5,6 +5,7 @@
 //! a server-side session (`session.rs`); its forms carry the session's CSRF token.
 
 pub mod assets;
+pub mod complaints;
 pub mod console;
 pub mod consultations;
 pub mod errors;

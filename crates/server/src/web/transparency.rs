@@ -48,6 +48,8 @@ struct TransparencyPage {
     appeals: Vec<Figure>,
     takedowns: Vec<Figure>,
     complaints: Vec<Figure>,
+    /// The complaints addressed to page owners, apart from the provider's.
+    owner_complaints: Vec<Figure>,
     query: String,
 }
 
@@ -182,6 +184,16 @@ pub async fn transparency_page(
         figure(lang, g, "complaints_running", c.open_running),
         figure(lang, g, "complaints_well_founded", c.well_founded),
     ];
+    let o = &report.complaints_to_page_owners;
+    let g = "reports_owner_figures";
+    let owner_complaints = vec![
+        figure(lang, g, "received", o.received),
+        figure(lang, g, "on_time", o.handled_within_48h),
+        figure(lang, g, "late", o.handled_late),
+        figure(lang, g, "overdue", o.open_overdue),
+        figure(lang, g, "running", o.open_running),
+        figure(lang, g, "well_founded", o.well_founded),
+    ];
     let by_rule = report
         .by_rule
         .iter()
@@ -214,6 +226,7 @@ pub async fn transparency_page(
         appeals,
         takedowns,
         complaints,
+        owner_complaints,
         query,
         report,
     };
@@ -298,6 +311,7 @@ pub fn report_csv(r: &TransparencyReport) -> String {
     let a = &r.appeals;
     let t = &r.takedowns;
     let c = &r.complaints;
+    let o = &r.complaints_to_page_owners;
     for (s, k, v) in [
         ("appeals", "decided", a.decided),
         ("appeals", "upheld", a.upheld),
@@ -312,9 +326,20 @@ pub fn report_csv(r: &TransparencyReport) -> String {
         ("complaints", "open_overdue", c.open_overdue),
         ("complaints", "open_running", c.open_running),
         ("complaints", "well_founded", c.well_founded),
+        ("page_owner_complaints", "received", o.received),
+        (
+            "page_owner_complaints",
+            "handled_within_48h",
+            o.handled_within_48h,
+        ),
+        ("page_owner_complaints", "handled_late", o.handled_late),
+        ("page_owner_complaints", "open_overdue", o.open_overdue),
+        ("page_owner_complaints", "open_running", o.open_running),
+        ("page_owner_complaints", "well_founded", o.well_founded),
     ] {
         rows.push((s.into(), k.into(), v.to_string()));
     }
+    rows.push(("period".into(), "truncated".into(), r.truncated.to_string()));
     let mut out = String::from("\u{feff}section,key,value\r\n");
     for (s, k, v) in rows {
         out.push_str(&format!("{s},{k},{v}\r\n"));

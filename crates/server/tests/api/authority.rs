@@ -2,7 +2,6 @@
 //! the smaller defects of "What broke" 9). Each test runs the attack that worked before.
 
 use crate::helpers::*;
-use quytac_server::auth::create_token_for_agency;
 use quytac_store::model::NewAgency;
 use std::net::SocketAddr;
 use tokio::net::UdpSocket;
@@ -28,31 +27,6 @@ impl TestApp {
             )
             .await
             .unwrap();
-    }
-
-    /// An agency officer's token bound to `agency`.
-    pub(crate) async fn officer_of(&self, agency: &str) -> String {
-        create_token_for_agency(
-            &self.state.store,
-            Role::AgencyOfficer,
-            "test",
-            Some(agency),
-            "test",
-        )
-        .await
-        .unwrap()
-    }
-
-    /// A citizen's token that speaks for the author `account`.
-    pub(crate) async fn author_token(&self, account: &str) -> String {
-        let token = self.token(Role::Citizen).await;
-        let id: i64 = token.split('_').nth(1).unwrap().parse().unwrap();
-        self.state
-            .store
-            .bind_token_account(id, account, "test")
-            .await
-            .unwrap();
-        token
     }
 }
 

@@ -5,7 +5,6 @@
 //! the inbox, and a consultation comment from its page.
 
 use crate::helpers::*;
-use quytac_service::tokens::NewToken;
 
 const PD_QUESTION: &str = "Xin hỏi thủ tục cấp phép; số điện thoại của tôi là 0912 345 678.";
 
@@ -148,36 +147,11 @@ async fn a_citizen_asks_on_the_web_and_follows_the_answer_by_the_private_link_on
         }
 
         // An officer of the agency signs in, sees it in the inbox and answers.
-        let token = quytac_service::tokens::create_token(
-            &app.state.store,
-            &NewToken {
-                role: Role::AgencyOfficer,
-                label: "officer".into(),
-                agency: Some("so-web".into()),
-                expires_in: None,
-                account: None,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-        let login = app
-            .request(
-                "POST",
-                "/login",
-                &[FORM],
-                format!("token={token}").as_bytes(),
-            )
-            .await;
+        let token = app.officer_of("so-web").await;
+        let login = app.web_login(&format!("token={token}")).await;
         assert_eq!(login.status, 303, "{}", login.body);
         assert_eq!(login.header("location"), Some("/console/inbox"));
-        let cookie = login
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let cookie = login.cookie();
         let inbox = app
             .request("GET", "/console/inbox", &[("cookie", &cookie)], b"")
             .await;
@@ -310,34 +284,9 @@ async fn the_parent_agencys_inbox_shows_what_was_escalated_to_it_overdue_first()
             )
             .await
             .unwrap();
-        let token = quytac_service::tokens::create_token(
-            &app.state.store,
-            &NewToken {
-                role: Role::AgencyOfficer,
-                label: "parent officer".into(),
-                agency: Some("ubnd-web".into()),
-                expires_in: None,
-                account: None,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-        let login = app
-            .request(
-                "POST",
-                "/login",
-                &[FORM],
-                format!("token={token}").as_bytes(),
-            )
-            .await;
-        let cookie = login
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let token = app.officer_of("ubnd-web").await;
+        let login = app.web_login(&format!("token={token}")).await;
+        let cookie = login.cookie();
         let inbox = app
             .request("GET", "/console/inbox", &[("cookie", &cookie)], b"")
             .await;

@@ -45,13 +45,7 @@ async fn web_console_checks_text_and_decides_cases() {
         )
         .await;
     assert_eq!(login.status, 303);
-    let cookie = login
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = login.cookie();
     assert!(cookie.starts_with("quytac_session="));
     assert!(!cookie.contains(&moderator), "the cookie is not the token");
     let queue = app
@@ -246,13 +240,7 @@ async fn every_page_names_who_is_signed_in_in_the_readers_language() {
         .await;
     assert_eq!(switch.status, 303);
     assert_eq!(switch.header("location"), Some("/directory"));
-    let cookie = switch
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = switch.cookie();
     assert_eq!(cookie, "quytac_lang=en");
     let page = app
         .request(

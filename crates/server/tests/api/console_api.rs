@@ -3,7 +3,6 @@
 //! role, bad input and an unknown id.
 
 use crate::helpers::*;
-use quytac_service::users::NewUser;
 
 const REMOVE: &str = "Bài viết phân biệt vùng miền nên bị gỡ.";
 
@@ -12,24 +11,6 @@ fn removal() -> Value {
 }
 
 impl TestApp {
-    /// A staff user who signs in with a password, made as the CLI makes one.
-    async fn staff_user(&self, username: &str, role: Role) {
-        self.state
-            .service
-            .add_user(
-                "admin:cli",
-                &NewUser {
-                    username: username.into(),
-                    display_name: username.into(),
-                    role,
-                    agency: None,
-                    password: "mot mat khau rat dai".into(),
-                },
-            )
-            .await
-            .unwrap();
-    }
-
     /// A post by `author` that opens a case; the case's id.
     async fn case_of(&self, token: &str, post: &str, author: &str) -> i64 {
         self.ingest(token, post, HATE, author).await["case"]["id"]
@@ -43,7 +24,8 @@ async fn a_case_is_assigned_to_me_or_to_a_staff_user_by_name_and_to_nobody_else(
     let app = spawn_app().await;
     let moderator = app.token(Role::Moderator).await;
     let citizen = app.token(Role::Citizen).await;
-    app.staff_user("lan", Role::Reviewer).await;
+    app.staff_user("lan", Role::Reviewer, None, "mot mat khau rat dai")
+        .await;
     let case = app.case_of(&moderator, "a1", "u1").await;
     let assign = |token: &str, body: Value, case: i64| {
         let (app, token) = (&app, token.to_string());

@@ -74,19 +74,6 @@ async fn spawn_portal_app() -> TestApp {
     .await
 }
 
-/// A token of an agency officer bound to `agency`.
-async fn officer_of(app: &TestApp, agency: &str) -> String {
-    quytac_server::auth::create_token_for_agency(
-        &app.state.store,
-        Role::AgencyOfficer,
-        "test",
-        Some(agency),
-        "test",
-    )
-    .await
-    .unwrap()
-}
-
 async fn agency(app: &TestApp, id: &str) {
     app.state
         .store
@@ -113,8 +100,8 @@ async fn consultation_comments_summary_and_masked_csv() {
     let app = spawn_app().await;
     agency(&app, "ubnd-hn").await;
     agency(&app, "so-gd").await;
-    let officer = officer_of(&app, "ubnd-hn").await;
-    let other_officer = officer_of(&app, "so-gd").await;
+    let officer = app.officer_of("ubnd-hn").await;
+    let other_officer = app.officer_of("so-gd").await;
     let citizen = app.token(Role::Citizen).await;
     let closes = quytac_store::now_ms() + 60 * 24 * 3600 * 1000;
     // Only the agency's own officers act for it.
@@ -530,7 +517,7 @@ async fn portal_feed_conditional_refresh_and_consistency_findings() {
     let app = spawn_portal_app().await;
     let (port, seen) = feed_server().await;
     agency(&app, "ubnd-hn").await;
-    let officer = officer_of(&app, "ubnd-hn").await;
+    let officer = app.officer_of("ubnd-hn").await;
     let moderator = app.token(Role::Moderator).await;
 
     // No address yet.
@@ -731,7 +718,7 @@ async fn feed_uploads_oversize_feeds_and_timeouts_give_clear_errors() {
     let app = spawn_portal_app().await;
     let (port, _) = feed_server().await;
     agency(&app, "so-gd").await;
-    let officer = officer_of(&app, "so-gd").await;
+    let officer = app.officer_of("so-gd").await;
     let auth = format!("Bearer {officer}");
     let stranger = app.token(Role::AgencyOfficer).await;
     let r = app

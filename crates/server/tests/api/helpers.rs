@@ -73,6 +73,13 @@ impl Resp {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+    /// The `name=value` of the cookie this answer sets, for a `cookie` header.
+    pub fn cookie(&self) -> String {
+        let set = self
+            .header("set-cookie")
+            .unwrap_or_else(|| panic!("no cookie set: {} {}", self.status, self.body));
+        set.split(';').next().unwrap().to_string()
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -178,7 +185,7 @@ impl TestApp {
             .await;
         assert_eq!(login.status, 303, "sign-in: {}", login.body);
         let set_cookie = login.header("set-cookie").unwrap().to_string();
-        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        let cookie = login.cookie();
         let queue = self
             .request("GET", "/console/cases", &[("cookie", cookie.as_str())], b"")
             .await;
@@ -208,6 +215,63 @@ impl TestApp {
                     competent_authority: false,
                 },
                 "test",
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Signs in to the web pages with a login form (`token=…` or `username=…&password=…`,
+    /// and `next`); the answer, a 303 with the session cookie when the sign-in held.
+    pub async fn web_login(&self, form: &str) -> Resp {
+        self.request("POST", "/login", &[FORM], form.as_bytes())
+            .await
+    }
+
+    /// An agency officer's token bound to `agency`.
+    pub async fn officer_of(&self, agency: &str) -> String {
+        quytac_server::auth::create_token_for_agency(
+            &self.state.store,
+            Role::AgencyOfficer,
+            "test",
+            Some(agency),
+            "test",
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A citizen's token that speaks for the author `account`.
+    pub async fn author_token(&self, account: &str) -> String {
+        let token = self.token(Role::Citizen).await;
+        let id: i64 = token.split('_').nth(1).unwrap().parse().unwrap();
+        self.state
+            .store
+            .bind_token_account(id, account, "test")
+            .await
+            .unwrap();
+        token
+    }
+
+    /// A staff user who signs in with `password`, made as the CLI makes one (an officer of
+    /// `agency` when one is given).
+    pub async fn staff_user(
+        &self,
+        username: &str,
+        role: Role,
+        agency: Option<&str>,
+        password: &str,
+    ) {
+        self.state
+            .service
+            .add_user(
+                "cli:admin",
+                &quytac_service::users::NewUser {
+                    username: username.into(),
+                    display_name: "Nguyễn Thị Lan".into(),
+                    role,
+                    agency: agency.map(str::to_string),
+                    password: password.into(),
+                },
             )
             .await
             .unwrap();

@@ -806,20 +806,8 @@ async fn an_officer_signed_in_by_username_is_assigned_by_username_and_sees_it_in
     agency(&app, "khac", None, 5).await;
     const PASSWORD: &str = "mật khẩu rất dài 2026";
     for (username, of) in [("hoa", "so"), ("binh", "khac")] {
-        app.state
-            .service
-            .add_user(
-                "cli:admin",
-                &quytac_service::users::NewUser {
-                    username: username.into(),
-                    display_name: "Trần Thị Hoa".into(),
-                    role: Role::AgencyOfficer,
-                    agency: Some(of.into()),
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
+        app.staff_user(username, Role::AgencyOfficer, Some(of), PASSWORD)
+            .await;
     }
     let q = ask(
         &app,
@@ -868,13 +856,7 @@ async fn an_officer_signed_in_by_username_is_assigned_by_username_and_sees_it_in
         )
         .await;
     assert_eq!(login.status, 303, "{}", login.body);
-    let cookie = login
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = login.cookie();
     let inbox = app
         .request("GET", "/console/inbox", &[("cookie", &cookie)], b"")
         .await;

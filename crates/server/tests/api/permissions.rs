@@ -226,13 +226,7 @@ async fn permission_matrix() {
                 .await;
             assert_eq!(r.status, 303, "inbox sign-in as {role}");
             assert_eq!(r.header("location"), Some("/console/inbox"));
-            let cookie = r
-                .header("set-cookie")
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_string();
+            let cookie = r.cookie();
             let r = app
                 .request("GET", "/console/cases", &[("cookie", &cookie)], b"")
                 .await;

@@ -20,6 +20,18 @@ pub(super) fn permission_rows() -> Vec<MatrixRow> {
             "/v1/provider-report?month=2026-11",
             Who::Roles(&[Admin, Reviewer]),
         ),
+        (
+            "GET",
+            "/v1/page-complaints",
+            "/v1/page-complaints",
+            Who::Roles(ALL),
+        ),
+        (
+            "POST",
+            "/v1/complaints/{id}/answer",
+            "/v1/complaints/1/answer",
+            Who::Roles(&[AgencyOfficer, Citizen]),
+        ),
     ]
 }
 
@@ -278,5 +290,198 @@ async fn agencies_with_few_answers_are_listed_apart_from_the_ranking() {
     assert!(
         page.body.contains("không tính thứ Bảy, Chủ nhật"),
         "working days in words"
+    );
+}
+
+/// Complaints to a page owner over HTTP (Decree 147): a citizen addresses a complaint to the
+/// agency's page the post appeared on; the agency's officer lists it with its deadline and
+/// answers it on the API and on the web (in Vietnamese); the overdue list and the provider's
+/// report give it apart from the provider's complaints.
+#[tokio::test]
+async fn an_officer_sees_and_answers_the_complaints_to_the_agency_s_page() {
+    let app = spawn_app().await;
+    let moderator = app.token(Role::Moderator).await;
+    let citizen = app.token(Role::Citizen).await;
+    app.agency("so-a", false).await;
+    app.agency("so-b", false).await;
+    app.ingest(&moderator, "p1", HATE, "so-a.page").await;
+    app.ingest(&moderator, "p2", HATE, "someone").await;
+    let complain = |post: &'static str, to: Value| {
+        let (app, citizen) = (&app, &citizen);
+        async move {
+            app.call(
+                "POST",
+                "/v1/reports",
+                Some(citizen),
+                Some(json!({"post_id": post, "category": "hate", "note": "Xúc phạm.", "addressee": to})),
+            )
+            .await
+        }
+    };
+    let to_so_a = json!({"kind": "agency", "id": "so-a"});
+    let filed = complain("p1", to_so_a.clone()).await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert_eq!(filed.json()["report"]["addressee"], to_so_a);
+    let first = filed.json()["report"]["id"].as_i64().unwrap();
+    let second = complain("p1", to_so_a.clone()).await.json()["report"]["id"]
+        .as_i64()
+        .unwrap();
+    let r = complain("p2", to_so_a.clone()).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (422, "invalid_field"),
+        "{}",
+        r.body
+    );
+    let r = complain("p1", json!({"kind": "page", "id": "so-a"})).await;
+    assert_eq!(r.status, 422, "an unknown kind: {}", r.body);
+
+    let officer = app.officer_of("so-a").await;
+    let list = app
+        .call("GET", "/v1/page-complaints", Some(&officer), None)
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let v = list.json();
+    assert_eq!(v["addressee"], to_so_a);
+    assert_eq!(
+        (v["running"].as_i64(), v["overdue"].as_i64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(v["complaints"][0]["id"], first);
+    assert_eq!(v["complaints"][0]["clock"], "running");
+    assert_eq!(v["complaints"][0]["post"], "p1");
+    assert!(v["complaints"][0]["deadline"].as_i64().is_some());
+    let other = app.officer_of("so-b").await;
+    let r = app
+        .call("GET", "/v1/page-complaints?agency=so-a", Some(&other), None)
+        .await;
+    assert_eq!((r.status, r.code().as_str()), (403, "forbidden"));
+    let r = app
+        .call(
+            "GET",
+            "/v1/page-complaints?agency=so-a&account=x",
+            Some(&moderator),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+
+    // The answer on the API: once, by the owner, with a reason.
+    let answer = |token: &str, id: i64, body: Value| {
+        let (app, token) = (&app, token.to_string());
+        async move {
+            app.call(
+                "POST",
+                &format!("/v1/complaints/{id}/answer"),
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let upheld = json!({"answer": "upheld", "reason": "Đã ẩn bài viết."});
+    let r = answer(&moderator, first, upheld.clone()).await;
+    assert_eq!(r.status, 403);
+    let r = answer(&officer, first, json!({"answer": "maybe", "reason": "x"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = answer(&officer, first, upheld.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["clock"], "on_time");
+    assert_eq!(r.json()["answer"], "upheld");
+    let r = answer(&officer, first, upheld.clone()).await;
+    assert_eq!((r.status, r.code().as_str()), (409, "conflict"));
+    let r = answer(&officer, 999_999, upheld).await;
+    assert_eq!(r.status, 404);
+
+    // On the web: the officer signs in, sees the open complaint in words and answers it.
+    let login = app.web_login(&format!("token={officer}")).await;
+    assert_eq!(login.status, 303, "{}", login.body);
+    let cookie = login.cookie();
+    let page = app
+        .request("GET", "/console/complaints", &[("cookie", &cookie)], b"")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&format!("id=\"complaint-{second}\"")));
+    assert!(page.body.contains("Đang trong hạn"), "the clock in words");
+    assert!(page.body.contains("Chấp nhận: đã xử lý nội dung"));
+    assert!(!page.body.contains(">running<") && !page.body.contains(">upheld<"));
+    let csrf = csrf_of(&page.body);
+    let reason = quytac_server::web::url_encode("Bài viết không vi phạm quy định.");
+    let form = format!("csrf={csrf}&answer=rejected&reason={reason}");
+    let answer_on_web = || {
+        let path = format!("/console/complaints/{second}/answer");
+        let (app, cookie, form) = (&app, &cookie, &form);
+        async move {
+            app.request("POST", &path, &[FORM, ("cookie", cookie)], form.as_bytes())
+                .await
+        }
+    };
+    let done = answer_on_web().await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let location = done.header("location").unwrap().to_string();
+    assert_eq!(location, format!("/console/complaints?answered={second}"));
+    let after = app
+        .request("GET", &location, &[("cookie", &cookie)], b"")
+        .await;
+    assert!(
+        after.body.contains(&format!("phản ánh #{second}")),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains("Không chấp nhận"));
+    assert!(after.body.contains("Bài viết không vi phạm quy định."));
+    let again = answer_on_web().await;
+    assert_eq!(again.status, 409, "answered once");
+    assert!(
+        again.body.contains("lang=\"vi\""),
+        "an HTML page: {}",
+        again.body
+    );
+
+    // Apart from the provider's complaints: the overdue list and the month's report.
+    let r = app
+        .call("GET", "/v1/complaints/overdue", Some(&moderator), None)
+        .await;
+    assert!(r.json()["to_page_owners"].as_array().unwrap().is_empty());
+    let admin = app.token(Role::Admin).await;
+    let month = quytac_service::vn_time::vn_month(quytac_store::now_ms());
+    let r = app
+        .call(
+            "GET",
+            &format!("/v1/provider-report?month={month}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let owners = &r.json()["complaints_to_page_owners"];
+    assert_eq!(owners["received"], 2, "{}", r.body);
+    assert_eq!(owners["handled_within_48h"], 2);
+    assert_eq!(owners["well_founded"], 1);
+    assert_eq!(r.json()["complaints"]["received"], 0);
+    let csv = app
+        .call(
+            "GET",
+            &format!("/v1/provider-report?month={month}&format=csv"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(
+        csv.body
+            .contains("\r\npage_owner_complaints_received,2\r\n"),
+        "{}",
+        csv.body
+    );
+
+    // The transparency page shows them apart too, in words.
+    let page = app.request("GET", "/transparency", &[], b"").await;
+    let owners = page
+        .body
+        .split("id=\"owner-complaints\"")
+        .nth(1)
+        .expect("the page owners' table");
+    assert!(
+        owners.contains("id=\"reports-owner-figures-received\"><th scope=\"row\">Phản ánh nhận được</th><td>2</td>"),
+        "{owners}"
     );
 }

@@ -307,11 +307,13 @@ async fn every_html_page_carries_the_security_headers() {
             continue;
         }
         let path = fill(route.path);
-        let cookie = if path.starts_with("/console/inbox") {
-            &admin.cookie
-        } else {
-            &console.cookie
-        };
+        // The inbox and the complaints to an agency's page are the officers' (and admins').
+        let cookie =
+            if path.starts_with("/console/inbox") || path.starts_with("/console/complaints") {
+                &admin.cookie
+            } else {
+                &console.cookie
+            };
         let r = app.request("GET", &path, &[("cookie", cookie)], b"").await;
         assert!(r.status < 400, "{path}: {} {}", r.status, r.body);
         assert_eq!(

@@ -5,25 +5,11 @@
 //! sessions end, and sign-out everywhere from one browser ends the other's session.
 
 use crate::helpers::*;
-use quytac_service::users::NewUser;
 
 const PASSWORD: &str = "mật khẩu rất dài 2026";
 
 async fn add_user(app: &TestApp, username: &str, role: Role) {
-    app.state
-        .service
-        .add_user(
-            "cli:admin",
-            &NewUser {
-                username: username.into(),
-                display_name: "Nguyễn Thị Lan".into(),
-                role,
-                agency: None,
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .unwrap();
+    app.staff_user(username, role, None, PASSWORD).await;
 }
 
 fn form(username: &str, password: &str) -> Vec<u8> {
@@ -43,10 +29,7 @@ async fn sign_in_password(app: &TestApp, username: &str, password: &str) -> Resp
 }
 
 fn cookie_of(r: &Resp) -> String {
-    let set = r
-        .header("set-cookie")
-        .unwrap_or_else(|| panic!("no cookie: {}", r.body));
-    set.split(';').next().unwrap().to_string()
+    r.cookie()
 }
 
 async fn page(app: &TestApp, path: &str, cookie: &str) -> Resp {

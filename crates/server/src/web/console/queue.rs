@@ -97,6 +97,8 @@ struct QueuePage {
     q: String,
     rows: Vec<Row>,
     total: i64,
+    /// More cases match than the queue counts: `total` is "more than".
+    total_capped: bool,
     page: i64,
     pages: i64,
     prev: String,
@@ -233,6 +235,7 @@ async fn queue_response(
                 Ok(mut queue) => {
                     queue.cases.clear();
                     queue.total = 0;
+                    queue.total_capped = false;
                     (queue, StatusCode::BAD_REQUEST)
                 }
                 Err(e) => return ApiError::from(e).into_response(),
@@ -416,6 +419,7 @@ async fn queue_response(
         q: q.q.clone().unwrap_or_default(),
         rows,
         total: queue.total,
+        total_capped: queue.total_capped,
         page: queue.page,
         pages,
         prev: if queue.page > 1 {
