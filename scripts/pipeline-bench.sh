@@ -19,7 +19,7 @@ DURATION=${DURATION:-10} # seconds of the wrk run
 CONNECTIONS=${CONNECTIONS:-64}
 BIN=${BIN:-target/release/quytac}
 PG=${QUYTAC_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
-NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
+NATS_SERVER=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
 [ -x "$BIN" ] || cargo build --release -p quytac
 WORK=$(mktemp -d)
 PIDS=()
