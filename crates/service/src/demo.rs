@@ -1,7 +1,8 @@
 //! The demo's moderation data (`quytac serve --demo`): the authors' accounts, example posts,
-//! a report, an overdue takedown and a decision, loaded through the same use cases as real
-//! traffic. It runs after the identity demo, whose agency `so-tt-hn` is the competent
-//! authority that files the takedown.
+//! a report, a complaint to the demo agency's page about a comment on it, an overdue takedown
+//! and a decision, loaded through the same use cases as real traffic. It runs after the
+//! identity demo, whose agency `so-tt-hn` is the competent authority that files the takedown
+//! and owns the page `sotttt.hanoi`.
 //!
 //! The authors' accounts carry how they were authenticated (Decree 147, ND-1): one by a
 //! personal ID, others by a mobile number, a minor with a guardian (ND-4) — and one that is
@@ -15,6 +16,7 @@ use crate::takedowns::FileTakedown;
 use crate::{Actor, Result, Role, Service, ServiceError};
 use quytac_core::finding::Category;
 use quytac_core::item::Item;
+use quytac_core::workflow::complaint::Addressee;
 use quytac_core::workflow::decree147::{self, AuthMethod, DecreeFinding};
 use quytac_core::workflow::{Action, CaseStatus};
 use quytac_store::model::{AccountDecree, NewAccount};
@@ -26,7 +28,13 @@ const POSTS: &[&str] = &[
     r#"{"id":"demo-4","text":"Tôi là trưởng phòng đây, liệu hồn mà dọn quán đi, không tôi cho thanh tra xuống.","author":{"id":"demo-user-4","role":"civil_servant","agency":"ubnd-q1"}}"#,
     r#"{"id":"demo-5","text":"Anh Bình, SĐT 0912 345 678, CCCD 001090012345, nhà ở số 12 ngõ 34 phố Huế.","author":{"id":"demo-user-1","role":"civil_servant"}}"#,
     r#"{"id":"demo-6","text":"Chào mọi người, mình mới lập tài khoản, chưa xác thực số điện thoại.","author":{"id":"demo-user-5"}}"#,
+    r#"{"id":"demo-7","text":"Sở Thông tin và Truyền thông Hà Nội thông báo: từ tháng này, người dân gửi câu hỏi về dịch vụ công trực tuyến qua trang của Sở.","author":{"id":"sotttt.hanoi"}}"#,
+    r#"{"id":"demo-8","text":"Hỏi mãi không ai trả lời, cái trang này toàn lũ ăn hại, đồ vô dụng!","author":{"id":"demo-user-2"},"engages":{"kind":"comment","target_id":"demo-7"}}"#,
 ];
+
+/// The comment on the demo agency's page that a citizen complains about to the page's owner
+/// (Decree 147's 48-hour clock for page owners; `/console/complaints`).
+const PAGE_COMPLAINT_POST: &str = "demo-8";
 
 /// A demo author's account: handle, display name, role, authentication (method, number),
 /// date of birth and guardian (name, relation).
@@ -39,7 +47,7 @@ struct DemoAuthor {
     guardian: Option<(&'static str, &'static str)>,
 }
 
-const AUTHORS: [DemoAuthor; 5] = [
+const AUTHORS: [DemoAuthor; 6] = [
     DemoAuthor {
         handle: "demo-user-1",
         name: "Phạm Văn Hùng",
@@ -72,6 +80,16 @@ const AUTHORS: [DemoAuthor; 5] = [
         birth_date: None,
         guardian: None,
     },
+    // The demo agency's page (its handle in the identity demo), authenticated by the mobile
+    // number of its page administrator.
+    DemoAuthor {
+        handle: "sotttt.hanoi",
+        name: "Sở Thông tin và Truyền thông Hà Nội",
+        role: quytac_core::item::Role::Citizen,
+        auth: (AuthMethod::Mobile, Some("0936 225 588")),
+        birth_date: None,
+        guardian: None,
+    },
     DemoAuthor {
         handle: "demo-user-5",
         name: "Người dùng mới",
@@ -101,7 +119,8 @@ impl Service {
             .is_some())
     }
 
-    /// Loads the demo authors' accounts, posts, a report, an overdue takedown and a decision.
+    /// Loads the demo authors' accounts, posts, a report, a complaint to a page owner, an
+    /// overdue takedown and a decision.
     /// Answers the posts Decree 147 refused under the active pack.
     pub async fn load_moderation_demo(&self) -> Result<Vec<DemoRefusal>> {
         self.demo_authors().await?;
@@ -141,6 +160,16 @@ impl Service {
                 category: Some(Category::Offensive),
                 note: "Thử báo cáo".into(),
                 addressee: None,
+            },
+        )
+        .await?;
+        self.report(
+            &citizen,
+            ReportPost {
+                post_id: PAGE_COMPLAINT_POST.into(),
+                category: Some(Category::Offensive),
+                note: "Bình luận xúc phạm trên trang của Sở".into(),
+                addressee: Some(Addressee::agency(crate::identity::DEMO_AUTHORITY)),
             },
         )
         .await?;
