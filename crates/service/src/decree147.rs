@@ -90,9 +90,7 @@ impl ProviderReport {
     /// The report as CSV (UTF-8 with BOM): one `figure,value` row each, in this order.
     pub fn csv(&self) -> String {
         let t = &self.removals.takedowns;
-        let c = &self.complaints;
-        let o = &self.complaints_to_page_owners;
-        let rows: Vec<(&str, String)> = vec![
+        let mut rows: Vec<(String, String)> = [
             ("month", self.month.clone()),
             ("from", self.from.clone()),
             ("to", self.to.clone()),
@@ -113,41 +111,27 @@ impl ProviderReport {
             ),
             ("takedowns_completed_late", t.completed_late.to_string()),
             ("takedowns_open_overdue", t.open_overdue.to_string()),
-            ("complaints_received", c.received.to_string()),
-            (
-                "complaints_handled_within_48h",
-                c.handled_within_48h.to_string(),
-            ),
-            ("complaints_handled_late", c.handled_late.to_string()),
-            ("complaints_open_overdue", c.open_overdue.to_string()),
-            ("complaints_open_running", c.open_running.to_string()),
-            ("complaints_well_founded", c.well_founded.to_string()),
-            ("page_owner_complaints_received", o.received.to_string()),
-            (
-                "page_owner_complaints_handled_within_48h",
-                o.handled_within_48h.to_string(),
-            ),
-            (
-                "page_owner_complaints_handled_late",
-                o.handled_late.to_string(),
-            ),
-            (
-                "page_owner_complaints_open_overdue",
-                o.open_overdue.to_string(),
-            ),
-            (
-                "page_owner_complaints_open_running",
-                o.open_running.to_string(),
-            ),
-            (
-                "page_owner_complaints_well_founded",
-                o.well_founded.to_string(),
-            ),
-            ("appeals_decided", self.appeals.decided.to_string()),
-            ("appeals_upheld", self.appeals.upheld.to_string()),
-            ("appeals_overturned", self.appeals.overturned.to_string()),
-            ("truncated", self.truncated.to_string()),
-        ];
+        ]
+        .map(|(k, v)| (k.to_string(), v))
+        .into();
+        for (prefix, c) in [
+            ("complaints", &self.complaints),
+            ("page_owner_complaints", &self.complaints_to_page_owners),
+        ] {
+            rows.extend(
+                c.figures()
+                    .map(|(k, v)| (format!("{prefix}_{k}"), v.to_string())),
+            );
+        }
+        rows.extend(
+            [
+                ("appeals_decided", self.appeals.decided.to_string()),
+                ("appeals_upheld", self.appeals.upheld.to_string()),
+                ("appeals_overturned", self.appeals.overturned.to_string()),
+                ("truncated", self.truncated.to_string()),
+            ]
+            .map(|(k, v)| (k.to_string(), v)),
+        );
         let mut out = String::from("\u{feff}figure,value\r\n");
         for (k, v) in rows {
             out.push_str(&format!("{k},{v}\r\n"));

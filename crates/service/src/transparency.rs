@@ -140,6 +140,18 @@ impl ComplaintTimeliness {
         }
         c
     }
+
+    /// Each figure by its field's name, in the order reports list them (CSV rows, pages).
+    pub fn figures(&self) -> [(&'static str, usize); 6] {
+        [
+            ("received", self.received),
+            ("handled_within_48h", self.handled_within_48h),
+            ("handled_late", self.handled_late),
+            ("open_overdue", self.open_overdue),
+            ("open_running", self.open_running),
+            ("well_founded", self.well_founded),
+        ]
+    }
 }
 
 impl TakedownTimeliness {

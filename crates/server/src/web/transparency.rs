@@ -19,7 +19,7 @@ use axum::Json;
 use quytac_core::finding::Category;
 use quytac_core::workflow::Action;
 use quytac_service::transparency::{format_date, parse_date};
-use quytac_service::transparency::{TransparencyReport, DAY_MS};
+use quytac_service::transparency::{ComplaintTimeliness, TransparencyReport, DAY_MS};
 
 /// One line of a table: what is counted, how many, and the sentence that explains it.
 pub struct Figure {
@@ -74,6 +74,28 @@ fn figure(lang: Lang, group: &str, code: &str, value: usize) -> Figure {
         value,
         explain: say(lang, &format!("{group}.{code}_explain")),
     }
+}
+
+/// A complaint clock's figures, named `{group}.{prefix}{code}` in the translation table.
+fn complaint_figures(
+    lang: Lang,
+    group: &str,
+    prefix: &str,
+    c: &ComplaintTimeliness,
+) -> Vec<Figure> {
+    c.figures()
+        .iter()
+        .map(|&(field, value)| {
+            let code = match field {
+                "handled_within_48h" => "on_time",
+                "handled_late" => "late",
+                "open_overdue" => "overdue",
+                "open_running" => "running",
+                other => other,
+            };
+            figure(lang, group, &format!("{prefix}{code}"), value)
+        })
+        .collect()
 }
 
 /// The period of the query, or the default one with the error in the reader's language.
@@ -175,25 +197,13 @@ pub async fn transparency_page(
         figure(lang, g, "takedowns_late", t.completed_late),
         figure(lang, g, "takedowns_overdue", t.open_overdue),
     ];
-    let c = &report.complaints;
-    let complaints = vec![
-        figure(lang, g, "complaints_received", c.received),
-        figure(lang, g, "complaints_on_time", c.handled_within_48h),
-        figure(lang, g, "complaints_late", c.handled_late),
-        figure(lang, g, "complaints_overdue", c.open_overdue),
-        figure(lang, g, "complaints_running", c.open_running),
-        figure(lang, g, "complaints_well_founded", c.well_founded),
-    ];
-    let o = &report.complaints_to_page_owners;
-    let g = "reports_owner_figures";
-    let owner_complaints = vec![
-        figure(lang, g, "received", o.received),
-        figure(lang, g, "on_time", o.handled_within_48h),
-        figure(lang, g, "late", o.handled_late),
-        figure(lang, g, "overdue", o.open_overdue),
-        figure(lang, g, "running", o.open_running),
-        figure(lang, g, "well_founded", o.well_founded),
-    ];
+    let complaints = complaint_figures(lang, g, "complaints_", &report.complaints);
+    let owner_complaints = complaint_figures(
+        lang,
+        "reports_owner_figures",
+        "",
+        &report.complaints_to_page_owners,
+    );
     let by_rule = report
         .by_rule
         .iter()
@@ -310,8 +320,6 @@ pub fn report_csv(r: &TransparencyReport) -> String {
     }
     let a = &r.appeals;
     let t = &r.takedowns;
-    let c = &r.complaints;
-    let o = &r.complaints_to_page_owners;
     for (s, k, v) in [
         ("appeals", "decided", a.decided),
         ("appeals", "upheld", a.upheld),
@@ -320,24 +328,16 @@ pub fn report_csv(r: &TransparencyReport) -> String {
         ("takedowns", "completed_within_24h", t.completed_within_24h),
         ("takedowns", "completed_late", t.completed_late),
         ("takedowns", "open_overdue", t.open_overdue),
-        ("complaints", "received", c.received),
-        ("complaints", "handled_within_48h", c.handled_within_48h),
-        ("complaints", "handled_late", c.handled_late),
-        ("complaints", "open_overdue", c.open_overdue),
-        ("complaints", "open_running", c.open_running),
-        ("complaints", "well_founded", c.well_founded),
-        ("page_owner_complaints", "received", o.received),
-        (
-            "page_owner_complaints",
-            "handled_within_48h",
-            o.handled_within_48h,
-        ),
-        ("page_owner_complaints", "handled_late", o.handled_late),
-        ("page_owner_complaints", "open_overdue", o.open_overdue),
-        ("page_owner_complaints", "open_running", o.open_running),
-        ("page_owner_complaints", "well_founded", o.well_founded),
     ] {
         rows.push((s.into(), k.into(), v.to_string()));
+    }
+    for (section, c) in [
+        ("complaints", &r.complaints),
+        ("page_owner_complaints", &r.complaints_to_page_owners),
+    ] {
+        for (k, v) in c.figures() {
+            rows.push((section.into(), k.into(), v.to_string()));
+        }
     }
     rows.push(("period".into(), "truncated".into(), r.truncated.to_string()));
     let mut out = String::from("\u{feff}section,key,value\r\n");
