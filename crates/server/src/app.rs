@@ -44,6 +44,9 @@ impl Application {
         let pack = RulePack::builtin(&config.pack).map_err(|e| anyhow::anyhow!("{e}"))?;
         let engine = Arc::new(Engine::new(pack));
         let store = Store::connect(&config.database_url).await?;
+        // Each request reads its token: on PostgreSQL, from memory while the database
+        // notifies token changes (`quytac_store::token_cache`).
+        store.cache_tokens();
         let signer = match &config.audit_key {
             Some(path) => AuditSigner::load_or_create(path)?,
             None => AuditSigner::ephemeral(),
@@ -78,7 +81,7 @@ impl Application {
             })),
             None => None,
         };
-        let state = AppState {
+        let state = AppState::new(crate::state::Shared {
             pipeline,
             service,
             store,
@@ -88,7 +91,7 @@ impl Application {
             checks: Arc::new(checks),
             rate_limiter: crate::rate_limit::limiter(&config_limits),
             forms: Arc::new(forms),
-        };
+        });
         let router = build_router(route_list, state.clone());
         Ok(Application {
             listener,

@@ -1,7 +1,8 @@
 //! Authentication: bearer tokens `qt_<id>_<secret>`, verified by the service
 //! ([`quytac_service::tokens`]: strict form, SHA-256 of a 256-bit secret compared in constant
-//! time, revocation and expiry read from the store on every request — no cache, so a revoked
-//! token is refused on its next use and forged tokens leave nothing behind).
+//! time, revocation and expiry checked on every request against the store's row, which a
+//! PostgreSQL server keeps in memory while the database notifies it of every change —
+//! `quytac_store::token_cache`).
 
 use crate::error::{ApiError, Code};
 use quytac_service::tokens::{self, NewToken};
@@ -40,8 +41,8 @@ pub async fn create_token_for_agency(
     Ok(tokens::create_token(store, &new, actor).await?)
 }
 
-/// Verifies bearer tokens against the store. It holds nothing: every request reads the
-/// token's row (one primary-key read), so revocation by any process takes effect at once.
+/// Verifies bearer tokens against the store: every request checks the token's row (see the
+/// module's documentation for how revocation reaches it).
 #[derive(Default)]
 pub struct Authenticator;
 

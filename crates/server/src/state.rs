@@ -8,8 +8,27 @@ use quytac_store::Store;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// A handle on what every handler shares: one reference count to bump when axum hands the
+/// state to a handler, an extractor or a middleware (several times a request), not one for
+/// each part inside.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     /// The use cases (with the engine and the audit signer they hold); handlers go through it.
     pub service: Service,
     /// The store, for authentication and the few public pages that read it directly.

@@ -5,8 +5,10 @@
 //! most 18 digits), `secret` 64 lowercase hex digits (32 random bytes). The row keeps
 //! `sha256:` and the hex SHA-256 of the secret's bytes; verifying is one primary-key read,
 //! one SHA-256 and a constant-time comparison, so a flood of forged tokens costs the service
-//! as little as any refused request and leaves nothing behind (there is no cache: a token
-//! revoked by another process — `quytac admin revoke-token` — is refused on its next use).
+//! as little as any refused request. The read is served from memory on a PostgreSQL server
+//! while the database notifies it of token changes (`quytac_store::token_cache`, bounded): a
+//! token revoked by another process — `quytac admin revoke-token` — is refused once the
+//! notification arrives, milliseconds later; one revoked through this server, on its next use.
 //! Text that is not of this form is refused before the store is asked.
 //!
 //! Tokens of versions before issue 11 (24-byte secrets, argon2-hashed rows) are *retired*:

@@ -42,6 +42,7 @@ pub mod sign_in_failures;
 mod takedowns;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod token_cache;
 mod tokens;
 mod users;
 mod verify;
@@ -206,6 +207,10 @@ pub struct Store {
     locks: Arc<ChainLocks>,
     signer: Arc<StdRwLock<Option<Arc<dyn HeadSigner>>>>,
     last_head: Arc<StdMutex<Option<SignedHead>>>,
+    /// The token rows read, while PostgreSQL notifies their changes ([`Store::cache_tokens`]).
+    token_cache: Arc<token_cache::TokenCache>,
+    /// The database's URL (the token listener opens a connection of its own).
+    url: Arc<str>,
 }
 
 /// Who waits for whom. SQLite has one writer at a time whatever we do, so every chain shares
@@ -566,6 +571,8 @@ impl Store {
             }),
             signer: Arc::new(StdRwLock::new(None)),
             last_head: Arc::new(StdMutex::new(None)),
+            token_cache: Arc::default(),
+            url: url.as_str().into(),
         };
         migrate::run(&store.pool, backend).await?;
         Ok(store)

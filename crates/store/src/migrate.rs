@@ -42,6 +42,10 @@ const SQLITE: &[(i64, &str)] = &[
         16,
         include_str!("../migrations/sqlite/0016_page_owner_complaints.sql"),
     ),
+    (
+        17,
+        include_str!("../migrations/sqlite/0017_token_notify.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -83,6 +87,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         16,
         include_str!("../migrations/postgres/0016_page_owner_complaints.sql"),
+    ),
+    (
+        17,
+        include_str!("../migrations/postgres/0017_token_notify.sql"),
     ),
 ];
 

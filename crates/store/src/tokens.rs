@@ -5,6 +5,7 @@
 use crate::audit::{NewEvent, Table};
 use crate::identity::agency_exists;
 use crate::model::{SessionRecord, TokenRecord};
+use crate::token_cache::Lookup;
 use crate::{flag_col, now_ms, word_col, Result, Store, StoreError};
 use quytac_core::workflow::Role;
 use sqlx::any::AnyRow;
@@ -102,12 +103,23 @@ impl Store {
         Ok(id)
     }
 
+    /// A token's row: from memory when this store caches tokens and has it
+    /// ([`Store::cache_tokens`]), else read (and then kept, when caching).
     pub async fn token(&self, id: i64) -> Result<Option<TokenRecord>> {
+        let generation = match self.token_cache.get(id) {
+            Lookup::Hit(row) => return Ok(Some(row)),
+            Lookup::Miss { generation } => Some(generation),
+            Lookup::Off => None,
+        };
         let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.as_ref().map(token_row).transpose()
+        let row = row.as_ref().map(token_row).transpose()?;
+        if let (Some(generation), Some(row)) = (generation, &row) {
+            self.token_cache.put(generation, row);
+        }
+        Ok(row)
     }
 
     /// Every token, oldest first (at most `limit`).
@@ -155,6 +167,8 @@ impl Store {
         ))
         .await?;
         w.commit().await?;
+        // At once for this process; other servers hear of it from the trigger's notification.
+        self.token_cache.changed(Some(id));
         token.revoked = true;
         token.revoked_at = Some(now);
         Ok(token)
