@@ -18,6 +18,12 @@ mod train;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's allocator: the service allocates and frees small buffers for
+/// every request and every check, from several threads at once, where glibc's malloc took
+/// about a sixth of the ingress's time under load (docs/scaling.md, "Measured figures").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// quytac — the social-network code of conduct, executable.
 ///
 /// Checks Vietnamese posts and profiles against the rules of a rule pack (by default the 2018
