@@ -42,6 +42,39 @@ fresh_db() {
 
 count() { psql "$1" -Atc "$2" 2>/dev/null || echo 0; }  # 0 until a worker made the schema
 
+# CPU seconds (user + system) used so far by the processes of each command name; the capacity
+# model of docs/scaling.md is built from the differences: CPU time per post of each piece.
+cpu_snapshot() {
+  python3 - <<'PY'
+import os
+tick = os.sysconf("SC_CLK_TCK")
+used = {}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        continue
+    name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+    used[name] = used.get(name, 0) + (int(rest[11]) + int(rest[12])) / tick
+for name, secs in used.items():
+    print(name, secs)
+PY
+}
+cpu_report() { # before-file after-file posts
+  python3 - "$@" <<'PY'
+import sys
+def load(path):
+    return {k: float(v) for k, v in (line.split() for line in open(path))}
+before, after, posts = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+parts = []
+for name in ("quytac", "nats-server", "postgres", "wrk"):
+    used = after.get(name, 0) - before.get(name, 0)
+    if used > 0:
+        parts.append(f"{name} {used * 1e6 / posts:.0f} us")
+print("CPU per post: " + ", ".join(parts))
+PY
+}
+
 # A 3-node cluster on ports 24222-24224 (routes 26222-26224).
 start_node() {
   local i=$1 routes=""
@@ -90,12 +123,15 @@ wait_stored() { # db expected
 echo "== 1 worker, $N1 posts"
 DB1=$(fresh_db one)
 "$BIN" publish "$WORK/posts1.jsonl" --quiet --nats "$URLS" --replicas 3 2>&1 | tail -1
+cpu_snapshot >"$WORK/cpu0"
 "$BIN" worker --db "$DB1" --nats "$URLS" --audit-key "$WORK/audit.key" 2>"$WORK/w1.log" &
 W=$!; PIDS+=($W)
 t0=$(now); wait_stored "$DB1" "$N1"; t1=$(now)
+cpu_snapshot >"$WORK/cpu1"
 kill -TERM $W; wait $W || true
 ONE=$(rate "$N1" "$t0" "$t1")
 echo "1 worker: $ONE posts/s stored"
+echo "  draining: $(cpu_report "$WORK/cpu0" "$WORK/cpu1" "$N1")"
 
 echo "== 2 workers, $N posts, a worker and a NATS node killed mid-run"
 DB2=$(fresh_db two)
@@ -139,12 +175,14 @@ if command -v wrk >/dev/null; then
   echo "== POST /v1/posts with --nats (wrk, ${DURATION}s, $CONNECTIONS connections)"
   DB3=$(fresh_db http)
   TOKEN=$("$BIN" admin create-token --role moderator --db "$DB3" --audit-key "$WORK/audit.key")
+  ADMIN=$("$BIN" admin create-token --role admin --db "$DB3" --audit-key "$WORK/audit.key")
   "$BIN" serve --addr 127.0.0.1:28081 --db "$DB3" --nats "$URLS" --replicas 3 --audit-key "$WORK/audit.key" 2>"$WORK/serve2.log" &
   S=$!; PIDS+=($S)
   for _ in $(seq 100); do curl -fs http://127.0.0.1:28081/healthz >/dev/null && break; sleep 0.1; done
   cat > "$WORK/posts.lua" <<'LUA'
+-- `tid` is each thread's global, set by setup (a local here would be shared by every thread,
+-- and their posts would be duplicates that JetStream drops).
 local counter = 0
-local tid = 0
 local n = 0
 function setup(thread) thread:set("tid", n); n = n + 1 end
 request = function()
@@ -153,8 +191,15 @@ request = function()
   return wrk.format("POST", "/v1/posts", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("TOKEN")}, body)
 end
 LUA
+  cpu_snapshot >"$WORK/cpu2"
   TOKEN=$TOKEN wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/posts.lua" http://127.0.0.1:28081 \
-    | grep -E 'Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors'
+    >"$WORK/wrk.out"
+  cpu_snapshot >"$WORK/cpu3"
+  grep -E 'Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors' "$WORK/wrk.out"
+  ANSWERED=$(awk '/requests in/ {print $1}' "$WORK/wrk.out")
+  QUEUED=$(curl -s -H "Authorization: Bearer $ADMIN" http://127.0.0.1:28081/v1/pipeline \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["depth"])')
+  echo "  ingress: $(cpu_report "$WORK/cpu2" "$WORK/cpu3" "$ANSWERED") ($ANSWERED requests answered, $QUEUED posts in the stream)"
   kill -TERM $S; wait $S || true
 else
   echo "wrk is missing (apt-get install -y wrk): no HTTP figures"
