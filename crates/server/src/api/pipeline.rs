@@ -57,6 +57,10 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> ApiResult<R
         "# HELP quytac_pipeline_configured The service publishes to the pipeline\n# TYPE quytac_pipeline_configured gauge\nquytac_pipeline_configured {}\n",
         u8::from(configured)
     ));
+    body.push_str(&format!(
+        "# HELP quytac_token_cache_live Token rows are served from memory: PostgreSQL's change notifications are heard (0 on SQLite, and while the listener is reconnecting)\n# TYPE quytac_token_cache_live gauge\nquytac_token_cache_live {}\n",
+        u8::from(state.store.caches_tokens())
+    ));
     if let Some(pipeline) = &state.pipeline {
         let stats = pipeline.stats.read(pipeline.publisher.jetstream()).await?;
         body.push_str(&stats.prometheus());

@@ -284,7 +284,9 @@ async fn metrics_need_an_admin_or_the_scrape_token() {
             .await;
         assert_eq!(r.status, 200);
         assert!(
-            r.body.contains("quytac_up 1\n") && r.body.contains("quytac_pipeline_configured 0\n"),
+            r.body.contains("quytac_up 1\n")
+                && r.body.contains("quytac_pipeline_configured 0\n")
+                && r.body.contains("quytac_token_cache_live 0\n"),
             "{}",
             r.body
         );
