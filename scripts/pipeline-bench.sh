@@ -5,7 +5,8 @@
 #  3. publish → 2 workers → PostgreSQL on a 3-node NATS cluster, with a worker and a NATS node
 #     killed (SIGKILL) mid-run and started again: every post stored exactly once, the audit
 #     log verifies, posts stored per second and the ratio to `quytac check`;
-#  4. `POST /v1/posts` with `--nats` under wrk (posts/s, latency percentiles).
+#  4. `POST /v1/posts` with `--nats` under wrk (posts/s, latency percentiles), each piece's CPU
+#     time per post, and two workers draining what the stream took in.
 #
 #   N=1000000 N1=100000 scripts/pipeline-bench.sh
 # Needs nats-server, psql, wrk, curl and PostgreSQL (QUYTAC_TEST_POSTGRES_URL, by default
@@ -201,6 +202,16 @@ LUA
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["depth"])')
   echo "  ingress: $(cpu_report "$WORK/cpu2" "$WORK/cpu3" "$ANSWERED") ($ANSWERED requests answered, $QUEUED posts in the stream)"
   kill -TERM $S; wait $S || true
+  # The stream held the peak; two workers drain it afterwards.
+  WH=()
+  t0=$(now)
+  for k in 1 2; do
+    "$BIN" worker --db "$DB3" --nats "$URLS" --audit-key "$WORK/audit.key" 2>"$WORK/wh$k.log" &
+    WH+=($!); PIDS+=($!)
+  done
+  wait_stored "$DB3" "$QUEUED"; t1=$(now)
+  kill -TERM "${WH[@]}"; wait "${WH[@]}" || true
+  echo "  the peak drained: $QUEUED posts stored by 2 workers in $(python3 -c "import sys; print(f'{float(sys.argv[2])-float(sys.argv[1]):.1f}')" "$t0" "$t1") s ($(rate "$QUEUED" "$t0" "$t1") posts/s)"
 else
   echo "wrk is missing (apt-get install -y wrk): no HTTP figures"
 fi
