@@ -116,7 +116,8 @@ impl FeatureSpec {
 
     /// Calls `sink(group, bucket, tokens)` for every n-gram occurrence of the text. `tokens` is
     /// the range of key tokens the n-gram covers when `WITH_TOKENS` is set (for attribution),
-    /// an empty range otherwise.
+    /// an empty range otherwise. The groups come one after the other, in the order of
+    /// [`FeatureSpec`]'s fields ([`super::Classifier::scores`] relies on it).
     #[inline]
     pub(crate) fn visit<const WITH_TOKENS: bool>(
         &self,

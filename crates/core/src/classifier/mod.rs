@@ -144,9 +144,6 @@ pub(crate) fn softmax(z: [f32; 3]) -> [f32; 3] {
     e.map(|v| v / s)
 }
 
-/// Where [`Classifier::scores`] puts the group of a bucket: above the largest bucket (2^24).
-const GROUP_SHIFT: u32 = 24;
-
 /// A trained model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classifier {
@@ -218,7 +215,7 @@ impl Classifier {
     #[inline]
     pub fn scores(&self, norm: &Normalized) -> [f32; 3] {
         thread_local! {
-            /// Buckets of one text, each tagged with its group in the top bits.
+            /// Buckets of one text, group after group.
             static BUCKETS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         BUCKETS.with(|buckets| match buckets.try_borrow_mut() {
@@ -230,28 +227,32 @@ impl Classifier {
     fn scores_with(&self, norm: &Normalized, buckets: &mut Vec<u32>) -> [f32; 3] {
         let mut counts = [0u32; features::GROUPS];
         buckets.clear();
-        // Buckets are below 2^24 (`FeatureSpec::validate`), so the group fits above them.
+        // `visit` yields the groups one after the other, so each group's buckets are one run
+        // of `buckets`, as long as its count.
         self.spec.visit::<false>(norm, |g, b, _| {
             counts[g] += 1;
-            buckets.push(b | (g as u32) << GROUP_SHIFT);
+            buckets.push(b);
         });
-        let mut sums = [[0i32; 3]; features::GROUPS];
         let w = &self.weights[..];
-        let mask = (1u32 << GROUP_SHIFT) - 1;
-        for &tagged in buckets.iter() {
-            // `visit` yields buckets below 2^hash_bits == weights.len().
-            let q = w[(tagged & mask) as usize];
-            let s = &mut sums[(tagged >> GROUP_SHIFT) as usize];
-            s[0] += q[0] as i32;
-            s[1] += q[1] as i32;
-            s[2] += q[2] as i32;
-        }
         let gw = self.spec.group_weights();
         let mut z = self.bias;
+        let mut rest = &buckets[..];
         for g in 0..features::GROUPS {
+            let (run, after) = rest.split_at(counts[g] as usize);
+            rest = after;
+            // Summed in locals rather than in an array indexed by group: the adds then stay
+            // in registers instead of waiting on each other through memory.
+            let (mut s0, mut s1, mut s2) = (0i32, 0i32, 0i32);
+            for &b in run {
+                // `visit` yields buckets below 2^hash_bits == weights.len().
+                let q = w[b as usize];
+                s0 += q[0] as i32;
+                s1 += q[1] as i32;
+                s2 += q[2] as i32;
+            }
             let k = features::group_scale(gw[g], counts[g]);
-            for c in 0..3 {
-                z[c] += sums[g][c] as f32 * k * self.scale[c];
+            for (c, s) in [s0, s1, s2].into_iter().enumerate() {
+                z[c] += s as f32 * k * self.scale[c];
             }
         }
         z
