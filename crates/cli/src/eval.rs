@@ -20,7 +20,7 @@ use crate::eval_classify::{self, ClassifyEvalArgs, RESAMPLES};
 use crate::eval_identity;
 use crate::train::LabelKind;
 use anyhow::{bail, Context, Result};
-use quytac_core::classifier::{Classifier, Confusion};
+use quytac_core::classifier::{Classifier, Confusion, ATTRIBUTION_MIN_SHARE};
 use quytac_core::detect::personal_data::{PersonalDataDetector, PersonalDataScores};
 use quytac_core::engine::Engine;
 use quytac_core::eval::{confusion_ci, span_scores_ci};
@@ -70,6 +70,11 @@ pub struct EvalArgs {
     /// With --task model: how the label column is read.
     #[arg(long, value_enum, default_value_t = LabelKind::Vihsd)]
     pub labels: LabelKind,
+    /// With --task spans: the classifier's attribution cut, a token joining a stretch when its
+    /// score reaches this share of the best token's; several, comma-separated, to compare
+    /// them [default: the engine's].
+    #[arg(long, value_name = "SHARE", value_delimiter = ',')]
+    pub min_share: Vec<f32>,
     /// With --task model or spans: a model file [default: the shipped model].
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
@@ -273,29 +278,56 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Which predicted spans to score, from the detectors' spans and the classifier's.
+/// Which predicted spans to score, from the detectors' spans and the classifier's stretches
+/// (best first).
 type PickSpans = fn(&[(usize, usize)], &[(usize, usize)]) -> Vec<(usize, usize)>;
+
+/// One text as the span metric reads it: gold character offsets, predicted spans, length.
+type ScoredText = (Vec<usize>, Vec<(usize, usize)>, usize);
+
+/// Prints the span scores of one set of predictions, with their intervals.
+fn report_spans(name: &str, texts: impl Iterator<Item = ScoredText>) {
+    let (s, ci) = span_scores_ci(texts, RESAMPLES, 0.95);
+    let [per_text_ci, pooled_ci] = ci.map_or([String::new(), String::new()], |c| {
+        c.map(|i| format!(" ({i})"))
+    });
+    println!("\n{name}:");
+    println!(
+        "  per-text mean F1 (ViHOS metric): {:.4}{per_text_ci}",
+        s.per_text_mean_f1
+    );
+    println!(
+        "  pooled characters: precision {:.4}  recall {:.4}  F1 {:.4}{pooled_ci}",
+        s.pooled_precision, s.pooled_recall, s.pooled_f1
+    );
+}
 
 fn eval_spans(args: &EvalArgs) -> Result<u8> {
     let text_col = args.text_col.as_deref().unwrap_or("content");
+    let shares = if args.min_share.is_empty() {
+        vec![ATTRIBUTION_MIN_SHARE]
+    } else {
+        args.min_share.clone()
+    };
+    if let Some(bad) = shares.iter().find(|s| !(0.0..=1.0).contains(*s)) {
+        bail!("--min-share {bad} is outside 0..=1");
+    }
     let mut r = csv_reader(&args.data)?;
     let headers = r.headers()?.clone();
     let (ti, si) = (
         column(&headers, text_col, &args.data)?,
         column(&headers, "index_spans", &args.data)?,
     );
-    let engine = engine()?;
-    let owned;
-    let model: &Classifier = match &args.model {
-        Some(path) => {
-            owned = eval_classify::load_model(path)?;
-            &owned
-        }
+    // The process ends after the evaluation, so the model may live as long as it does.
+    let model: &'static Classifier = match &args.model {
+        Some(path) => Box::leak(Box::new(eval_classify::load_model(path)?)),
         None => Classifier::builtin(),
     };
+    let engine = engine()?.with_classifier(model);
     // The decision the engine would take: the pack's classifier thresholds, else the model's.
     let thresholds = engine.pack().classifier.unwrap_or(model.thresholds());
-    // Per text: gold offsets, detector spans, classifier spans, length.
+    // Per text: gold offsets, the abusive-language spans of `quytac check`, detector spans, the
+    // classifier's stretches at each share, length.
     let mut texts = Vec::new();
     let started = Instant::now();
     for (i, rec) in r.records().enumerate() {
@@ -303,6 +335,13 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         let gold: Vec<usize> = serde_json::from_str(&rec[si])
             .with_context(|| format!("row {}: index_spans is not a list of offsets", i + 2))?;
         let text = &rec[ti];
+        let checked: Vec<(usize, usize)> = engine
+            .check(&post(text.to_string()))
+            .findings
+            .iter()
+            .filter(|f| f.category.is_abusive_language())
+            .filter_map(|f| f.start.zip(f.end))
+            .collect();
         let dets: Vec<(usize, usize)> = engine
             .detect(text)
             .into_iter()
@@ -311,20 +350,24 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
             })
             .map(|d| (d.start, d.end))
             .collect();
-        // The classifier's spans: every stretch its attributions give for the label it
-        // decides, when it decides the text is offensive or hate.
+        // The classifier's stretches for the label it decides, when it decides the text is
+        // offensive or hate.
         let norm = Normalized::new(text);
         let label = model.predict(&norm).label_with(&thresholds);
-        let from_model: Vec<(usize, usize)> = if label == Label::Clean {
-            Vec::new()
-        } else {
-            model
-                .attribute(&norm, label)
-                .iter()
-                .map(|a| (a.start, a.end))
-                .collect()
-        };
-        texts.push((gold, dets, from_model, text.chars().count()));
+        let from_model: Vec<Vec<(usize, usize)>> = shares
+            .iter()
+            .map(|&share| {
+                if label == Label::Clean {
+                    return Vec::new();
+                }
+                model
+                    .attribute_with(&norm, label, share)
+                    .iter()
+                    .map(|a| (a.start, a.end))
+                    .collect()
+            })
+            .collect();
+        texts.push((gold, checked, dets, from_model, text.chars().count()));
     }
     let secs = started.elapsed().as_secs_f64();
     let n = texts.len();
@@ -332,30 +375,44 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         bail!("{} has no rows", args.data.display());
     }
     println!("data: {} ({n} texts)", args.data.display());
+    report_spans(
+        "`quytac check` (its abusive-language findings, the classifier's at the engine's cut)",
+        texts
+            .iter()
+            .map(|(g, c, _, _, len)| (g.clone(), c.clone(), *len)),
+    );
+    report_spans(
+        "detectors alone",
+        texts
+            .iter()
+            .map(|(g, _, d, _, len)| (g.clone(), d.clone(), *len)),
+    );
     let sets: [(&str, PickSpans); 3] = [
-        ("detectors and classifier (as `quytac check`)", |d, m| {
+        (
+            "detectors, and the classifier's best stretch when they found nothing",
+            |d, m| {
+                if d.is_empty() {
+                    m.iter().take(1).copied().collect()
+                } else {
+                    d.to_vec()
+                }
+            },
+        ),
+        ("detectors and every stretch of the classifier", |d, m| {
             d.iter().chain(m).copied().collect()
         }),
-        ("detectors alone", |d, _| d.to_vec()),
-        ("classifier attributions alone", |_, m| m.to_vec()),
+        ("the classifier's stretches alone", |_, m| m.to_vec()),
     ];
-    for (name, pick) in sets {
-        let triples = texts
-            .iter()
-            .map(|(g, d, m, len)| (g.clone(), pick(d, m), *len));
-        let (s, ci) = span_scores_ci(triples, RESAMPLES, 0.95);
-        let [per_text_ci, pooled_ci] = ci.map_or([String::new(), String::new()], |c| {
-            c.map(|i| format!(" ({i})"))
-        });
-        println!("\n{name}:");
-        println!(
-            "  per-text mean F1 (ViHOS metric): {:.4}{per_text_ci}",
-            s.per_text_mean_f1
-        );
-        println!(
-            "  pooled characters: precision {:.4}  recall {:.4}  F1 {:.4}{pooled_ci}",
-            s.pooled_precision, s.pooled_recall, s.pooled_f1
-        );
+    for (k, share) in shares.iter().enumerate() {
+        println!("\n-- attribution cut {share}: a token joins a stretch at {share} of the best token's score");
+        for (name, pick) in sets {
+            report_spans(
+                name,
+                texts
+                    .iter()
+                    .map(|(g, _, d, m, len)| (g.clone(), pick(d, &m[k]), *len)),
+            );
+        }
     }
     println!(
         "\nspeed: {:.0} texts/s (one thread, all detectors and the classifier)",

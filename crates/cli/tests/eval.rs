@@ -136,3 +136,38 @@ fn news_style_binary_labels_use_the_models_two_way_threshold() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("two-way threshold"), "{stdout}");
 }
+
+#[test]
+fn span_eval_compares_attribution_cuts_and_scores_what_check_reports() {
+    let data = TempFile::new(
+        "cuts.csv",
+        "content,index_spans\n\"mày là cái thứ gì mà dám lên tiếng, im đi đồ vô học\",\"[46, 47, 48, 49, 50]\"\n\
+         hôm nay trời đẹp quá,[]\n",
+    );
+    let spans_with_cuts = |cuts: &str| {
+        eval(&[
+            "--data",
+            data.path(),
+            "--task",
+            "spans",
+            "--min-share",
+            cuts,
+        ])
+    };
+    let out = spans_with_cuts("0.2,0.4");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("-- attribution cut").count(), 2, "{stdout}");
+    assert!(stdout.contains("`quytac check`"), "{stdout}");
+    let out = spans_with_cuts("1.5");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outside 0..=1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

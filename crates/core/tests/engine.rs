@@ -241,6 +241,58 @@ fn a_hate_finding_needs_a_group_or_an_identity() {
     );
 }
 
+/// The classifier reports every stretch that drove its score (at most three), beside the
+/// detectors' findings and never on top of one; only the first says it drove the score most.
+#[test]
+fn the_classifier_reports_its_stretches_beside_the_detectors() {
+    let is_model = |f: &quytac_core::finding::Finding| f.message_en.contains("estimate");
+    let r = post(
+        "citizen",
+        "mày là cái thứ gì mà dám lên tiếng, im đi đồ vô học",
+    );
+    let model: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| is_model(f))
+        .map(|f| f.evidence.as_str())
+        .collect();
+    let detected: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| !is_model(f))
+        .map(|f| f.evidence.as_str())
+        .collect();
+    assert_eq!(detected, ["vô học"], "{:?}", r.findings);
+    assert_eq!(model, ["mày", "cái thứ gì"], "{:?}", r.findings);
+    for text in [
+        "mày là cái thứ gì mà dám lên tiếng, im đi đồ vô học",
+        "thằng này óc chó thật sự, loại rác rưởi",
+        "Đồ ngu, mày câm mồm lại đi thằng mất dạy",
+        "bọn này toàn lũ ăn hại, nói chuyện như cứt, cút hết đi",
+    ] {
+        let r = post("citizen", text);
+        let (model, detected): (Vec<_>, Vec<_>) = r.findings.iter().partition(|f| is_model(f));
+        assert!(model.len() <= 3, "{text:?}: {:?}", r.findings);
+        assert!(
+            model
+                .iter()
+                .filter(|f| f.message_en.contains("drove the score most"))
+                .count()
+                <= 1
+        );
+        for m in &model {
+            let (ms, me) = (m.start.unwrap(), m.end.unwrap());
+            assert!(
+                detected
+                    .iter()
+                    .filter(|d| d.category.is_abusive_language())
+                    .all(|d| d.end.unwrap() <= ms || me <= d.start.unwrap()),
+                "{text:?}: {m:?} overlaps a detector's finding"
+            );
+        }
+    }
+}
+
 #[test]
 fn profiles_get_name_photo_and_workplace_checks() {
     let e = engine();

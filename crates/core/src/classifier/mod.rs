@@ -21,6 +21,7 @@ mod model;
 mod optim;
 pub mod train;
 
+pub use attribution::MIN_SHARE as ATTRIBUTION_MIN_SHARE;
 pub use calibrate::tune_thresholds_on;
 pub use features::{FeatureSpec, NgramRange};
 pub use holdout::{fold_text, HeldOut};
@@ -280,7 +281,7 @@ impl Classifier {
     }
 
     /// [`Classifier::attribute`] with an explicit cut: a token joins a stretch when its score
-    /// reaches `min_share` of the best token's (the default is 0.3).
+    /// reaches `min_share` of the best token's ([`ATTRIBUTION_MIN_SHARE`] by default).
     pub fn attribute_with(
         &self,
         norm: &Normalized,
