@@ -23,16 +23,15 @@ pub(crate) fn attribute(m: &Classifier, norm: &Normalized, class: Label) -> Vec<
 
 pub(crate) fn token_scores(m: &Classifier, norm: &Normalized, class: Label) -> Vec<f32> {
     let n = norm.marked().tokens().len();
-    let mut tok = vec![0f32; n];
     if n == 0 {
-        return tok;
+        return Vec::new();
     }
+    // One pass: each group's shares are summed apart, since a group's scale depends on its
+    // n-gram count, known only at the end.
+    let mut per_group = vec![0f32; GROUPS * n];
     let mut counts = [0u32; GROUPS];
-    m.spec.visit::<false>(norm, |g, _, _| counts[g] += 1);
-    let gw = m.spec.group_weights();
-    let t = m.calibration.temperature;
-    let k: [f32; GROUPS] = std::array::from_fn(|g| group_scale(gw[g], counts[g]) / t);
     m.spec.visit::<true>(norm, |g, b, r| {
+        counts[g] += 1;
         if r.is_empty() {
             return;
         }
@@ -41,13 +40,18 @@ pub(crate) fn token_scores(m: &Classifier, norm: &Normalized, class: Label) -> V
         let contrib = match class {
             Label::Clean => w[0] - (w[1] + w[2]) / 2.0,
             _ => w[class.index()] - w[0],
-        } * k[g];
+        };
         let share = contrib / r.len() as f32;
-        for s in &mut tok[r] {
+        for s in &mut per_group[g * n + r.start..g * n + r.end] {
             *s += share;
         }
     });
-    tok
+    let gw = m.spec.group_weights();
+    let t = m.calibration.temperature;
+    let k: [f32; GROUPS] = std::array::from_fn(|g| group_scale(gw[g], counts[g]) / t);
+    (0..n)
+        .map(|i| (0..GROUPS).map(|g| k[g] * per_group[g * n + i]).sum())
+        .collect()
 }
 
 pub(crate) fn attribute_with(
