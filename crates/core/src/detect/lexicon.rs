@@ -24,6 +24,7 @@
 
 use crate::finding::{Category, Detection};
 use crate::text::{phrase_keys, KeyToken, Normalized, PhraseMatch, PhraseMatcher, PlainMatching};
+use rustc_hash::FxHashSet;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -204,8 +205,9 @@ pub struct LexiconDetector {
     /// Phrases that name a group or an identity (`@groups`), matched on their own: only the
     /// engine's hate-or-offence question reads them.
     groups: PhraseMatcher,
-    /// Everyday words that a listed word becomes without diacritics (`@homographs`).
-    homographs: HashSet<String>,
+    /// Everyday words that a listed word becomes without diacritics (`@homographs`). Read
+    /// for every unmarked token, filled only from the lexicons: a fast unkeyed hash is safe.
+    homographs: FxHashSet<String>,
 }
 
 impl LexiconDetector {

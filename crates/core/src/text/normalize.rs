@@ -300,13 +300,11 @@ fn fold_chars(text: &str, out: &mut Vec<Folded>) {
             continue;
         }
         if !marks_follow && vietnamese::is_vietnamese_letter(c) {
-            for l in c.to_lowercase() {
-                out.push(Folded {
-                    c: l,
-                    start,
-                    end: i,
-                });
-            }
+            out.push(Folded {
+                c: vietnamese::lowercase(c),
+                start,
+                end: i,
+            });
             continue;
         }
         cluster.clear();

@@ -12,7 +12,7 @@
 //! for any vowel of the same base letter.
 
 use super::vietnamese::{self, vowel};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -117,14 +117,15 @@ fn nucleus_matches(written: &[char], nucleus: &str) -> bool {
 
 /// How often each syllable occurs (`lexicons/syllables.tsv`), and the total.
 struct Frequencies {
-    count: HashMap<String, u32>,
+    /// Filled once from the shipped table and only read: a fast unkeyed hash is safe.
+    count: FxHashMap<String, u32>,
     total: f64,
 }
 
 fn frequencies() -> &'static Frequencies {
     static TABLE: OnceLock<Frequencies> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let count: HashMap<String, u32> = include_str!("../../../../lexicons/syllables.tsv")
+        let count: FxHashMap<String, u32> = include_str!("../../../../lexicons/syllables.tsv")
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| {

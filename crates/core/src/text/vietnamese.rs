@@ -118,6 +118,15 @@ pub fn is_vietnamese_letter(c: char) -> bool {
     matches!(c, 'đ' | 'Đ') || (!c.is_ascii() && vowel(c).is_some())
 }
 
+/// The lowercase form of a letter for which [`is_vietnamese_letter`] holds, by table rather
+/// than through Unicode's case tables: the normaliser lowercases every letter of every text.
+pub fn lowercase(c: char) -> char {
+    if c == 'Đ' {
+        return 'đ';
+    }
+    vowel(c).map_or(c, Vowel::char)
+}
+
 /// Removes every Vietnamese diacritic from a lowercase letter (đ → d).
 pub fn strip(c: char) -> char {
     if c.is_ascii() {
@@ -216,6 +225,24 @@ pub fn place_tone(syl: &mut [char], tone: u8) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lowercase_agrees_with_unicode_on_every_vietnamese_letter() {
+        let mut letters = 0;
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            if is_vietnamese_letter(c) {
+                letters += 1;
+                assert_eq!(
+                    lowercase(c).to_string(),
+                    c.to_lowercase().to_string(),
+                    "{c:?}"
+                );
+            }
+        }
+        // 12 shapes × 6 tones, both cases, less the 12 ASCII ones (a, A, e, …), and đ, Đ.
+        assert_eq!(letters, 12 * 6 * 2 - 12 + 2);
+    }
+
     use super::*;
 
     fn canon(s: &str) -> String {

@@ -19,7 +19,7 @@ pub(super) struct Parser {
     /// Phrases that name a group or an identity (`@groups`).
     groups: Vec<String>,
     group_keys: HashSet<String>,
-    homographs: HashSet<String>,
+    homographs: rustc_hash::FxHashSet<String>,
 }
 
 /// The section a line belongs to.
