@@ -288,14 +288,14 @@ impl Engine {
     /// When the classifier itself labels a post offensive or hate, findings of its own: the
     /// stretches of text that drove the score (token attributions, best first, at most
     /// [`MAX_CLASSIFIER_STRETCHES`]), not the whole post, leaving out a stretch that overlaps
-    /// a detector's abusive-language finding. Each comes with whether it is the best.
+    /// a detector's finding of the same weight. Each comes with whether it is the best.
     /// Their score is the class's calibrated probability; the decision was made with the
     /// pack's classifier thresholds, not the detector thresholds.
     ///
     /// Every stretch rather than the best alone, and alongside the detectors' findings rather
     /// than only when they found nothing: on ViHOS train, split in two halves and each
     /// scored by a model trained without it, this raised the span F1 from 0.778 per text and
-    /// 0.431 pooled to 0.782 and 0.479 (`models/README.md`).
+    /// 0.431 pooled to 0.784 and 0.467 (`models/README.md`).
     fn classifier_detections(
         &self,
         text: &str,
@@ -315,9 +315,16 @@ impl Engine {
             }
             Label::Offensive | Label::Hate => (Category::Offensive, abusive),
         };
+        // A detector's finding that already says as much (hate for hate, any abusive language
+        // for offence) over the same text.
         let reported = |start: usize, end: usize| {
-            dets.iter()
-                .any(|d| d.category.is_abusive_language() && d.start < end && start < d.end)
+            dets.iter().any(|d| {
+                let covers = match category {
+                    Category::Hate => d.category.is_hateful(),
+                    _ => d.category.is_abusive_language(),
+                };
+                covers && d.start < end && start < d.end
+            })
         };
         self.classifier
             .attribute(norm, model_label)

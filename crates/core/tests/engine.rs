@@ -242,7 +242,8 @@ fn a_hate_finding_needs_a_group_or_an_identity() {
 }
 
 /// The classifier reports every stretch that drove its score (at most three), beside the
-/// detectors' findings and never on top of one; only the first says it drove the score most.
+/// detectors' findings and never on top of one that already says as much (hate for hate, any
+/// abusive language for offence); only the first says it drove the score most.
 #[test]
 fn the_classifier_reports_its_stretches_beside_the_detectors() {
     let is_model = |f: &quytac_core::finding::Finding| f.message_en.contains("estimate");
@@ -264,6 +265,18 @@ fn the_classifier_reports_its_stretches_beside_the_detectors() {
         .collect();
     assert_eq!(detected, ["vô học"], "{:?}", r.findings);
     assert_eq!(model, ["mày", "cái thứ gì"], "{:?}", r.findings);
+    // A detector's offence does not hide the model's hate over the same words.
+    let r = post(
+        "citizen",
+        "bọn này toàn lũ ăn hại, nói chuyện như cứt, cút hết đi",
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| is_model(f) && f.category == quytac_core::finding::Category::Hate),
+        "{:?}",
+        r.findings
+    );
     for text in [
         "mày là cái thứ gì mà dám lên tiếng, im đi đồ vô học",
         "thằng này óc chó thật sự, loại rác rưởi",
@@ -282,10 +295,14 @@ fn the_classifier_reports_its_stretches_beside_the_detectors() {
         );
         for m in &model {
             let (ms, me) = (m.start.unwrap(), m.end.unwrap());
+            let says_as_much = |d: &&&quytac_core::finding::Finding| match m.category {
+                quytac_core::finding::Category::Hate => d.category.is_hateful(),
+                _ => d.category.is_abusive_language(),
+            };
             assert!(
                 detected
                     .iter()
-                    .filter(|d| d.category.is_abusive_language())
+                    .filter(says_as_much)
                     .all(|d| d.end.unwrap() <= ms || me <= d.start.unwrap()),
                 "{text:?}: {m:?} overlaps a detector's finding"
             );
