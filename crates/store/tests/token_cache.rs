@@ -20,6 +20,22 @@ async fn revoked(store: &Store, id: i64) -> bool {
     store.token(id).await.unwrap().unwrap().revoked
 }
 
+/// A new moderator token made by `maker`, which `server` reads as valid.
+async fn fresh_token(maker: &Store, server: &Store, label: &str) -> i64 {
+    let id = maker
+        .create_token(
+            Role::Moderator,
+            label,
+            &format!("sha256:{label}"),
+            None,
+            "t",
+        )
+        .await
+        .unwrap();
+    assert!(!revoked(server, id).await);
+    id
+}
+
 #[tokio::test]
 async fn a_revocation_made_elsewhere_reaches_a_caching_server() {
     for db in TestDb::each_backend().await {
@@ -37,11 +53,7 @@ async fn a_revocation_made_elsewhere_reaches_a_caching_server() {
             tokio::time::sleep(Duration::from_millis(50)).await;
             assert!(!server.caches_tokens(), "SQLite is never cached");
         }
-        let a = other
-            .create_token(Role::Moderator, "a", "sha256:a", None, "t")
-            .await
-            .unwrap();
-        assert!(!revoked(&server, a).await);
+        let a = fresh_token(&other, &server, "a").await;
 
         // Revoked by another process: refused as soon as the notification arrives.
         other.revoke_token(a, "t").await.unwrap();
@@ -56,11 +68,7 @@ async fn a_revocation_made_elsewhere_reaches_a_caching_server() {
             // is not seen — which is why the trigger is there. (No notification is pending
             // here: the one for `a` has been handled, and inserts notify nothing, so `c` is
             // kept when first read.)
-            let c = other
-                .create_token(Role::Moderator, "c", "sha256:c", None, "t")
-                .await
-                .unwrap();
-            assert!(!revoked(&server, c).await);
+            let c = fresh_token(&other, &server, "c").await;
             let sql = |q: &'static str| sqlx::query(q).execute(other.pool());
             sql("ALTER TABLE tokens DISABLE TRIGGER tokens_changed")
                 .await
@@ -81,11 +89,7 @@ async fn a_revocation_made_elsewhere_reaches_a_caching_server() {
 
         // Revoked through the caching store itself: refused on the very next read, before
         // the trigger's notification comes back.
-        let b = other
-            .create_token(Role::Moderator, "b", "sha256:b", None, "t")
-            .await
-            .unwrap();
-        assert!(!revoked(&server, b).await);
+        let b = fresh_token(&other, &server, "b").await;
         server.revoke_token(b, "t").await.unwrap();
         assert!(revoked(&server, b).await);
         server.close().await;
