@@ -14,6 +14,7 @@
 //! Hashing works on bytes as they are read (FNV-1a, then a 64-bit finaliser), so no n-gram is
 //! ever copied or allocated.
 
+use crate::text::normalize::TokenIndex;
 use crate::text::{Key, Normalized};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -271,7 +272,7 @@ fn char_ngrams<const WITH_TOKENS: bool>(
     let text = key.text().as_bytes();
     let (min, max) = (range.min as usize, range.max as usize);
     let index = if WITH_TOKENS {
-        TokenIndex::new(key)
+        key.token_index()
     } else {
         TokenIndex::default()
     };
@@ -298,45 +299,6 @@ fn char_ngrams<const WITH_TOKENS: bool>(
             }
         }
         start += utf8_len(text[start]);
-    }
-}
-
-/// [`Key::token_range`] by table: for each byte offset of the key text, the first token that
-/// ends after it and the number of tokens that start before it. Attribution asks for the
-/// tokens of every character n-gram, and two binary searches each were most of its time.
-#[derive(Default)]
-struct TokenIndex {
-    first_after: Vec<u32>,
-    starting_before: Vec<u32>,
-}
-
-impl TokenIndex {
-    fn new(key: &Key) -> Self {
-        let tokens = key.tokens();
-        let len = key.text().len();
-        let (mut first_after, mut starting_before) =
-            (Vec::with_capacity(len + 1), Vec::with_capacity(len + 1));
-        let (mut first, mut before) = (0usize, 0usize);
-        for pos in 0..=len {
-            while first < tokens.len() && tokens[first].key.end <= pos {
-                first += 1;
-            }
-            while before < tokens.len() && tokens[before].key.start < pos {
-                before += 1;
-            }
-            first_after.push(first as u32);
-            starting_before.push(before as u32);
-        }
-        TokenIndex {
-            first_after,
-            starting_before,
-        }
-    }
-
-    fn token_range(&self, byte_start: usize, byte_end: usize) -> Range<usize> {
-        let first = self.first_after[byte_start] as usize;
-        let last = self.starting_before[byte_end] as usize;
-        first..last.max(first)
     }
 }
 
@@ -453,26 +415,6 @@ mod tests {
         // The word bigram covers both tokens; the char bigram "b " only the first.
         assert!(f.iter().any(|x| x.0 == 0 && x.2 == (0..2)));
         assert!(f.iter().filter(|x| x.0 == 2).all(|x| x.2.len() == 1));
-    }
-
-    #[test]
-    fn the_token_index_agrees_with_the_keys_search() {
-        for text in ["", "a", "đồ  ngu, mày   ơi!", "t h ằ n g n g u 123 x"] {
-            let norm = Normalized::new(text);
-            for key in [norm.marked(), norm.plain()] {
-                let index = TokenIndex::new(key);
-                let len = key.text().len();
-                for start in 0..=len {
-                    for end in start..=len {
-                        assert_eq!(
-                            index.token_range(start, end),
-                            key.token_range(start, end),
-                            "{text:?} {start}..{end}"
-                        );
-                    }
-                }
-            }
-        }
     }
 
     #[test]

@@ -71,6 +71,11 @@ impl Key {
         first..last.max(first)
     }
 
+    /// [`Key::token_range`] for every byte range at once, for callers that ask it of many.
+    pub(crate) fn token_index(&self) -> TokenIndex {
+        TokenIndex::new(self)
+    }
+
     /// Maps a byte range of the key text (a match, possibly with its padding spaces) to the char
     /// range of the original text covered by the tokens it touches. `None` if it touches none.
     pub fn orig_span(&self, byte_start: usize, byte_end: usize) -> Option<(usize, usize)> {
@@ -684,8 +689,68 @@ fn normalize_with(text: &str, teencode: Option<&Teencode>, scratch: &mut Scratch
     out
 }
 
+/// [`Key::token_range`] by table ([`Key::token_index`]): for each byte offset of the key text,
+/// the first token that ends after it and the number of tokens that start before it.
+/// Attribution asks for the tokens of every character n-gram, and two binary searches each
+/// were most of its time.
+#[derive(Default)]
+pub(crate) struct TokenIndex {
+    first_after: Vec<u32>,
+    starting_before: Vec<u32>,
+}
+
+impl TokenIndex {
+    fn new(key: &Key) -> Self {
+        let tokens = key.tokens();
+        let len = key.text().len();
+        let (mut first_after, mut starting_before) =
+            (Vec::with_capacity(len + 1), Vec::with_capacity(len + 1));
+        let (mut first, mut before) = (0usize, 0usize);
+        for pos in 0..=len {
+            while first < tokens.len() && tokens[first].key.end <= pos {
+                first += 1;
+            }
+            while before < tokens.len() && tokens[before].key.start < pos {
+                before += 1;
+            }
+            first_after.push(first as u32);
+            starting_before.push(before as u32);
+        }
+        TokenIndex {
+            first_after,
+            starting_before,
+        }
+    }
+
+    pub(crate) fn token_range(&self, byte_start: usize, byte_end: usize) -> Range<usize> {
+        let first = self.first_after[byte_start] as usize;
+        let last = self.starting_before[byte_end] as usize;
+        first..last.max(first)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_token_index_agrees_with_the_keys_search() {
+        for text in ["", "a", "đồ  ngu, mày   ơi!", "t h ằ n g n g u 123 x"] {
+            let norm = Normalized::new(text);
+            for key in [norm.marked(), norm.plain()] {
+                let index = key.token_index();
+                let len = key.text().len();
+                for start in 0..=len {
+                    for end in start..=len {
+                        assert_eq!(
+                            index.token_range(start, end),
+                            key.token_range(start, end),
+                            "{text:?} {start}..{end}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     use super::*;
     use crate::text::slice_chars;
     use proptest::prelude::*;
