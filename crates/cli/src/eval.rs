@@ -387,17 +387,7 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
             .iter()
             .map(|(g, _, d, _, len)| (g.clone(), d.clone(), *len)),
     );
-    let sets: [(&str, PickSpans); 3] = [
-        (
-            "detectors, and the classifier's best stretch when they found nothing",
-            |d, m| {
-                if d.is_empty() {
-                    m.iter().take(1).copied().collect()
-                } else {
-                    d.to_vec()
-                }
-            },
-        ),
+    let sets: [(&str, PickSpans); 2] = [
         ("detectors and every stretch of the classifier", |d, m| {
             d.iter().chain(m).copied().collect()
         }),
