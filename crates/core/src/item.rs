@@ -168,6 +168,7 @@ impl<'de> Deserialize<'de> for Item {
 impl RawItem {
     fn into_item(self) -> Result<Item, String> {
         let raw = self;
+        raw.refuse_nul()?;
         match raw.item_type.as_deref() {
             None | Some("post") => Ok(Item::Post(Post {
                 id: raw.id.ok_or("missing field `id`")?,
@@ -189,6 +190,45 @@ impl RawItem {
             Some(other) => Err(format!(
                 "unknown item type \"{other}\": expected \"post\" or \"profile\""
             )),
+        }
+    }
+}
+
+impl RawItem {
+    /// U+0000 is no part of any text, and PostgreSQL cannot store it: an item that holds it
+    /// is refused here, whatever the store, with the field named.
+    fn refuse_nul(&self) -> Result<(), String> {
+        let author = self.author.as_ref();
+        let fields = [
+            ("id", self.id.as_deref()),
+            ("text", self.text.as_deref()),
+            ("author.id", author.and_then(|a| a.id.as_deref())),
+            ("author.agency", author.and_then(|a| a.agency.as_deref())),
+            (
+                "engages.target_id",
+                self.engages.as_ref().map(|e| e.target_id.as_str()),
+            ),
+            ("display_name", self.display_name.as_deref()),
+            ("legal_name", self.legal_name.as_deref()),
+            ("photo", self.photo.as_deref()),
+            ("workplace", self.workplace.as_deref()),
+            ("vouched_by", self.vouched_by.as_deref()),
+            ("bio", self.bio.as_deref()),
+        ];
+        let links = self
+            .links
+            .iter()
+            .flatten()
+            .map(|l| ("links", Some(l.as_str())));
+        match fields
+            .into_iter()
+            .chain(links)
+            .find(|(_, v)| v.is_some_and(|v| v.contains('\0')))
+        {
+            Some((name, _)) => Err(format!(
+                "`{name}` holds the character U+0000, which no text may hold"
+            )),
+            None => Ok(()),
         }
     }
 }
@@ -253,6 +293,28 @@ fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_item_holding_u0000_is_refused_with_the_field_named() {
+        for (json, field) in [
+            (r#"{"id":"p1","text":"b\u0000ắc kỳ"}"#, "`text`"),
+            (r#"{"id":"p\u0000","text":"x"}"#, "`id`"),
+            (
+                r#"{"id":"p1","text":"x","author":{"id":"u\u0000"}}"#,
+                "`author.id`",
+            ),
+            (
+                r#"{"id":"p1","text":"x","links":["a","b\u0000"]}"#,
+                "`links`",
+            ),
+            (r#"{"id":"u1","type":"profile","bio":"\u0000"}"#, "`bio`"),
+        ] {
+            let e = Item::from_json(json).unwrap_err();
+            assert!(e.contains(field) && e.contains("U+0000"), "{json}: {e}");
+        }
+        // An escaped backslash followed by `u0000` is six ordinary characters.
+        assert!(Item::from_json(r#"{"id":"p1","text":"\\u0000"}"#).is_ok());
+    }
 
     #[test]
     fn parses_contract_examples() {
