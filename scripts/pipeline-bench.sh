@@ -9,6 +9,7 @@
 #     time per post, and two workers draining what the stream took in.
 #
 #   N=1000000 N1=100000 scripts/pipeline-bench.sh
+#   BUNDLE=1 HTTP=0 N=200000 scripts/pipeline-bench.sh   # one message a post, no wrk run
 # Needs nats-server, psql, wrk, curl and PostgreSQL (QUYTAC_TEST_POSTGRES_URL, by default
 # postgres://postgres@127.0.0.1:5432/test: a database of its own is created and dropped).
 set -euo pipefail
@@ -18,6 +19,8 @@ N=${N:-1000000}          # posts of the 2-worker run
 N1=${N1:-$((N / 10))}    # posts of the 1-worker run
 DURATION=${DURATION:-10} # seconds of the wrk run
 CONNECTIONS=${CONNECTIONS:-64}
+BUNDLE=${BUNDLE:-64}     # posts per message of `quytac publish` (1: one message a post)
+HTTP=${HTTP:-1}          # 0 skips the wrk run
 BIN=${BIN:-target/release/quytac}
 PG=${QUYTAC_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 NATS_SERVER=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
@@ -123,7 +126,7 @@ wait_stored() { # db expected
 
 echo "== 1 worker, $N1 posts"
 DB1=$(fresh_db one)
-"$BIN" publish "$WORK/posts1.jsonl" --quiet --nats "$URLS" --replicas 3 2>&1 | tail -1
+"$BIN" publish "$WORK/posts1.jsonl" --bundle "$BUNDLE" --quiet --nats "$URLS" --replicas 3 2>&1 | tail -1
 cpu_snapshot >"$WORK/cpu0"
 "$BIN" worker --db "$DB1" --nats "$URLS" --audit-key "$WORK/audit.key" 2>"$WORK/w1.log" &
 W=$!; PIDS+=($W)
@@ -141,7 +144,7 @@ WA=$!; PIDS+=($WA)
 "$BIN" worker --db "$DB2" --nats "$URLS" --ack-wait 10 --audit-key "$WORK/audit.key" 2>"$WORK/wb.log" &
 WB=$!; PIDS+=($WB)
 t0=$(now)
-"$BIN" publish "$WORK/posts.jsonl" --quiet --nats "$URLS" --replicas 3 >"$WORK/publish.out" 2>"$WORK/publish.err" &
+"$BIN" publish "$WORK/posts.jsonl" --bundle "$BUNDLE" --quiet --nats "$URLS" --replicas 3 >"$WORK/publish.out" 2>"$WORK/publish.err" &
 PUB=$!; PIDS+=($PUB)
 while [ "$(count "$DB2" 'SELECT COUNT(*) FROM posts')" -lt $((N / 3)) ]; do sleep 0.5; done
 echo "killing worker $WA and NATS node 1 (SIGKILL) at $(count "$DB2" 'SELECT COUNT(*) FROM posts') posts"
@@ -172,7 +175,9 @@ echo "2 workers: $TWO posts/s stored (publish to last post stored, failures incl
 python3 -c "import sys; print(f'ratio to quytac check: {float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$TWO" "$CHECK"
 [ "$POSTS" = "$N" ] && [ "$DISTINCT" = "$N" ] && [ "$EVENTS" = "$N" ] || { echo "NOT stored exactly once"; exit 1; }
 
-if command -v wrk >/dev/null; then
+if [ "$HTTP" = 0 ]; then
+  echo "HTTP=0: no HTTP figures"
+elif command -v wrk >/dev/null; then
   echo "== POST /v1/posts with --nats (wrk, ${DURATION}s, $CONNECTIONS connections)"
   DB3=$(fresh_db http)
   TOKEN=$("$BIN" admin create-token --role moderator --db "$DB3" --audit-key "$WORK/audit.key")

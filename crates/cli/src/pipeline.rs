@@ -7,7 +7,7 @@ use async_nats::jetstream::context::PublishAckFuture;
 use quytac_core::engine::Engine;
 use quytac_core::item::Item;
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
-use quytac_pipeline::message::PostMessage;
+use quytac_pipeline::message::{Bundler, Outgoing, MAX_BUNDLE_POSTS};
 use quytac_pipeline::worker::{self, WorkerConfig};
 use quytac_pipeline::{PipelineConfig, Publisher};
 use quytac_service::posts::PostSource;
@@ -153,16 +153,24 @@ pub struct PublishArgs {
     /// Most posts published and not yet acknowledged.
     #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub in_flight: u64,
+    /// Posts of one shard carried in one message (a bundle): JetStream's work per message is
+    /// shared by them. 1 sends each post alone, so `GET /v1/posts/{id}` can show it queued.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=MAX_BUNDLE_POSTS as u64))]
+    pub bundle: u64,
     /// No progress line on standard error.
     #[arg(long)]
     pub quiet: bool,
 }
 
+/// How long a post read from a slow input (a firehose on standard input) may wait in an open
+/// bundle before the bundle is sent unfilled.
+const BUNDLE_LINGER: Duration = Duration::from_millis(100);
+
 /// Publishes every good line; bad lines are reported as `{"line":N,"error":"…"}` on standard
 /// output. Exit 0 when every line was acknowledged, 1 when some line was not (bad, or not
 /// acknowledged after retries), 2 when the input or NATS cannot be reached.
 pub fn run_publish(args: &PublishArgs) -> anyhow::Result<u8> {
-    let mut reader = LineReader::open(args.path.as_deref())?;
+    let reader = LineReader::open(args.path.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -170,58 +178,57 @@ pub fn run_publish(args: &PublishArgs) -> anyhow::Result<u8> {
         let publisher = Publisher::connect(&args.nats.config())
             .await
             .context("cannot set up the pipeline")?;
+        let mut lines_in = read_lines(reader);
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        let mut in_flight: VecDeque<(usize, tokio::task::JoinHandle<Result<(), String>>)> =
-            VecDeque::new();
-        let (mut acked, mut bad, mut lost, mut lines) = (0u64, 0u64, 0u64, 0u64);
+        let mut bundler = Bundler::new(args.bundle as usize, PostSource::Import, "import");
+        let mut sending = Sending::default();
+        let mut bad = 0u64;
         let started = Instant::now();
         let mut shown = Instant::now();
         let mut progress = Progress::new(args.quiet);
         loop {
-            let line = reader.next_line()?;
-            let Some(line) = line else { break };
-            lines += 1;
-            let no = reader.line_no;
-            let msg = match line {
-                Line::Error(e) => Err(e),
-                Line::Text(t) if t.trim().is_empty() => Err("empty line".to_string()),
-                Line::Text(t) => Item::from_json(&t).and_then(|item| {
-                    PostMessage::new(&item, PostSource::Import, "import").map_err(|e| e.message)
-                }),
-            };
-            let msg = match msg {
-                Ok(m) => m,
-                Err(e) => {
-                    bad += 1;
-                    writeln!(stdout, "{}", serde_json::json!({"line": no, "error": e}))?;
+            let linger = bundler.oldest().map(|t| t + BUNDLE_LINGER);
+            let next = tokio::select! {
+                next = lines_in.recv() => next,
+                _ = sleep_until(linger), if linger.is_some() => {
+                    for out in bundler.drain() {
+                        sending.send(&publisher, out, args.in_flight, &mut stdout).await?;
+                    }
                     continue;
                 }
             };
-            while in_flight.len() >= args.in_flight as usize {
-                let (n, confirmed) = in_flight.pop_front().expect("not empty");
-                if settle(n, confirmed, &mut stdout).await? {
-                    acked += 1;
-                } else {
-                    lost += 1;
+            let Some((no, line)) = next else { break };
+            let line = line.map_err(|e| anyhow::anyhow!("cannot read the input: {e}"))?;
+            sending.lines += 1;
+            let ready = match line {
+                Line::Error(e) => Err(e),
+                Line::Text(t) if t.trim().is_empty() => Err("empty line".to_string()),
+                Line::Text(t) => {
+                    Item::from_json(&t).and_then(|item| bundler.add(no, &item).map_err(|e| e.message))
+                }
+            };
+            match ready {
+                Ok(ready) => {
+                    for out in ready {
+                        sending.send(&publisher, out, args.in_flight, &mut stdout).await?;
+                    }
+                }
+                Err(e) => {
+                    bad += 1;
+                    writeln!(stdout, "{}", serde_json::json!({"line": no, "error": e}))?;
                 }
             }
-            // Sent here, in order (one author's posts keep their order); confirmed in a task
-            // of its own (`confirm`).
-            let ack = publisher.send(msg.clone()).await?;
-            in_flight.push_back((no, tokio::spawn(confirm(publisher.clone(), msg, ack))));
             if shown.elapsed() > Duration::from_millis(500) {
-                progress.show(lines, acked, bad + lost, started);
+                progress.show(sending.lines, sending.acked, bad + sending.lost, started);
                 shown = Instant::now();
             }
         }
-        while let Some((n, confirmed)) = in_flight.pop_front() {
-            if settle(n, confirmed, &mut stdout).await? {
-                acked += 1;
-            } else {
-                lost += 1;
-            }
+        for out in bundler.drain() {
+            sending.send(&publisher, out, args.in_flight, &mut stdout).await?;
         }
+        sending.settle_all(&mut stdout).await?;
         stdout.flush()?;
+        let (acked, lost, lines) = (sending.acked, sending.lost, sending.lines);
         progress.show(lines, acked, bad + lost, started);
         progress.finish();
         let secs = started.elapsed().as_secs_f64();
@@ -233,15 +240,112 @@ pub fn run_publish(args: &PublishArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// Waits for a post's acknowledgement; when it does not come, republishes the post (the same
+/// Reads the input on a thread of its own, so a slow input (standard input fed by a
+/// firehose) does not keep open bundles from leaving; lines are numbered from 1.
+fn read_lines(
+    mut reader: LineReader,
+) -> tokio::sync::mpsc::Receiver<(usize, std::io::Result<Line>)> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    std::thread::spawn(move || loop {
+        let line = match reader.next_line() {
+            Ok(Some(line)) => Ok(line),
+            Ok(None) => break,
+            Err(e) => Err(e),
+        };
+        let failed = line.is_err();
+        if tx.blocking_send((reader.line_no, line)).is_err() || failed {
+            break;
+        }
+    });
+    rx
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A message's confirmation (`confirm`): `Err` with the last error when it never came.
+type Confirmation = tokio::task::JoinHandle<Result<(), String>>;
+
+/// Messages sent and not yet confirmed, in the order sent, with the input lines they carry.
+#[derive(Default)]
+struct Sending {
+    in_flight: VecDeque<(Vec<usize>, Confirmation)>,
+    /// Posts in the messages of `in_flight`.
+    posts: usize,
+    lines: u64,
+    acked: u64,
+    lost: u64,
+}
+
+impl Sending {
+    /// Sends a message once fewer than `limit` posts wait for their acknowledgement.
+    async fn send(
+        &mut self,
+        publisher: &Publisher,
+        out: Outgoing<usize>,
+        limit: u64,
+        stdout: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        while !self.in_flight.is_empty() && self.posts + out.tags.len() > limit as usize {
+            self.settle_first(stdout).await?;
+        }
+        // Sent here, in order (one author's posts keep their order); confirmed in a task of
+        // its own (`confirm`).
+        let ack = publisher
+            .send(out.subject.clone(), out.headers.clone(), out.body.clone())
+            .await?;
+        self.posts += out.tags.len();
+        let lines = out.tags.clone();
+        let confirmed = tokio::spawn(confirm(publisher.clone(), out, ack));
+        self.in_flight.push_back((lines, confirmed));
+        Ok(())
+    }
+
+    async fn settle_all(&mut self, stdout: &mut impl Write) -> anyhow::Result<()> {
+        while !self.in_flight.is_empty() {
+            self.settle_first(stdout).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until the oldest message is confirmed; reports each of its lines if it never was.
+    async fn settle_first(&mut self, stdout: &mut impl Write) -> anyhow::Result<()> {
+        let Some((lines, confirmed)) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        self.posts -= lines.len();
+        match confirmed.await.unwrap_or_else(|e| Err(e.to_string())) {
+            Ok(()) => self.acked += lines.len() as u64,
+            Err(last) => {
+                self.lost += lines.len() as u64;
+                for line in lines {
+                    let error = format!("not acknowledged: {last}");
+                    writeln!(
+                        stdout,
+                        "{}",
+                        serde_json::json!({"line": line, "error": error})
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Waits for a message's acknowledgement; when it does not come, republishes it (the same
 /// `Nats-Msg-Id`, so JetStream keeps one copy) up to ten times over about 20 seconds, while a
-/// cluster elects a new leader. Each post is confirmed in a task of its own, so the posts in
-/// flight when a NATS node dies time out and are sent again together, each clock starting at
-/// its send. (Retried one after another in the publishing loop, 4,096 posts at 0.4 s or more
-/// each kept a 1,000,000-post import crawling at 25 posts per 10 s for half an hour.)
+/// cluster elects a new leader. Each message is confirmed in a task of its own, so the
+/// messages in flight when a NATS node dies time out and are sent again together, each clock
+/// starting at its send. (Retried one after another in the publishing loop, 4,096 posts at
+/// 0.4 s or more each kept a 1,000,000-post import crawling at 25 posts per 10 s for half an
+/// hour.)
 async fn confirm(
     publisher: Publisher,
-    msg: PostMessage,
+    out: Outgoing<usize>,
     ack: PublishAckFuture,
 ) -> Result<(), String> {
     let mut last = match ack.await {
@@ -250,7 +354,10 @@ async fn confirm(
     };
     for attempt in 1..=10u64 {
         tokio::time::sleep(Duration::from_millis(400 * attempt.min(5))).await;
-        match publisher.send(msg.clone()).await {
+        let sent = publisher
+            .send(out.subject.clone(), out.headers.clone(), out.body.clone())
+            .await;
+        match sent {
             Ok(ack) => match ack.await {
                 Ok(_) => return Ok(()),
                 Err(e) => last = e.to_string(),
@@ -259,25 +366,6 @@ async fn confirm(
         }
     }
     Err(last)
-}
-
-/// Waits until a post is confirmed; reports it on `out` if it never was.
-async fn settle(
-    line: usize,
-    confirmed: tokio::task::JoinHandle<Result<(), String>>,
-    out: &mut impl Write,
-) -> anyhow::Result<bool> {
-    match confirmed.await.unwrap_or_else(|e| Err(e.to_string())) {
-        Ok(()) => Ok(true),
-        Err(last) => {
-            writeln!(
-                out,
-                "{}",
-                serde_json::json!({"line": line, "error": format!("not acknowledged: {last}")})
-            )?;
-            Ok(false)
-        }
-    }
 }
 
 /// A one-line progress report on standard error, rewritten in place on a terminal.

@@ -468,6 +468,77 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
     db.cleanup().await;
 }
 
+/// A bundle from a publisher of another make, with a line that is not a post: that line
+/// alone goes to the dead letters, with its error; the bundle's posts are stored and the
+/// message is acknowledged, so nothing is left in the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_line_of_a_bundle_is_dead_lettered_alone() {
+    use quytac_pipeline::{message, subjects};
+    let db = TestDb::postgres(&postgres_base()).await;
+    let store = Store::connect(&db.url).await.expect("the test database");
+    let cluster = Cluster::start();
+    let urls = cluster.urls();
+    wait_for_cluster(&urls).await;
+    let work = tempfile::tempdir().unwrap();
+    let log = work.path().join("worker.log");
+    let _worker = Worker::start(&db.url, &urls, &work.path().join("k"), &log, DEFAULT_PACK);
+
+    let client = async_nats::connect(urls.split(',').next().unwrap())
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(client);
+    let profile = r#"{"type":"profile","id":"u9"}"#;
+    let body = format!(
+        "{}\n{profile}\n{}",
+        serde_json::json!({"id": "x1", "text": "Chào buổi sáng.", "author": {"id": "u9"}}),
+        serde_json::json!({"id": "x2", "text": "Mày là đồ ngu, cút đi", "author": {"id": "u9"}}),
+    );
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(message::HEADER_BUNDLE, "3");
+    headers.insert(message::HEADER_SOURCE, "import");
+    headers.insert(message::HEADER_ACTOR, "another-importer");
+    let subject = subjects::bundle_subject(subjects::shard_of("u9"));
+    js.publish_with_headers(subject.clone(), headers, body.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let stats = quytac_pipeline::stats::StatsReader::default();
+    wait_until("the bundle to be settled", Duration::from_secs(60), || async {
+        let s = stats.read(&js).await;
+        count(&store, "SELECT COUNT(*) AS n FROM posts").await == 2
+            && s.is_ok_and(|s| s.depth == 0 && s.ack_pending == 0 && s.dead_letters == 1)
+    })
+    .await;
+    let dead = js
+        .get_stream(subjects::DEAD_STREAM)
+        .await
+        .unwrap()
+        .get_raw_message(1)
+        .await
+        .unwrap();
+    assert_eq!(std::str::from_utf8(&dead.payload).unwrap(), profile);
+    let header = |name: &str| dead.headers.get(name).map(|v| v.as_str().to_string());
+    assert_eq!(
+        header(message::HEADER_ERROR).as_deref(),
+        Some("post 2 of the bundle: not a post")
+    );
+    assert_eq!(header(message::HEADER_SUBJECT), Some(subject));
+    assert_eq!(header(message::HEADER_BUNDLE), None, "the line went alone");
+    assert_eq!(
+        header(message::HEADER_ACTOR).as_deref(),
+        Some("another-importer")
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) AS n FROM cases").await,
+        1,
+        "the insult's case"
+    );
+    store.close().await;
+    db.cleanup().await;
+}
+
 /// SIGTERM while a worker is still connecting to its database (here a port that accepts and
 /// never answers) is a clean stop: exit 0, not death by the signal's default action.
 #[test]

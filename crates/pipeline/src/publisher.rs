@@ -44,11 +44,17 @@ impl Publisher {
         &self.client
     }
 
-    /// Sends a post; the returned future resolves when JetStream acknowledged it. Sending many
-    /// before awaiting their acknowledgements keeps the link busy (`quytac publish`).
-    pub async fn send(&self, msg: PostMessage) -> Result<PublishAckFuture> {
+    /// Sends a message (a post's, or a bundle's); the returned future resolves when JetStream
+    /// acknowledged it. Sending many before awaiting their acknowledgements keeps the link busy
+    /// (`quytac publish`).
+    pub async fn send(
+        &self,
+        subject: String,
+        headers: async_nats::HeaderMap,
+        body: Vec<u8>,
+    ) -> Result<PublishAckFuture> {
         self.js
-            .publish_with_headers(msg.subject, msg.headers, msg.body.into())
+            .publish_with_headers(subject, headers, body.into())
             .await
             .map_err(PipelineError::unavailable)
     }
@@ -57,7 +63,7 @@ impl Publisher {
     pub async fn publish(&self, item: &Item, source: PostSource, actor: &str) -> Result<Queued> {
         let msg = PostMessage::new(item, source, actor)?;
         let post = msg.external_id.clone();
-        self.send(msg)
+        self.send(msg.subject, msg.headers, msg.body)
             .await?
             .await
             .map_err(PipelineError::unavailable)?;

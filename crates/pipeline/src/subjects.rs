@@ -4,7 +4,8 @@
 //! ([`shard_of`], a stable FNV-1a hash, so one author's posts share a shard and keep their
 //! order in it), `<key>` is the first 16 hex digits of SHA-256 of the post's own id, so the
 //! ingress can tell whether a post is still queued ([`post_filter`]) without knowing its
-//! author. A post that keeps failing goes to `quytac.dead.<shard>`; each checked post's
+//! author; a bundle of posts of one shard travels on `quytac.posts.<shard>.bundle`. A post
+//! that keeps failing goes to `quytac.dead.<shard>`; each checked post's
 //! result is published on `quytac.results.<verdict>` (`pass`, `review`, `violation`).
 
 use sha2::{Digest, Sha256};
@@ -39,10 +40,19 @@ pub fn post_key(external_id: &str) -> String {
     hex::encode(&digest[..8])
 }
 
+/// The shard of a post: its author's, or its own id's when it has no author.
+pub fn shard_of_post(author: Option<&str>, external_id: &str) -> u64 {
+    shard_of(author.filter(|a| !a.is_empty()).unwrap_or(external_id))
+}
+
 /// The subject a post is published on.
-pub fn post_subject(author: Option<&str>, external_id: &str) -> String {
-    let shard = shard_of(author.filter(|a| !a.is_empty()).unwrap_or(external_id));
+pub fn post_subject(shard: u64, external_id: &str) -> String {
     format!("{POSTS_PREFIX}.{shard}.{}", post_key(external_id))
+}
+
+/// The subject of a bundle of posts of one shard (`message::Bundler`).
+pub fn bundle_subject(shard: u64) -> String {
+    format!("{POSTS_PREFIX}.{shard}.bundle")
 }
 
 /// The subjects a post with this id can be on, whatever its shard.
@@ -65,8 +75,8 @@ mod tests {
 
     #[test]
     fn one_author_one_shard() {
-        let a = post_subject(Some("u1"), "p1");
-        let b = post_subject(Some("u1"), "p2");
+        let a = post_subject(shard_of_post(Some("u1"), "p1"), "p1");
+        let b = post_subject(shard_of_post(Some("u1"), "p2"), "p2");
         assert_eq!(shard_of_subject(&a), shard_of_subject(&b));
         assert_ne!(a, b);
         // Stable across builds: the value is part of the wire format.
@@ -75,7 +85,8 @@ mod tests {
 
     #[test]
     fn no_author_shards_by_id() {
-        assert_eq!(post_subject(None, "p1"), post_subject(Some(""), "p1"));
+        assert_eq!(shard_of_post(None, "p1"), shard_of_post(Some(""), "p1"));
+        assert_eq!(shard_of_post(None, "p1"), shard_of("p1"));
         assert!(post_filter("p1").ends_with(&post_key("p1")));
     }
 }

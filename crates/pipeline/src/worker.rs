@@ -1,16 +1,18 @@
 //! The worker: pull a batch, check and store it in one transaction, then acknowledge.
 //!
-//! Order of effects for a batch: decode (a message that is not a post goes to the
-//! dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish each
+//! A message holds one post or a bundle of them (`message::Bundler`). Order of effects for a
+//! batch: decode (a message that is not a post, or a bundle with a line that is not one, goes
+//! to the dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish each
 //! result on `quytac.results.<verdict>` (a post Decree 147 refused: on
 //! `quytac.results.refused`, nothing stored) → acknowledge each message. A crash before the
 //! acknowledgements makes JetStream redeliver the batch after the ack wait; the service then
 //! finds the same items stored and writes nothing (`duplicate`).
 //!
 //! When a batch fails, its posts are retried one by one, so one bad post cannot hold back
-//! the others; a post that fails for a reason of its own is delivered again later and, once
-//! it has been delivered [`PipelineConfig::max_deliver`] times, published to
-//! `quytac.dead.<shard>` with its error and terminated. An outage of the database is not the
+//! the others; a post that fails for a reason of its own is delivered again later (with its
+//! bundle, whose stored posts are then duplicates) and, once it has been delivered
+//! [`PipelineConfig::max_deliver`] times, published alone to `quytac.dead.<shard>` with its
+//! error. An outage of the database is not the
 //! post's fault: those messages are only delivered again later, never dead-lettered.
 
 use crate::message::{self, RefusedMessage, ResultMessage};
@@ -19,14 +21,14 @@ use crate::{PipelineConfig, PipelineError, Result};
 use async_nats::jetstream::{self, consumer, AckKind};
 use futures_util::StreamExt;
 use quytac_service::posts::{BatchOutcome, BatchPost};
-use quytac_service::{ErrorKind as ServiceErrorKind, Service, ServiceError};
+use quytac_service::{ErrorKind as ServiceErrorKind, Service};
 use std::future::Future;
 use std::time::Duration;
 
 /// How a worker pulls.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// Most messages per batch (one transaction).
+    /// Most posts per batch (one transaction); a bundle's posts are counted one by one.
     pub batch: usize,
     /// How long a pull waits for a full batch.
     pub wait: Duration,
@@ -129,12 +131,16 @@ pub async fn run(
         }
     };
     let mut stats = WorkerStats::default();
+    // Posts a message held in the last batch: bundles hold many, so fewer messages make a
+    // batch of `worker.batch` posts.
+    let mut posts_per_message = 1usize;
     loop {
+        let messages = (worker.batch / posts_per_message).max(1);
         // Only between batches: a batch that was pulled is always finished.
         let batch = tokio::select! {
             biased;
             _ = &mut shutdown => break,
-            b = pull(&consumer, worker) => b,
+            b = pull(&consumer, messages, worker.wait) => b,
         };
         let msgs = match batch {
             Ok(m) => m,
@@ -148,7 +154,15 @@ pub async fn run(
             continue;
         }
         stats.batches += 1;
-        process(&service, &client, &js, pipeline, msgs, &mut stats).await;
+        let n = msgs.len();
+        let links = Links {
+            service: &service,
+            client: &client,
+            js: &js,
+            pipeline,
+        };
+        let posts = process(&links, msgs, &mut stats).await;
+        posts_per_message = (posts / n).max(1);
     }
     let _ = client.flush().await;
     Ok(stats)
@@ -156,16 +170,17 @@ pub async fn run(
 
 async fn pull(
     consumer: &consumer::PullConsumer,
-    worker: &WorkerConfig,
+    messages: usize,
+    wait: Duration,
 ) -> Result<Vec<jetstream::Message>> {
     let mut batch = consumer
         .batch()
-        .max_messages(worker.batch)
-        .expires(worker.wait)
+        .max_messages(messages)
+        .expires(wait)
         .messages()
         .await
         .map_err(PipelineError::unavailable)?;
-    let mut msgs = Vec::with_capacity(worker.batch);
+    let mut msgs = Vec::with_capacity(messages);
     while let Some(m) = batch.next().await {
         match m {
             Ok(m) => msgs.push(m),
@@ -178,70 +193,168 @@ async fn pull(
     Ok(msgs)
 }
 
-/// Stores one pulled batch and settles every message of it.
+/// What a batch is processed with.
+struct Links<'a> {
+    service: &'a Service,
+    client: &'a async_nats::Client,
+    js: &'a jetstream::Context,
+    pipeline: &'a PipelineConfig,
+}
+
+/// Stores one pulled batch and settles every message of it; returns how many posts the
+/// batch's messages held.
 async fn process(
-    service: &Service,
-    client: &async_nats::Client,
-    js: &jetstream::Context,
-    pipeline: &PipelineConfig,
+    links: &Links<'_>,
     msgs: Vec<jetstream::Message>,
     stats: &mut WorkerStats,
-) {
-    let mut good = Vec::with_capacity(msgs.len());
+) -> usize {
+    let Links {
+        service,
+        client,
+        js,
+        ..
+    } = *links;
+    // Each message with its posts, and whether it must come again (a bad line of it could
+    // not be dead-lettered).
+    let mut good: Vec<(jetstream::Message, Vec<BatchPost>, bool)> = Vec::with_capacity(msgs.len());
     for m in msgs {
-        match message::decode(&m.payload, m.headers.as_ref()) {
-            Ok(incoming) => good.push((m, incoming)),
-            Err(e) => {
-                dead_letter(js, &m, &e.message).await;
-                stats.dead += 1;
+        let lines = match message::decode(&m.payload, m.headers.as_ref()) {
+            Ok(lines) => lines,
+            Err(e) => vec![Err(message::BadLine {
+                text: String::from_utf8_lossy(&m.payload).into_owned(),
+                error: e,
+            })],
+        };
+        let mut posts = Vec::with_capacity(lines.len());
+        let mut again = false;
+        for line in lines {
+            match line {
+                Ok(incoming) => posts.push(batch_post(incoming)),
+                Err(bad) => {
+                    if dead_letter(js, &m, bad.text.as_bytes(), &bad.error.message).await {
+                        stats.dead += 1;
+                    } else {
+                        again = true;
+                    }
+                }
             }
         }
+        good.push((m, posts, again));
     }
-    if good.is_empty() {
-        return;
-    }
-    let posts: Vec<BatchPost> = good
+    let all: Vec<BatchPost> = good
         .iter()
-        .map(|(_, i)| BatchPost {
-            by: i.actor.clone(),
-            item: i.item.clone(),
-            source: i.source,
-        })
+        .flat_map(|(_, p, _)| p.iter().cloned())
         .collect();
-    match service.ingest_batch(posts).await {
+    let held = all.len();
+    if all.is_empty() {
+        for (m, _, again) in &good {
+            settle(m, *again, stats).await;
+        }
+        return held;
+    }
+    match service.ingest_batch(all).await {
         Ok(out) => {
-            for ((m, _), done) in good.iter().zip(out) {
-                settle_ok(client, m, &done, stats).await;
+            let mut out = out.into_iter();
+            for (m, posts, again) in &good {
+                for done in out.by_ref().take(posts.len()) {
+                    publish_outcome(client, &done, stats).await;
+                }
+                settle(m, *again, stats).await;
             }
         }
         Err(e) if e.kind == ServiceErrorKind::DatabaseUnavailable => {
             tracing::warn!(error = %e.message, "database unavailable; the batch will come again");
-            for (m, _) in &good {
-                let _ = m.ack_with(AckKind::Nak(Some(Duration::from_secs(2)))).await;
-                stats.retried += 1;
+            for (m, _, _) in &good {
+                settle(m, true, stats).await;
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
         Err(e) => {
             tracing::warn!(error = %e.message, "batch failed; storing its posts one by one");
-            for (m, incoming) in good {
-                let one = vec![BatchPost {
-                    by: incoming.actor,
-                    item: incoming.item,
-                    source: incoming.source,
-                }];
-                match service.ingest_batch(one).await {
-                    Ok(out) => settle_ok(client, &m, &out[0], stats).await,
-                    Err(e) => settle_failed(js, pipeline, &m, &e, stats).await,
-                }
+            for (m, posts, again) in good {
+                one_by_one(links, &m, posts, again, stats).await;
             }
         }
     }
+    held
 }
 
-async fn settle_ok(
-    client: &async_nats::Client,
+/// Acknowledges a message, or asks for it again (its stored posts are then duplicates).
+async fn settle(m: &jetstream::Message, again: bool, stats: &mut WorkerStats) {
+    if again {
+        let _ = m.ack_with(AckKind::Nak(Some(Duration::from_secs(2)))).await;
+        stats.retried += 1;
+    } else if let Err(e) = m.ack().await {
+        // The posts are stored; a redelivery will find them and write nothing.
+        tracing::warn!(error = %e, "acknowledging failed");
+    }
+}
+
+fn batch_post(incoming: message::Incoming) -> BatchPost {
+    BatchPost {
+        by: incoming.actor,
+        item: incoming.item,
+        source: incoming.source,
+    }
+}
+
+/// Stores a message's posts one at a time, so that one bad post cannot hold back the others
+/// of its bundle. The message is acknowledged when each post is stored or dead-lettered; it
+/// comes again (the stored posts then written as duplicates: nothing) when one failed below
+/// the delivery limit, or the database is out.
+async fn one_by_one(
+    links: &Links<'_>,
     m: &jetstream::Message,
+    posts: Vec<BatchPost>,
+    mut again: bool,
+    stats: &mut WorkerStats,
+) {
+    let Links {
+        service,
+        client,
+        js,
+        pipeline,
+    } = *links;
+    let delivered = m.info().map(|i| i.delivered).unwrap_or(1);
+    let bundled = m
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(message::HEADER_BUNDLE))
+        .is_some();
+    for post in posts {
+        let line = bundled.then(|| serde_json::to_vec(&post.item));
+        let e = match service.ingest_batch(vec![post]).await {
+            Ok(out) => {
+                publish_outcome(client, &out[0], stats).await;
+                continue;
+            }
+            Err(e) => e,
+        };
+        if e.kind == ServiceErrorKind::DatabaseUnavailable || delivered < pipeline.max_deliver {
+            tracing::warn!(error = %e.message, delivered, "post failed; it will come again");
+            again = true;
+            if e.kind == ServiceErrorKind::DatabaseUnavailable {
+                break;
+            }
+            continue;
+        }
+        // Dead-lettered alone when it came in a bundle, so its bundle's others are not.
+        let payload = match &line {
+            Some(Ok(line)) => &line[..],
+            _ => &m.payload[..],
+        };
+        if dead_letter(js, m, payload, &e.message).await {
+            stats.dead += 1;
+        } else {
+            again = true;
+        }
+    }
+    settle(m, again, stats).await;
+}
+
+/// Publishes a stored (or refused) post's result on its subject.
+async fn publish_outcome(
+    client: &async_nats::Client,
     outcome: &BatchOutcome,
     stats: &mut WorkerStats,
 ) {
@@ -278,41 +391,32 @@ async fn settle_ok(
             tracing::warn!(error = %e, "publishing a result failed");
         }
     }
-    if let Err(e) = m.ack().await {
-        // The post is stored; a redelivery will find it and write nothing.
-        tracing::warn!(error = %e, "acknowledging failed");
-    }
 }
 
-async fn settle_failed(
+/// Publishes `payload` (the message's, or one post of its bundle) with its error on
+/// `quytac.dead.<shard>`; whether the dead letter was stored. The caller settles the message.
+async fn dead_letter(
     js: &jetstream::Context,
-    pipeline: &PipelineConfig,
     m: &jetstream::Message,
-    e: &ServiceError,
-    stats: &mut WorkerStats,
-) {
-    let delivered = m.info().map(|i| i.delivered).unwrap_or(1);
-    let outage = e.kind == ServiceErrorKind::DatabaseUnavailable;
-    if !outage && delivered >= pipeline.max_deliver {
-        dead_letter(js, m, &e.message).await;
-        stats.dead += 1;
-    } else {
-        tracing::warn!(error = %e.message, delivered, "post failed; it will come again");
-        let _ = m.ack_with(AckKind::Nak(Some(Duration::from_secs(2)))).await;
-        stats.retried += 1;
-    }
-}
-
-/// Publishes the message with its error on `quytac.dead.<shard>`, then terminates it. If the
-/// dead letter cannot be stored, the message is left for redelivery instead.
-async fn dead_letter(js: &jetstream::Context, m: &jetstream::Message, error: &str) {
+    payload: &[u8],
+    error: &str,
+) -> bool {
     let shard = subjects::shard_of_subject(&m.subject).unwrap_or("unknown");
     // The original headers but `Nats-Msg-Id`, which would make a second dead letter of the
-    // same post a duplicate.
+    // same post a duplicate, and `Quytac-Bundle` when one post of a bundle goes alone.
     let mut headers = async_nats::HeaderMap::new();
     for name in [message::HEADER_SOURCE, message::HEADER_ACTOR] {
         if let Some(v) = m.headers.as_ref().and_then(|h| h.get(name)) {
             headers.insert(name, v.as_str());
+        }
+    }
+    if payload == &m.payload[..] {
+        if let Some(v) = m
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(message::HEADER_BUNDLE))
+        {
+            headers.insert(message::HEADER_BUNDLE, v.as_str());
         }
     }
     let error: String = error.chars().take(1000).collect();
@@ -325,16 +429,14 @@ async fn dead_letter(js: &jetstream::Context, m: &jetstream::Message, error: &st
     headers.insert(message::HEADER_SUBJECT, m.subject.as_str());
     let subject = format!("{}.{shard}", subjects::DEAD_PREFIX);
     let stored = match js
-        .publish_with_headers(subject, headers, m.payload.clone())
+        .publish_with_headers(subject, headers, payload.to_vec().into())
         .await
     {
         Ok(ack) => ack.await.is_ok(),
         Err(_) => false,
     };
     if stored {
-        tracing::warn!(subject = %m.subject, error, "post sent to the dead letters");
-        let _ = m.ack_with(AckKind::Term).await;
-    } else {
-        let _ = m.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
+        tracing::warn!(subject = %m.subject, error, "sent to the dead letters");
     }
+    stored
 }

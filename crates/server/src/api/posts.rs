@@ -147,8 +147,11 @@ pub async fn batch(
         for (no, item) in &allowed {
             match PostMessage::new(item, PostSource::Api, &by) {
                 Ok(msg) => {
-                    let id = msg.external_id.clone();
-                    acks.push((no, id, pipeline.publisher.send(msg).await?));
+                    let ack = pipeline
+                        .publisher
+                        .send(msg.subject, msg.headers, msg.body)
+                        .await?;
+                    acks.push((no, msg.external_id, ack));
                 }
                 Err(e) => errors.push(LineError::bad(*no, e.message)),
             }
