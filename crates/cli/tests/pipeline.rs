@@ -505,11 +505,15 @@ async fn a_bad_line_of_a_bundle_is_dead_lettered_alone() {
         .unwrap();
 
     let stats = quytac_pipeline::stats::StatsReader::default();
-    wait_until("the bundle to be settled", Duration::from_secs(60), || async {
-        let s = stats.read(&js).await;
-        count(&store, "SELECT COUNT(*) AS n FROM posts").await == 2
-            && s.is_ok_and(|s| s.depth == 0 && s.ack_pending == 0 && s.dead_letters == 1)
-    })
+    wait_until(
+        "the bundle to be settled",
+        Duration::from_secs(60),
+        || async {
+            let s = stats.read(&js).await;
+            count(&store, "SELECT COUNT(*) AS n FROM posts").await == 2
+                && s.is_ok_and(|s| s.depth == 0 && s.ack_pending == 0 && s.dead_letters == 1)
+        },
+    )
     .await;
     let dead = js
         .get_stream(subjects::DEAD_STREAM)

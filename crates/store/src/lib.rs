@@ -240,7 +240,9 @@ pub struct WriteTx<'a> {
     head_pos: i64,
     head_hash: String,
     pending: Vec<(NewEvent, i64)>,
-    touched: Vec<(Table, audit::RowKey)>,
+    /// The rows written, in the order first written, each with its content hash when the
+    /// statement that wrote it last returned the row (`None`: read it again at commit).
+    touched: indexmap::IndexMap<(Table, audit::RowKey), Option<String>>,
     force_head: bool,
     _guard: OwnedMutexGuard<()>,
 }
@@ -260,10 +262,23 @@ impl WriteTx<'_> {
     /// Records that this transaction wrote row `key` of `table`: its content hash is bound to
     /// the transaction's last event when it commits.
     pub fn touch(&mut self, table: Table, key: impl Into<audit::RowKey>) {
-        let key = key.into();
-        if !self.touched.iter().any(|(t, k)| *t == table && *k == key) {
-            self.touched.push((table, key));
-        }
+        // A write whose row was not seen: whatever hash an earlier statement returned for it
+        // is stale.
+        self.touched.insert((table, key.into()), None);
+    }
+
+    /// [`WriteTx::touch`] for a row the writing statement returned with its hashed columns
+    /// ([`Table::returning_hashed`]): its hash is taken now, not read again at commit. Any
+    /// later write of the row touches it again and undoes this.
+    pub(crate) fn touch_returned(
+        &mut self,
+        table: Table,
+        key: impl Into<audit::RowKey>,
+        row: &AnyRow,
+    ) -> Result<()> {
+        let hash = audit::row_hash(table, &audit::returned_values(table, row)?);
+        self.touched.insert((table, key.into()), Some(hash));
+        Ok(())
     }
 
     /// [`WriteTx::touch`] for each row an `UPDATE … RETURNING id` answered.
@@ -281,7 +296,7 @@ impl WriteTx<'_> {
             return Ok(Vec::new());
         }
         if self.pending.is_empty() && !self.touched.is_empty() {
-            let (t, key) = &self.touched[0];
+            let (t, key) = self.touched.keys().next().expect("not empty");
             let subject = format!("{}:{key}", t.name());
             self.pending.push((
                 NewEvent::new("system", "state.changed", subject, serde_json::json!({})),
@@ -289,7 +304,7 @@ impl WriteTx<'_> {
             ));
         }
         let touched = std::mem::take(&mut self.touched);
-        let mut rows = self.row_bindings(&touched).await?;
+        let mut rows = self.row_bindings(touched).await?;
         let seqs = self.take_seqs(self.pending.len() as i64).await?;
         let n = self.pending.len();
         let mut events = Vec::with_capacity(n);
@@ -368,19 +383,20 @@ impl WriteTx<'_> {
     }
 
     /// The content hash of each touched row as it is now, in the order touched (a row deleted
-    /// since is left out): one query per table and [`KEYS_PER_SELECT`] keys.
+    /// since is left out): rows whose hash the writing statement returned as they are, the
+    /// others read again, one query per table and [`KEYS_PER_SELECT`] keys.
     async fn row_bindings(
         &mut self,
-        touched: &[(Table, audit::RowKey)],
+        touched: indexmap::IndexMap<(Table, audit::RowKey), Option<String>>,
     ) -> Result<Vec<audit::RowBinding>> {
         let mut by_table: Vec<(Table, Vec<&audit::RowKey>)> = Vec::new();
-        for (t, key) in touched {
+        for ((t, key), _) in touched.iter().filter(|(_, hash)| hash.is_none()) {
             match by_table.iter_mut().find(|(bt, _)| bt == t) {
                 Some((_, keys)) => keys.push(key),
                 None => by_table.push((*t, vec![key])),
             }
         }
-        let mut hashes: HashMap<(Table, String), String> = HashMap::with_capacity(touched.len());
+        let mut hashes: HashMap<(Table, String), String> = HashMap::new();
         for (t, keys) in by_table {
             for chunk in keys.chunks(KEYS_PER_SELECT) {
                 let sql = format!(
@@ -407,13 +423,13 @@ impl WriteTx<'_> {
             }
         }
         Ok(touched
-            .iter()
-            .filter_map(|(t, key)| {
-                hashes
-                    .remove(&(*t, key.to_string()))
+            .into_iter()
+            .filter_map(|((t, key), returned)| {
+                returned
+                    .or_else(|| hashes.remove(&(t, key.to_string())))
                     .map(|hash| audit::RowBinding {
                         table: t.name().to_string(),
-                        id: key.clone(),
+                        id: key,
                         hash,
                     })
             })
@@ -713,7 +729,7 @@ impl Store {
             store: self,
             chain,
             pending: Vec::new(),
-            touched: Vec::new(),
+            touched: Default::default(),
             force_head: false,
             _guard: guard,
         }))

@@ -230,25 +230,26 @@ impl WriteTx<'_> {
             for chunk in round.chunks(POSTS_PER_INSERT) {
                 let sql = format!(
                     "{POST_INSERT} VALUES {} {POST_ON_CONFLICT} \
-                     WHERE posts.item_json <> excluded.item_json RETURNING {POST_COLS}",
-                    value_marks(chunk.len(), POST_ROW_COLS)
+                     WHERE posts.item_json <> excluded.item_json RETURNING {POST_COLS}, {}",
+                    value_marks(chunk.len(), POST_ROW_COLS),
+                    Table::Posts.returning_hashed()
                 );
                 let now = now_ms();
                 let mut q = sqlx::query(&sql);
                 for &i in chunk {
                     q = bind_post_row(q, posts[i].0, now);
                 }
-                let mut written: HashMap<String, Post> = q
-                    .fetch_all(&mut *self.tx)
-                    .await?
-                    .iter()
-                    .map(|r| post_from(r).map(|p| (p.external_id.clone(), p)))
-                    .collect::<Result<_>>()?;
+                let mut written: HashMap<String, Post> = HashMap::with_capacity(chunk.len());
+                for r in q.fetch_all(&mut *self.tx).await? {
+                    let post = post_from(&r)?;
+                    // The row as written: its hash needs no second read at commit.
+                    self.touch_returned(Table::Posts, post.id, &r)?;
+                    written.insert(post.external_id.clone(), post);
+                }
                 for &i in chunk {
                     let (post, actor) = posts[i];
                     match written.remove(&post.external_id) {
                         Some(stored) => {
-                            self.touch(Table::Posts, stored.id);
                             self.audit(ingested_event(actor, &stored, post)).await?;
                             out[i] = Some((stored, true));
                         }
