@@ -169,6 +169,7 @@ pub struct AuditEvent {
 
 /// The same event always hashes the same whatever map order serde_json was built with.
 pub use quytac_core::canonical::canonical_json;
+use quytac_core::canonical::{write_canonical, write_json};
 
 /// The hash of a format-1 event (before chains) given the previous hash.
 pub fn event_hash(
@@ -187,11 +188,57 @@ pub fn event_hash(
 }
 
 fn chain_hash(prev_hash: &str, body: &Value) -> String {
+    let mut canonical = Vec::with_capacity(256);
+    write_canonical(body, &mut canonical);
+    chain_hash_of(prev_hash, &canonical)
+}
+
+fn chain_hash_of(prev_hash: &str, canonical_body: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
-    h.update(canonical_json(body).as_bytes());
+    h.update(canonical_body);
     hex::encode(h.finalize())
+}
+
+/// The canonical JSON of a format-2 event, written field by field (keys in sorted order)
+/// rather than through a `serde_json::Value`: the same bytes, without copying the payload and
+/// the row bindings (a batch's last event binds hundreds of rows).
+fn canonical_v2(e: &AuditEvent) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256 + 120 * e.rows.len());
+    out.extend_from_slice(b"{\"action\":");
+    write_json(&e.action, &mut out);
+    out.extend_from_slice(b",\"actor\":");
+    write_json(&e.actor, &mut out);
+    out.extend_from_slice(b",\"at\":");
+    write_json(&e.at, &mut out);
+    out.extend_from_slice(b",\"chain\":");
+    write_json(&e.chain, &mut out);
+    out.extend_from_slice(b",\"payload\":");
+    write_canonical(&e.payload, &mut out);
+    out.extend_from_slice(b",\"pos\":");
+    write_json(&e.pos, &mut out);
+    out.extend_from_slice(b",\"rows\":[");
+    for (i, r) in e.rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"hash\":");
+        write_json(&r.hash, &mut out);
+        out.extend_from_slice(b",\"id\":");
+        write_json(&r.id, &mut out);
+        out.extend_from_slice(b",\"table\":");
+        write_json(&r.table, &mut out);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"seq\":");
+    write_json(&e.seq, &mut out);
+    out.extend_from_slice(b",\"subject\":");
+    write_json(&e.subject, &mut out);
+    out.extend_from_slice(b",\"v\":");
+    write_json(&e.format, &mut out);
+    out.push(b'}');
+    out
 }
 
 /// The hash an event should have, from its own fields and `prev_hash`, by its format.
@@ -207,12 +254,7 @@ pub fn recompute_hash(e: &AuditEvent) -> String {
             &e.payload,
         );
     }
-    let body = serde_json::json!({
-        "v": e.format, "chain": e.chain, "pos": e.pos, "seq": e.seq, "at": e.at,
-        "actor": e.actor, "action": e.action, "subject": e.subject, "payload": e.payload,
-        "rows": e.rows,
-    });
-    chain_hash(&e.prev_hash, &body)
+    chain_hash_of(&e.prev_hash, &canonical_v2(e))
 }
 
 // ---- rows bound to events ------------------------------------------------------------------
@@ -617,15 +659,16 @@ impl Table {
 
 /// The content hash of a row: SHA-256 of the canonical JSON of `[table, column values…]`.
 pub fn row_hash(table: Table, values: &[Option<String>]) -> String {
-    let mut all = vec![Value::String(table.name().to_string())];
-    all.extend(
-        values
-            .iter()
-            .map(|v| v.clone().map(Value::String).unwrap_or(Value::Null)),
-    );
-    hex::encode(Sha256::digest(
-        canonical_json(&Value::Array(all)).as_bytes(),
-    ))
+    // `[table, values…]`: an array of strings and nulls, canonical as serde_json writes it.
+    let mut out = Vec::with_capacity(64 + values.iter().flatten().map(String::len).sum::<usize>());
+    out.push(b'[');
+    write_json(table.name(), &mut out);
+    for v in values {
+        out.push(b',');
+        write_json(v, &mut out);
+    }
+    out.push(b']');
+    hex::encode(Sha256::digest(&out))
 }
 
 pub(crate) fn row_values(table: Table, r: &AnyRow) -> Result<Vec<Option<String>>> {
@@ -940,6 +983,76 @@ pub(crate) const HEAD_COLS: &str = "id, seq, root, chains, at, key_id, public_ke
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hashes written field by field are those of the canonical JSON of a value built
+    /// the plain way (how every event and row stored so far was hashed).
+    #[test]
+    fn hashes_written_field_by_field_match_the_canonical_value() {
+        let event = AuditEvent {
+            seq: 7,
+            chain: 3,
+            pos: 41,
+            format: 2,
+            at: 1_765_000_000_123,
+            actor: "tổ \"kiểm\" duyệt\n".into(),
+            action: "post.ingested".into(),
+            subject: "post:9".into(),
+            payload: serde_json::json!({"z": [1, {"b": null, "a": "é\u{1}"}], "a": -2.5}),
+            rows: vec![
+                RowBinding {
+                    table: "posts".into(),
+                    id: RowKey::Id(9),
+                    hash: "ab".into(),
+                },
+                RowBinding {
+                    table: "agencies".into(),
+                    id: RowKey::Text("sở-tt\\hn".into()),
+                    hash: "cd".into(),
+                },
+            ],
+            prev_hash: "00".into(),
+            hash: String::new(),
+        };
+        let body = serde_json::json!({
+            "v": event.format, "chain": event.chain, "pos": event.pos, "seq": event.seq,
+            "at": event.at, "actor": event.actor, "action": event.action,
+            "subject": event.subject, "payload": event.payload, "rows": event.rows,
+        });
+        assert_eq!(
+            String::from_utf8(canonical_v2(&event)).unwrap(),
+            canonical_json(&body)
+        );
+        for rows in [vec![], event.rows.clone()] {
+            let e = AuditEvent {
+                rows,
+                ..event.clone()
+            };
+            let body = serde_json::json!({
+                "v": e.format, "chain": e.chain, "pos": e.pos, "seq": e.seq, "at": e.at,
+                "actor": e.actor, "action": e.action, "subject": e.subject,
+                "payload": e.payload, "rows": e.rows,
+            });
+            assert_eq!(recompute_hash(&e), chain_hash(&e.prev_hash, &body));
+        }
+        let values = vec![
+            Some("1".to_string()),
+            None,
+            Some("chữ \"x\"\t".to_string()),
+            None,
+        ];
+        let mut all = vec![Value::String("posts".into())];
+        all.extend(
+            values
+                .iter()
+                .map(|v| v.clone().map(Value::String).unwrap_or(Value::Null)),
+        );
+        assert_eq!(
+            row_hash(Table::Posts, &values),
+            hex::encode(Sha256::digest(
+                canonical_json(&Value::Array(all)).as_bytes()
+            ))
+        );
+    }
 
     #[test]
     fn columns_added_later_leave_the_hash_of_older_rows_alone() {
