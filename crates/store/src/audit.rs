@@ -637,16 +637,6 @@ impl Table {
     }
 
     /// `SELECT` of the hashed columns, each as text so both backends give the same words.
-    /// The hashed columns as text, for a `RETURNING` clause beside a statement's own columns:
-    /// `CAST(c AS TEXT) AS hashed_c` ([`returned_values`] reads them).
-    pub(crate) fn returning_hashed(self) -> String {
-        self.columns()
-            .iter()
-            .map(|c| format!("CAST({c} AS TEXT) AS {RETURNED_PREFIX}{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
     pub(crate) fn select_sql(self) -> String {
         let cols: Vec<String> = self
             .columns()
@@ -682,18 +672,6 @@ pub(crate) fn row_values(table: Table, r: &AnyRow) -> Result<Vec<Option<String>>
 
 /// A row's values as its hash covers them: the columns added after the table was first
 /// covered are left out from the end while they are NULL ([`Table::added_columns`]).
-const RETURNED_PREFIX: &str = "hashed_";
-
-/// [`row_values`] of a row returned with [`Table::returning_hashed`].
-pub(crate) fn returned_values(table: Table, r: &AnyRow) -> Result<Vec<Option<String>>> {
-    let values = table
-        .columns()
-        .iter()
-        .map(|c| Ok(r.try_get::<Option<String>, _>(format!("{RETURNED_PREFIX}{c}").as_str())?))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(hashed_values(table, values))
-}
-
 fn hashed_values(table: Table, mut values: Vec<Option<String>>) -> Vec<Option<String>> {
     let first_added = values.len().saturating_sub(table.added_columns());
     while values.len() > first_added && values.last() == Some(&None) {

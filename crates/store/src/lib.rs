@@ -241,7 +241,7 @@ pub struct WriteTx<'a> {
     head_hash: String,
     pending: Vec<(NewEvent, i64)>,
     /// The rows written, in the order first written, each with its content hash when the
-    /// statement that wrote it last returned the row (`None`: read it again at commit).
+    /// writer knew the row as written (`None`: read it again at commit).
     touched: indexmap::IndexMap<(Table, audit::RowKey), Option<String>>,
     force_head: bool,
     _guard: OwnedMutexGuard<()>,
@@ -267,18 +267,16 @@ impl WriteTx<'_> {
         self.touched.insert((table, key.into()), None);
     }
 
-    /// [`WriteTx::touch`] for a row the writing statement returned with its hashed columns
-    /// ([`Table::returning_hashed`]): its hash is taken now, not read again at commit. Any
-    /// later write of the row touches it again and undoes this.
-    pub(crate) fn touch_returned(
+    /// [`WriteTx::touch`] for a row whose content hash the writer knows ([`audit::row_hash`]
+    /// of the row as written): it is not read again at commit. Any later write of the row
+    /// touches it again and undoes this.
+    pub(crate) fn touch_hashed(
         &mut self,
         table: Table,
         key: impl Into<audit::RowKey>,
-        row: &AnyRow,
-    ) -> Result<()> {
-        let hash = audit::row_hash(table, &audit::returned_values(table, row)?);
+        hash: String,
+    ) {
         self.touched.insert((table, key.into()), Some(hash));
-        Ok(())
     }
 
     /// [`WriteTx::touch`] for each row an `UPDATE … RETURNING id` answered.

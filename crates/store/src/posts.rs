@@ -1,14 +1,14 @@
 //! Posts with their check results, and the cases opened on them.
 
-use crate::audit::{NewEvent, Table};
+use crate::audit::{row_hash, NewEvent, Table};
 use crate::model::{Case, CaseDetail, CaseSummary, NewPost, Post};
 use crate::moderation::{
     appeal_from, decision_from, report_from, APPEAL_COLS, DECISION_COLS, REPORT_COLS,
 };
 use crate::takedowns::{takedown_from, TAKEDOWN_COLS};
 use crate::{
-    fetch_one, fetch_optional, json_col, now_ms, opt_word_col, value_marks, word_col, Backend,
-    Result, Store, StoreError, WriteTx, KEYS_PER_SELECT,
+    fetch_one, fetch_optional, json_col, now_ms, opt_word_col, unreadable, value_marks, word_col,
+    Backend, Result, Store, StoreError, WriteTx, KEYS_PER_SELECT,
 };
 use quytac_core::finding::Verdict;
 use quytac_core::workflow::{CaseSource, CaseStatus};
@@ -228,23 +228,57 @@ impl WriteTx<'_> {
         for round in rounds {
             let mut unchanged = Vec::new();
             for chunk in round.chunks(POSTS_PER_INSERT) {
+                // The rest of each written row is what was bound (or, for `source` and
+                // `created_at`, what an update keeps): it is not sent back.
                 let sql = format!(
                     "{POST_INSERT} VALUES {} {POST_ON_CONFLICT} \
-                     WHERE posts.item_json <> excluded.item_json RETURNING {POST_COLS}, {}",
-                    value_marks(chunk.len(), POST_ROW_COLS),
-                    Table::Posts.returning_hashed()
+                     WHERE posts.item_json <> excluded.item_json \
+                     RETURNING id, external_id, source, created_at",
+                    value_marks(chunk.len(), POST_ROW_COLS)
                 );
                 let now = now_ms();
                 let mut q = sqlx::query(&sql);
                 for &i in chunk {
                     q = bind_post_row(q, posts[i].0, now);
                 }
-                let mut written: HashMap<String, Post> = HashMap::with_capacity(chunk.len());
-                for r in q.fetch_all(&mut *self.tx).await? {
-                    let post = post_from(&r)?;
-                    // The row as written: its hash needs no second read at commit.
-                    self.touch_returned(Table::Posts, post.id, &r)?;
-                    written.insert(post.external_id.clone(), post);
+                let mut returned: HashMap<String, (i64, String, i64)> = q
+                    .fetch_all(&mut *self.tx)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let key: String = r.try_get("external_id")?;
+                        Ok((
+                            key,
+                            (
+                                r.try_get("id")?,
+                                r.try_get("source")?,
+                                r.try_get("created_at")?,
+                            ),
+                        ))
+                    })
+                    .collect::<Result<_>>()?;
+                let mut written: HashMap<String, Post> = HashMap::with_capacity(returned.len());
+                for &i in chunk {
+                    let post = posts[i].0;
+                    if let Some((id, source, created_at)) = returned.remove(&post.external_id) {
+                        let stored = Post {
+                            id,
+                            external_id: post.external_id.clone(),
+                            author_id: post.author_id.clone(),
+                            text: post.text.clone(),
+                            verdict: post.verdict,
+                            label: post.label,
+                            result: serde_json::from_str(&post.result_json)
+                                .map_err(|e| unreadable("result_json", e))?,
+                            source,
+                            created_at,
+                            updated_at: now,
+                        };
+                        // The row as written: its hash needs no second read at commit.
+                        let hash = row_hash(Table::Posts, &written_row(&stored, post));
+                        self.touch_hashed(Table::Posts, stored.id, hash);
+                        written.insert(post.external_id.clone(), stored);
+                    }
                 }
                 for &i in chunk {
                     let (post, actor) = posts[i];
@@ -461,6 +495,24 @@ fn ingested_event(actor: &str, stored: &Post, post: &NewPost) -> NewEvent {
         format!("post:{}", stored.id),
         serde_json::json!({"external_id": post.external_id, "verdict": post.verdict, "source": post.source}),
     )
+}
+
+/// The hashed columns of a post's row (`Table::Posts`, as text) once `post` is written as
+/// `stored`.
+fn written_row(stored: &Post, post: &NewPost) -> Vec<Option<String>> {
+    vec![
+        Some(stored.id.to_string()),
+        Some(stored.external_id.clone()),
+        stored.author_id.clone(),
+        Some(stored.text.clone()),
+        Some(post.item_json.clone()),
+        Some(post.result_json.clone()),
+        Some(stored.verdict.as_str().to_string()),
+        stored.label.map(|l| l.as_str().to_string()),
+        Some(stored.source.clone()),
+        Some(stored.created_at.to_string()),
+        Some(stored.updated_at.to_string()),
+    ]
 }
 
 pub(crate) fn post_from(r: &AnyRow) -> Result<Post> {
