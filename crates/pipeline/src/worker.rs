@@ -1,9 +1,9 @@
 //! The worker: pull a batch, check and store it in one transaction, then acknowledge.
 //!
 //! A message holds one post or a bundle of them (`message::Bundler`). Order of effects for a
-//! batch: decode (a message that is not a post, or a bundle with a line that is not one, goes
-//! to the dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish each
-//! result on `quytac.results.<verdict>` (a post Decree 147 refused: on
+//! batch: decode (a message that is not a post, or a bundle's line that is not one, goes to
+//! the dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish
+//! each result on `quytac.results.<verdict>` (a post Decree 147 refused: on
 //! `quytac.results.refused`, nothing stored) → acknowledge each message. A crash before the
 //! acknowledgements makes JetStream redeliver the batch after the ack wait; the service then
 //! finds the same items stored and writes nothing (`duplicate`).
@@ -12,8 +12,8 @@
 //! the others; a post that fails for a reason of its own is delivered again later (with its
 //! bundle, whose stored posts are then duplicates) and, once it has been delivered
 //! [`PipelineConfig::max_deliver`] times, published alone to `quytac.dead.<shard>` with its
-//! error. An outage of the database is not the
-//! post's fault: those messages are only delivered again later, never dead-lettered.
+//! error. An outage of the database is not the post's fault: those messages are only
+//! delivered again later, never dead-lettered.
 
 use crate::message::{self, RefusedMessage, ResultMessage};
 use crate::subjects;
