@@ -8,27 +8,28 @@ use std::sync::Mutex;
 use std::time::Instant;
 use utoipa::ToSchema;
 
-/// The stream and its workers now.
+/// The stream and its workers now. JetStream counts messages: a post each from the ingress,
+/// a bundle of posts each from `quytac publish` (`message::Bundler`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PipelineStats {
     /// The posts stream.
     pub stream: String,
-    /// Posts in the stream: published, not yet stored and acknowledged (the queue's depth).
+    /// Messages in the stream: published, not yet stored and acknowledged (the queue's depth).
     pub depth: u64,
     pub bytes: u64,
     /// Consumers of the stream (the workers share one).
     pub consumers: usize,
-    /// Posts no worker has pulled yet.
+    /// Messages no worker has pulled yet.
     pub pending: u64,
-    /// Posts pulled by a worker and not yet acknowledged.
+    /// Messages pulled by a worker and not yet acknowledged.
     pub ack_pending: u64,
-    /// Posts delivered more than once and not yet acknowledged.
+    /// Messages delivered more than once and not yet acknowledged.
     pub redelivered: u64,
-    /// Posts acknowledged by the workers since the consumer was made.
+    /// The last stream sequence (message) acknowledged by the workers.
     pub acknowledged: u64,
-    /// Posts in the dead-letter stream.
+    /// Dead letters: a post each (a bundle's post goes alone), or a message that was no post.
     pub dead_letters: u64,
-    /// Posts acknowledged per second since the previous reading (0 on the first).
+    /// Messages acknowledged per second since the previous reading (0 on the first).
     pub throughput_per_s: f64,
 }
 
@@ -97,7 +98,7 @@ impl PipelineStats {
         let gauges: [(&str, &str, f64); 9] = [
             (
                 "quytac_pipeline_depth",
-                "Posts in the stream, not yet stored",
+                "Messages (posts, or bundles of posts) in the stream, not yet stored",
                 self.depth as f64,
             ),
             (
@@ -112,17 +113,17 @@ impl PipelineStats {
             ),
             (
                 "quytac_pipeline_pending",
-                "Posts no worker has pulled yet",
+                "Messages no worker has pulled yet",
                 self.pending as f64,
             ),
             (
                 "quytac_pipeline_ack_pending",
-                "Posts pulled and not yet acknowledged",
+                "Messages pulled and not yet acknowledged",
                 self.ack_pending as f64,
             ),
             (
                 "quytac_pipeline_redelivered",
-                "Posts delivered more than once, not yet acknowledged",
+                "Messages delivered more than once, not yet acknowledged",
                 self.redelivered as f64,
             ),
             (
@@ -132,12 +133,12 @@ impl PipelineStats {
             ),
             (
                 "quytac_pipeline_dead_letters",
-                "Posts in the dead-letter stream",
+                "Dead letters (a post each, or a message that was no post)",
                 self.dead_letters as f64,
             ),
             (
                 "quytac_pipeline_throughput_per_second",
-                "Posts acknowledged per second since the previous reading",
+                "Messages acknowledged per second since the previous reading",
                 self.throughput_per_s,
             ),
         ];
