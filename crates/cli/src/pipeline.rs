@@ -219,6 +219,7 @@ pub fn run_publish(args: &PublishArgs) -> anyhow::Result<u8> {
                 }
             }
             if shown.elapsed() > Duration::from_millis(500) {
+                sending.settle_finished(&mut stdout).await?;
                 progress.show(sending.lines, sending.acked, bad + sending.lost, started);
                 shown = Instant::now();
             }
@@ -302,6 +303,14 @@ impl Sending {
         let lines = out.tags.clone();
         let confirmed = tokio::spawn(confirm(publisher.clone(), out, ack));
         self.in_flight.push_back((lines, confirmed));
+        Ok(())
+    }
+
+    /// Settles the oldest messages already confirmed, so that the progress line keeps up.
+    async fn settle_finished(&mut self, stdout: &mut impl Write) -> anyhow::Result<()> {
+        while self.in_flight.front().is_some_and(|(_, c)| c.is_finished()) {
+            self.settle_first(stdout).await?;
+        }
         Ok(())
     }
 
