@@ -381,8 +381,8 @@ impl WriteTx<'_> {
     }
 
     /// The content hash of each touched row as it is now, in the order touched (a row deleted
-    /// since is left out): rows whose hash the writing statement returned as they are, the
-    /// others read again, one query per table and [`KEYS_PER_SELECT`] keys.
+    /// since is left out): rows whose hash the writer knew ([`WriteTx::touch_hashed`]) as
+    /// they are, the others read again, one query per table and [`KEYS_PER_SELECT`] keys.
     async fn row_bindings(
         &mut self,
         touched: indexmap::IndexMap<(Table, audit::RowKey), Option<String>>,

@@ -257,38 +257,30 @@ impl WriteTx<'_> {
                         ))
                     })
                     .collect::<Result<_>>()?;
-                let mut written: HashMap<String, Post> = HashMap::with_capacity(returned.len());
-                for &i in chunk {
-                    let post = posts[i].0;
-                    if let Some((id, source, created_at)) = returned.remove(&post.external_id) {
-                        let stored = Post {
-                            id,
-                            external_id: post.external_id.clone(),
-                            author_id: post.author_id.clone(),
-                            text: post.text.clone(),
-                            verdict: post.verdict,
-                            label: post.label,
-                            result: serde_json::from_str(&post.result_json)
-                                .map_err(|e| unreadable("result_json", e))?,
-                            source,
-                            created_at,
-                            updated_at: now,
-                        };
-                        // The row as written: its hash needs no second read at commit.
-                        let hash = row_hash(Table::Posts, &written_row(&stored, post));
-                        self.touch_hashed(Table::Posts, stored.id, hash);
-                        written.insert(post.external_id.clone(), stored);
-                    }
-                }
                 for &i in chunk {
                     let (post, actor) = posts[i];
-                    match written.remove(&post.external_id) {
-                        Some(stored) => {
-                            self.audit(ingested_event(actor, &stored, post)).await?;
-                            out[i] = Some((stored, true));
-                        }
-                        None => unchanged.push(i),
-                    }
+                    let Some((id, source, created_at)) = returned.remove(&post.external_id) else {
+                        unchanged.push(i);
+                        continue;
+                    };
+                    let stored = Post {
+                        id,
+                        external_id: post.external_id.clone(),
+                        author_id: post.author_id.clone(),
+                        text: post.text.clone(),
+                        verdict: post.verdict,
+                        label: post.label,
+                        result: serde_json::from_str(&post.result_json)
+                            .map_err(|e| unreadable("result_json", e))?,
+                        source,
+                        created_at,
+                        updated_at: now,
+                    };
+                    // The row as written: its hash needs no second read at commit.
+                    let hash = row_hash(Table::Posts, &written_row(&stored, post));
+                    self.touch_hashed(Table::Posts, stored.id, hash);
+                    self.audit(ingested_event(actor, &stored, post)).await?;
+                    out[i] = Some((stored, true));
                 }
             }
             for chunk in unchanged.chunks(KEYS_PER_SELECT) {
