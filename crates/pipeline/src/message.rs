@@ -160,7 +160,8 @@ impl<T> Bundler<T> {
         Ok(ready)
     }
 
-    /// When the oldest post still waiting in an open bundle was added.
+    /// When the first post of the bundles open now was added, counted from the moment none
+    /// was open: no post has waited longer (`quytac publish` sends them all after a while).
     pub fn oldest(&self) -> Option<std::time::Instant> {
         self.oldest
     }
