@@ -206,39 +206,48 @@ fn chain_hash_of(prev_hash: &str, canonical_body: &[u8]) -> String {
 /// the row bindings (a batch's last event binds hundreds of rows).
 fn canonical_v2(e: &AuditEvent) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + 120 * e.rows.len());
-    out.extend_from_slice(b"{\"action\":");
-    write_json(&e.action, &mut out);
-    out.extend_from_slice(b",\"actor\":");
-    write_json(&e.actor, &mut out);
-    out.extend_from_slice(b",\"at\":");
-    write_json(&e.at, &mut out);
-    out.extend_from_slice(b",\"chain\":");
-    write_json(&e.chain, &mut out);
-    out.extend_from_slice(b",\"payload\":");
+    out.push(b'{');
+    member(&mut out, "action", &e.action);
+    member(&mut out, "actor", &e.actor);
+    member(&mut out, "at", &e.at);
+    member(&mut out, "chain", &e.chain);
+    key(&mut out, "payload");
     write_canonical(&e.payload, &mut out);
-    out.extend_from_slice(b",\"pos\":");
-    write_json(&e.pos, &mut out);
-    out.extend_from_slice(b",\"rows\":[");
+    member(&mut out, "pos", &e.pos);
+    key(&mut out, "rows");
+    out.push(b'[');
     for (i, r) in e.rows.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"hash\":");
-        write_json(&r.hash, &mut out);
-        out.extend_from_slice(b",\"id\":");
-        write_json(&r.id, &mut out);
-        out.extend_from_slice(b",\"table\":");
-        write_json(&r.table, &mut out);
+        out.push(b'{');
+        member(&mut out, "hash", &r.hash);
+        member(&mut out, "id", &r.id);
+        member(&mut out, "table", &r.table);
         out.push(b'}');
     }
-    out.extend_from_slice(b"],\"seq\":");
-    write_json(&e.seq, &mut out);
-    out.extend_from_slice(b",\"subject\":");
-    write_json(&e.subject, &mut out);
-    out.extend_from_slice(b",\"v\":");
-    write_json(&e.format, &mut out);
+    out.push(b']');
+    member(&mut out, "seq", &e.seq);
+    member(&mut out, "subject", &e.subject);
+    member(&mut out, "v", &e.format);
     out.push(b'}');
     out
+}
+
+/// Appends `"name":` to an object being written, after a comma unless it is the first member.
+/// The caller writes the members in sorted order, as canonical JSON has them.
+fn key(out: &mut Vec<u8>, name: &str) {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    write_json(name, out);
+    out.push(b':');
+}
+
+/// Appends `"name":value` for a scalar (or a type serialised as one, such as a row key).
+fn member<T: Serialize + ?Sized>(out: &mut Vec<u8>, name: &str, value: &T) {
+    key(out, name);
+    write_json(value, out);
 }
 
 /// The hash an event should have, from its own fields and `prev_hash`, by its format.
