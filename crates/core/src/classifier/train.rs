@@ -214,8 +214,6 @@ pub struct Trainer {
     fold: Vec<u8>,
     /// Names of the examples' sources, in order of first appearance.
     sources: Vec<String>,
-    /// Penalty multiplier per weight (`[column][class]`); empty = all 1.
-    penalty: Vec<f32>,
 }
 
 impl Trainer {
@@ -328,7 +326,7 @@ impl Trainer {
         vals.truncate(w);
         let col_bucket: Vec<u32> = order.iter().map(|&old| col_bucket[old as usize]).collect();
 
-        let mut t = Trainer {
+        Trainer {
             cfg: cfg.clone(),
             examples: examples.len(),
             indptr,
@@ -339,12 +337,7 @@ impl Trainer {
             targets,
             fold,
             sources,
-            penalty: Vec::new(),
-        };
-        if cfg.nb_prior > 0.0 {
-            t.penalty = t.nb_penalty(cfg.nb_prior);
         }
-        t
     }
 
     /// Number of examples.
@@ -543,6 +536,7 @@ impl Trainer {
         &self,
         rows: &[u32],
         total_weight: f64,
+        penalty: &[f32],
         params: &[f64],
         grad: &mut [f64],
         work: &mut (Vec<f32>, Vec<f32>),
@@ -599,7 +593,7 @@ impl Trainer {
                 bias_grad[c] += d[c];
             }
         }
-        if self.penalty.is_empty() {
+        if penalty.is_empty() {
             for ((g, &p), &w) in grad[..3 * ncol]
                 .iter_mut()
                 .zip(&params[..3 * ncol])
@@ -613,7 +607,7 @@ impl Trainer {
                 .iter_mut()
                 .zip(&params[..3 * ncol])
                 .zip(wg.iter());
-            for (((g, &p), &w), &k) in it.zip(&self.penalty) {
+            for (((g, &p), &w), &k) in it.zip(penalty) {
                 let l = l2 * k as f64;
                 *g = l * p + w as f64;
                 loss += 0.5 * l * p * p;
@@ -636,11 +630,18 @@ impl Trainer {
             .map(|t| t.weight)
             .sum::<f64>()
             .max(1e-12);
+        // The prior is counted on the rows being fitted only: counted on all rows, it would
+        // carry the labels of a held-out fold into the fit that is scored on it.
+        let penalty = if self.cfg.nb_prior > 0.0 {
+            self.nb_penalty(self.cfg.nb_prior, rows)
+        } else {
+            Vec::new()
+        };
         let mut x = vec![0.0; n];
         let mut work = (Vec::new(), Vec::new());
         let (objective, iterations) = lbfgs(
             &mut x,
-            |p, g| self.objective(rows, total, p, g, &mut work),
+            |p, g| self.objective(rows, total, &penalty, p, g, &mut work),
             self.cfg.max_iter,
             self.cfg.tolerance,
             &mut |iteration, objective| {
@@ -658,12 +659,14 @@ impl Trainer {
         }
     }
 
-    /// Penalty multipliers from log-count ratios (see [`TrainConfig::nb_prior`]).
-    fn nb_penalty(&self, beta: f32) -> Vec<f32> {
+    /// Penalty multipliers (`[column][class]`) from the log-count ratios of `rows` (see
+    /// [`TrainConfig::nb_prior`]).
+    fn nb_penalty(&self, beta: f32, rows: &[u32]) -> Vec<f32> {
         let alpha = 1.0f64;
         let ncol = self.columns();
         let mut count = vec![[0f64; 3]; ncol];
-        for r in 0..self.distinct() {
+        for &r in rows {
+            let r = r as usize;
             for t in self.row_targets(r) {
                 let Target::Label(l) = t.target else { continue };
                 for &c in &self.cols[self.indptr[r]..self.indptr[r + 1]] {
@@ -788,6 +791,49 @@ mod tests {
         assert_eq!(m.predict_text("mày ngu như bò").argmax(), Label::Offensive);
         assert_eq!(m.predict_text("lũ bắc kỳ").argmax(), Label::Hate);
         assert_eq!(m.predict_text("trời đẹp quá").argmax(), Label::Clean);
+    }
+
+    /// The fit scored on a fold must not depend on that fold's labels, or the out-of-fold
+    /// figures that choose the recipe flatter it.
+    #[test]
+    fn a_fold_is_fitted_without_its_own_labels() {
+        let cfg = TrainConfig {
+            nb_prior: 0.25,
+            ..cfg()
+        };
+        let examples = |data: &[(&'static str, Label)]| -> Vec<Example> {
+            data.iter()
+                .map(|&(text, l)| Example {
+                    text,
+                    target: Target::Label(l),
+                    weight: 1.0,
+                    tune: true,
+                    source: "main",
+                })
+                .collect()
+        };
+        let data = data();
+        let trainer = Trainer::new(&examples(&data), &cfg);
+        assert_eq!(trainer.distinct(), data.len(), "one row per text, in order");
+        // A fold whose rows do not all share one label.
+        let (k, held) = (0..trainer.folds())
+            .map(|k| {
+                let rows: Vec<usize> = (0..data.len())
+                    .filter(|&r| trainer.fold[r] as usize == k)
+                    .collect();
+                (k, rows)
+            })
+            .find(|(_, rows)| rows.iter().any(|&r| data[r].1 != data[rows[0]].1))
+            .expect("a fold with two labels");
+        // Its labels, rotated among its rows: some labels change, the class counts (and so the
+        // class weights) do not.
+        let mut swapped = data.clone();
+        for (i, &r) in held.iter().enumerate() {
+            swapped[r].1 = data[held[(i + 1) % held.len()]].1;
+        }
+        let relabelled = Trainer::new(&examples(&swapped), &cfg);
+        let fit = |t: &Trainer| t.fit_fold(k, &|_| {}).fit.params;
+        assert_eq!(fit(&trainer), fit(&relabelled));
     }
 
     #[test]
