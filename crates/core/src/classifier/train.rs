@@ -21,7 +21,8 @@
 //! ([`Trainer::fit_fold`], then [`Trainer::finish`]); [`train`] runs them one after the other.
 
 use super::calibrate::{
-    fit_calibration, macro_f1, macro_f1_argmax, toxic_f1, tune_thresholds, tune_toxic_threshold,
+    cross_fitted_macro_f1, fit_calibration, macro_f1, macro_f1_argmax, toxic_f1, tune_thresholds,
+    tune_toxic_threshold,
 };
 use super::features::FeatureSpec;
 use super::model::quantize;
@@ -425,6 +426,7 @@ impl Trainer {
         let bias: [f32; 3] = std::array::from_fn(|c| params[3 * ncol + c] as f32);
 
         let mut oof: Vec<([f32; 3], Target)> = Vec::new();
+        let mut oof_fold: Vec<u8> = Vec::new();
         // Every labelled out-of-fold row with its source, for the report per source.
         let mut oof_all: Vec<([f32; 3], Target, u16)> = Vec::new();
         for f in &folds {
@@ -432,6 +434,7 @@ impl Trainer {
                 for t in self.row_targets(r as usize) {
                     if t.tune {
                         oof.push((*s, t.target));
+                        oof_fold.push(f.fold as u8);
                     }
                     oof_all.push((*s, t.target, t.source));
                 }
@@ -482,8 +485,10 @@ impl Trainer {
         ));
         if !probs.is_empty() {
             description.push_str(&format!(
-                ", out-of-fold macro-F1 {:.4} (argmax {:.4})",
+                ", out-of-fold macro-F1 {:.4} (thresholds chosen on the other folds {:.4}, \
+                 argmax {:.4})",
                 macro_f1(&probs, &thresholds),
+                cross_fitted_macro_f1(&probs, &oof_fold),
                 macro_f1_argmax(&probs)
             ));
         }
