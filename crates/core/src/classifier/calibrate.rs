@@ -56,8 +56,8 @@ fn label_rows(probs: &[([f32; 3], Target)]) -> impl Iterator<Item = ([f32; 3], L
     })
 }
 
-pub(crate) fn macro_f1(probs: &[([f32; 3], Target)], t: &Thresholds) -> f64 {
-    let mut m = Confusion::new(3);
+/// Adds the labelled rows of `probs` to `m`, each labelled under `t`.
+fn count_labels(m: &mut Confusion, probs: &[([f32; 3], Target)], t: &Thresholds) {
     for (p, l) in label_rows(probs) {
         let pred = Prediction {
             probs: p,
@@ -65,6 +65,11 @@ pub(crate) fn macro_f1(probs: &[([f32; 3], Target)], t: &Thresholds) -> f64 {
         };
         m.add(l.index(), pred.label().index());
     }
+}
+
+pub(crate) fn macro_f1(probs: &[([f32; 3], Target)], t: &Thresholds) -> f64 {
+    let mut m = Confusion::new(3);
+    count_labels(&mut m, probs, t);
     m.macro_f1()
 }
 
@@ -96,14 +101,7 @@ pub(crate) fn cross_fitted_macro_f1(probs: &[([f32; 3], Target)], fold: &[u8]) -
                 rest.push(*row);
             }
         }
-        let t = tune_thresholds(&rest);
-        for (p, l) in label_rows(&held) {
-            let pred = Prediction {
-                probs: p,
-                thresholds: t,
-            };
-            m.add(l.index(), pred.label().index());
-        }
+        count_labels(&mut m, &held, &tune_thresholds(&rest));
     }
     m.macro_f1()
 }
