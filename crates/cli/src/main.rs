@@ -52,7 +52,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Run the service: HTTP API (CONTRACT.md §3) and web console.
     Serve(serve::ServeArgs),
-    /// Check and store posts from the NATS JetStream pipeline (run any number).
+    /// Check and store posts from the NATS JetStream pipeline (run any number: they share the
+    /// shard ranges, one owner each, so one author's posts are stored in order).
     Worker(pipeline::WorkerArgs),
     /// Publish JSON Lines posts into the NATS JetStream pipeline.
     Publish(pipeline::PublishArgs),

@@ -56,7 +56,7 @@ pub struct WorkerArgs {
     #[arg(long, default_value = "quytac-audit.key")]
     pub audit_key: PathBuf,
     /// Seconds JetStream waits for a batch's acknowledgement before delivering it again
-    /// (set when the workers' consumer is first made).
+    /// (set when the shard ranges' consumers are first made).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ack_wait: u64,
     /// The rule pack the workers check with: the one `quytac serve --pack` enforces
@@ -271,10 +271,18 @@ async fn sleep_until(at: Option<Instant>) {
 /// A message's confirmation (`confirm`): `Err` with the last error when it never came.
 type Confirmation = tokio::task::JoinHandle<Result<(), String>>;
 
-/// Messages sent and not yet confirmed, in the order sent, with the input lines they carry.
+/// A message sent and not yet confirmed.
+struct InFlight {
+    /// The input lines of its posts.
+    lines: Vec<usize>,
+    shard: u64,
+    confirmed: Confirmation,
+}
+
+/// Messages sent and not yet confirmed, in the order sent.
 #[derive(Default)]
 struct Sending {
-    in_flight: VecDeque<(Vec<usize>, Confirmation)>,
+    in_flight: VecDeque<InFlight>,
     /// Posts in the messages of `in_flight`.
     posts: usize,
     lines: u64,
@@ -283,7 +291,9 @@ struct Sending {
 }
 
 impl Sending {
-    /// Sends a message once fewer than `limit` posts wait for their acknowledgement.
+    /// Sends a message once fewer than `limit` posts wait for their acknowledgement and no
+    /// message of its shard does: a message sent again after a failure (`confirm`) must not
+    /// land behind a later one of the same authors.
     async fn send(
         &mut self,
         publisher: &Publisher,
@@ -291,7 +301,9 @@ impl Sending {
         limit: u64,
         stdout: &mut impl Write,
     ) -> anyhow::Result<()> {
-        while !self.in_flight.is_empty() && self.posts + out.tags.len() > limit as usize {
+        while !self.in_flight.is_empty() && self.posts + out.tags.len() > limit as usize
+            || self.in_flight.iter().any(|m| m.shard == out.shard)
+        {
             self.settle_first(stdout).await?;
         }
         // Sent here, in order (one author's posts keep their order); confirmed in a task of
@@ -300,15 +312,23 @@ impl Sending {
             .send(out.subject.clone(), out.headers.clone(), out.body.clone())
             .await?;
         self.posts += out.tags.len();
-        let lines = out.tags.clone();
+        let (lines, shard) = (out.tags.clone(), out.shard);
         let confirmed = tokio::spawn(confirm(publisher.clone(), out, ack));
-        self.in_flight.push_back((lines, confirmed));
+        self.in_flight.push_back(InFlight {
+            lines,
+            shard,
+            confirmed,
+        });
         Ok(())
     }
 
     /// Settles the oldest messages already confirmed, so that the progress line keeps up.
     async fn settle_finished(&mut self, stdout: &mut impl Write) -> anyhow::Result<()> {
-        while self.in_flight.front().is_some_and(|(_, c)| c.is_finished()) {
+        while self
+            .in_flight
+            .front()
+            .is_some_and(|m| m.confirmed.is_finished())
+        {
             self.settle_first(stdout).await?;
         }
         Ok(())
@@ -323,7 +343,10 @@ impl Sending {
 
     /// Waits until the oldest message is confirmed; reports each of its lines if it never was.
     async fn settle_first(&mut self, stdout: &mut impl Write) -> anyhow::Result<()> {
-        let Some((lines, confirmed)) = self.in_flight.pop_front() else {
+        let Some(InFlight {
+            lines, confirmed, ..
+        }) = self.in_flight.pop_front()
+        else {
             return Ok(());
         };
         self.posts -= lines.len();

@@ -1,7 +1,8 @@
 //! The check pipeline end to end, with real processes: a 3-node NATS JetStream cluster on free
 //! loopback ports, a fresh PostgreSQL database, two `quytac worker` processes and `quytac
 //! publish`. A worker and a NATS node are killed with SIGKILL mid-run and started again; every
-//! post must be stored exactly once and the audit log must verify.
+//! post must be stored exactly once, each author's posts in the order published, and the audit
+//! log must verify.
 //!
 //! Needs `nats-server` (`.ci/run` installs it) and PostgreSQL (`QUYTAC_TEST_POSTGRES_URL`,
 //! by default the project's server at 127.0.0.1:5432).
@@ -118,6 +119,18 @@ struct Worker(Child);
 
 impl Worker {
     fn start(db: &str, urls: &str, key: &Path, log: &Path, pack: &str) -> Worker {
+        Worker::start_acking_within(db, urls, key, log, pack, 4)
+    }
+
+    /// A worker whose messages come again `ack_wait` seconds after a delivery not acknowledged.
+    fn start_acking_within(
+        db: &str,
+        urls: &str,
+        key: &Path,
+        log: &Path,
+        pack: &str,
+        ack_wait: u64,
+    ) -> Worker {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -129,7 +142,7 @@ impl Worker {
                 "--batch",
                 "200",
                 "--ack-wait",
-                "4",
+                &ack_wait.to_string(),
                 "--pack",
                 pack,
                 "--audit-key",
@@ -212,6 +225,48 @@ fn postgres_base() -> String {
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// Posts stored behind a later post of the same author (`p<i>` is the file's i-th post), in the
+/// order of `posts.id`, which PostgreSQL gives out as the rows are inserted.
+async fn stored_out_of_order(store: &Store) -> Vec<String> {
+    let rows = sqlx::query("SELECT external_id, author_id FROM posts ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    let mut last: std::collections::HashMap<String, u64> = Default::default();
+    let mut late = Vec::new();
+    for row in rows {
+        let id: String = row.get("external_id");
+        let author: String = row.get("author_id");
+        let i: u64 = id.trim_start_matches('p').parse().unwrap();
+        match last.get(&author) {
+            Some(&before) if before > i => late.push(format!("{author}: p{i} after p{before}")),
+            _ => {
+                last.insert(author, i);
+            }
+        }
+    }
+    late
+}
+
+/// Whether two workers lease four shard ranges each (`GET /v1/pipeline` shows the owners).
+async fn ranges_shared_out(
+    stats: &quytac_pipeline::stats::StatsReader,
+    js: &async_nats::jetstream::Context,
+) -> bool {
+    let Ok(s) = stats.read(js).await else {
+        return false;
+    };
+    let mut owners: std::collections::HashMap<String, usize> = Default::default();
+    for range in &s.ranges {
+        if let Some(owner) = &range.owner {
+            *owners.entry(owner.clone()).or_default() += 1;
+        }
+    }
+    let mut held: Vec<usize> = owners.into_values().collect();
+    held.sort();
+    held == vec![4, 4]
 }
 
 /// Waits until the cluster can make the streams with three replicas.
@@ -321,12 +376,28 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
     // The cluster is ready when the streams can be made with three replicas.
     wait_for_cluster(&urls).await;
 
+    // An ack wait well beyond a lease (10 s): a worker that takes over the killed worker's
+    // ranges finds its posts not yet due again, and must wait for them before newer ones.
+    let start_worker =
+        |log: &Path| Worker::start_acking_within(&db.url, &urls, &key, log, DEFAULT_PACK, 20);
     let logs: Vec<PathBuf> = (0..2)
         .map(|i| work.path().join(format!("worker{i}.log")))
         .collect();
-    let mut workers: Vec<Worker> = (0..2)
-        .map(|i| Worker::start(&db.url, &urls, &key, &logs[i], DEFAULT_PACK))
-        .collect();
+    let mut workers: Vec<Worker> = (0..2).map(|i| start_worker(&logs[i])).collect();
+    let mut config = quytac_pipeline::PipelineConfig::new(urls.clone());
+    config.replicas = 3;
+    let publisher = quytac_pipeline::Publisher::connect(&config)
+        .await
+        .expect("the NATS cluster answers");
+    let stats = quytac_pipeline::stats::StatsReader::default();
+    // Each worker owns half of the shard ranges before the posts come, so the worker killed
+    // below holds posts of its own ranges.
+    wait_until(
+        "the ranges to be shared out",
+        Duration::from_secs(60),
+        || ranges_shared_out(&stats, publisher.jetstream()),
+    )
+    .await;
     let publish = quytac()
         .args(["publish"])
         .arg(&posts)
@@ -334,6 +405,10 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
             "--quiet",
             "--in-flight",
             "256",
+            // Small bundles: about ten of each shard, so that two workers could store one
+            // author's posts out of order if they held the same shard at once.
+            "--bundle",
+            "6",
             "--nats",
             &urls,
             "--replicas",
@@ -356,7 +431,7 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
     cluster.kill_node(1);
     tokio::time::sleep(Duration::from_secs(1)).await;
     cluster.start_node(1);
-    workers[0] = Worker::start(&db.url, &urls, &key, &logs[0], DEFAULT_PACK);
+    workers[0] = start_worker(&logs[0]);
 
     let out = tokio::task::spawn_blocking(move || publish.wait_with_output().unwrap())
         .await
@@ -371,22 +446,8 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
         .contains(&format!("{POSTS} posts published and acknowledged")));
 
     // Drained: every post stored and the stream empty (a work queue drops acknowledged posts),
-    // so no redelivery is still to come.
-    let mut config = quytac_pipeline::PipelineConfig::new(urls.clone());
-    config.replicas = 3;
-    let mut publisher = None;
-    for _ in 0..60 {
-        // The cluster may still be electing its streams' leaders after the node's restart.
-        match quytac_pipeline::Publisher::connect(&config).await {
-            Ok(p) => {
-                publisher = Some(p);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
-    }
-    let publisher = publisher.expect("the NATS cluster answers again");
-    let stats = quytac_pipeline::stats::StatsReader::default();
+    // so no redelivery is still to come. (The cluster may still be electing its streams'
+    // leaders after the node's restart: a reading that fails is taken again.)
     wait_until(
         "the workers to drain the stream",
         Duration::from_secs(90),
@@ -420,6 +481,22 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
         (POSTS / 5) as i64,
         "one case per insulting post"
     );
+    // One worker at a time owns an author's shard range, and takes over a dead one's range
+    // only once its unacknowledged posts can come again first.
+    let late = stored_out_of_order(&store).await;
+    assert!(
+        late.is_empty(),
+        "{} posts stored after a later post of their author: {:?}",
+        late.len(),
+        &late[..late.len().min(10)]
+    );
+    // The restarted worker and the other end up with half of the shard ranges each.
+    wait_until(
+        "the ranges to be shared out again",
+        Duration::from_secs(60),
+        || ranges_shared_out(&stats, publisher.jetstream()),
+    )
+    .await;
 
     // SIGTERM: each worker finishes its batch and exits cleanly. The restarted worker may
     // still be starting when the stream is drained: wait until it has said it runs (its

@@ -11,11 +11,13 @@
 //! - [`message`]: what a message carries (the item JSON and headers) and the results schema.
 //! - [`Publisher`]: publishes posts and waits for JetStream's acknowledgements.
 //! - [`worker`]: the worker loop, dead letters and results.
+//! - [`lease`]: which worker owns which shard range (a JetStream key-value bucket).
 //! - [`stats`]: stream and consumer figures for `GET /v1/pipeline` and `/metrics`.
 //!
 //! What it may import: `quytac-core` (items, results), `quytac-service` (the use cases the
 //! worker calls) and `quytac-store` (to open the store); never the HTTP server.
 
+pub mod lease;
 pub mod message;
 mod publisher;
 pub mod stats;
@@ -110,7 +112,7 @@ pub async fn connect(urls: &str) -> Result<async_nats::Client> {
         .map_err(PipelineError::unavailable)
 }
 
-/// Creates (or updates) the posts stream, the dead-letter stream and the workers' consumer.
+/// Creates the posts stream and the dead-letter stream (the workers make their consumers).
 pub async fn ensure_topology(
     js: &async_nats::jetstream::Context,
     config: &PipelineConfig,

@@ -1,6 +1,6 @@
 //! What the pipeline's messages carry.
 //!
-//! **A post message** (`quytac.posts.<shard>.<key>`): the body is the post as an item of
+//! **A post message** (`quytac.posts.<range>.<shard>.<key>`): the body is the post as an item of
 //! CONTRACT.md section 1, in JSON (as `quytac_core::item::Item` serialises it). Headers:
 //! - `Nats-Msg-Id`: SHA-256 (hex) of the body, so JetStream drops a second publish of the same
 //!   content within its two-minute window (a retried publish); an edited post passes.
@@ -8,7 +8,7 @@
 //! - `Quytac-Actor`: who submitted it (a token's name, `mastodon`, `import`); the audit log
 //!   records it.
 //!
-//! **A bundle** (`quytac.posts.<shard>.bundle`, made by `quytac publish`): several posts of one
+//! **A bundle** (`quytac.posts.<range>.<shard>.bundle`, made by `quytac publish`): several posts of one
 //! shard, in the order they were read, as JSON Lines (one item a line); the same headers, plus
 //! `Quytac-Bundle`: how many posts it holds. JetStream's work per message — replicating it,
 //! delivering it, taking its acknowledgement — is then shared by the bundle's posts. A bundled
@@ -93,6 +93,9 @@ fn headers(msg_id: &str, source: PostSource, actor: &str) -> async_nats::HeaderM
 #[derive(Debug, Clone)]
 pub struct Outgoing<T> {
     pub tags: Vec<T>,
+    /// The shard of its posts: a publisher that keeps one author's posts in order has at most
+    /// one message of a shard in flight.
+    pub shard: u64,
     pub subject: String,
     pub headers: async_nats::HeaderMap,
     pub body: Vec<u8>,
@@ -133,6 +136,7 @@ impl<T> Bundler<T> {
         if self.max_posts == 1 {
             return Ok(vec![Outgoing {
                 tags: vec![tag],
+                shard: post.shard,
                 subject: post.subject,
                 headers: post.headers,
                 body: post.body,
@@ -182,6 +186,7 @@ impl<T> Bundler<T> {
         headers.insert(HEADER_BUNDLE, open.tags.len().to_string().as_str());
         Some(Outgoing {
             tags: open.tags,
+            shard,
             subject: subjects::bundle_subject(shard),
             headers,
             body: open.body,

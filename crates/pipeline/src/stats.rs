@@ -17,7 +17,7 @@ pub struct PipelineStats {
     /// Messages in the stream: published, not yet stored and acknowledged (the queue's depth).
     pub depth: u64,
     pub bytes: u64,
-    /// Consumers of the stream (the workers share one).
+    /// Consumers of the stream: one per shard range.
     pub consumers: usize,
     /// Messages no worker has pulled yet.
     pub pending: u64,
@@ -25,12 +25,27 @@ pub struct PipelineStats {
     pub ack_pending: u64,
     /// Messages delivered more than once and not yet acknowledged.
     pub redelivered: u64,
-    /// The last stream sequence (message) acknowledged by the workers.
+    /// Messages acknowledged since the stream was made (a work queue drops each message as it
+    /// is acknowledged).
     pub acknowledged: u64,
     /// Dead letters: a post each (a bundle's post goes alone), or a message that was no post.
     pub dead_letters: u64,
     /// Messages acknowledged per second since the previous reading (0 on the first).
     pub throughput_per_s: f64,
+    /// Each shard range: the worker that leases it, and its messages.
+    pub ranges: Vec<RangeStats>,
+}
+
+/// One shard range of the stream (`subjects::range_of`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RangeStats {
+    pub range: u64,
+    /// The worker that leases the range (its process id and a random suffix), if any.
+    pub owner: Option<String>,
+    /// Messages of the range no worker has pulled yet.
+    pub pending: u64,
+    /// Messages of the range pulled and not yet acknowledged.
+    pub ack_pending: u64,
 }
 
 /// Reads the figures; remembers the last reading to give the throughput.
@@ -46,16 +61,41 @@ impl StatsReader {
             .await
             .map_err(PipelineError::unavailable)?;
         let info = stream.cached_info().clone();
-        let (pending, ack_pending, redelivered, acknowledged) =
-            match stream.consumer_info(subjects::WORKERS_CONSUMER).await {
-                Ok(c) => (
-                    c.num_pending,
-                    c.num_ack_pending as u64,
-                    c.num_redelivered as u64,
-                    c.ack_floor.stream_sequence,
-                ),
-                Err(_) => (info.state.messages, 0, 0, 0),
+        let leases = js.get_key_value(subjects::LEASES_BUCKET).await.ok();
+        let (mut pending, mut ack_pending, mut redelivered) = (0, 0, 0);
+        let mut ranges = Vec::with_capacity(subjects::RANGES as usize);
+        for range in 0..subjects::RANGES {
+            let (range_pending, range_ack_pending) =
+                match stream.consumer_info(subjects::range_consumer(range)).await {
+                    Ok(c) => {
+                        redelivered += c.num_redelivered as u64;
+                        (c.num_pending, c.num_ack_pending as u64)
+                    }
+                    Err(_) => (0, 0),
+                };
+            pending += range_pending;
+            ack_pending += range_ack_pending;
+            let owner = match &leases {
+                Some(kv) => kv
+                    .get(crate::lease::range_key(range))
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|v| String::from_utf8_lossy(&v).into_owned()),
+                None => None,
             };
+            ranges.push(RangeStats {
+                range,
+                owner,
+                pending: range_pending,
+                ack_pending: range_ack_pending,
+            });
+        }
+        // Before any worker made the consumers, every message waits.
+        if info.state.consumer_count == 0 {
+            pending = info.state.messages;
+        }
+        let acknowledged = info.state.last_sequence.saturating_sub(info.state.messages);
         let dead_letters = match js.get_stream(subjects::DEAD_STREAM).await {
             Ok(d) => d.cached_info().state.messages,
             Err(_) => 0,
@@ -88,6 +128,7 @@ impl StatsReader {
             acknowledged,
             dead_letters,
             throughput_per_s,
+            ranges,
         })
     }
 }

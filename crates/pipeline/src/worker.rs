@@ -1,7 +1,8 @@
 //! The worker: pull a batch, check and store it in one transaction, then acknowledge.
 //!
-//! A message holds one post or a bundle of them (`message::Bundler`). Order of effects for a
-//! batch: decode (a message that is not a post, or a bundle's line that is not one, goes to
+//! A message holds one post or a bundle of them (`message::Bundler`). A worker pulls the shard
+//! ranges it leases (`lease`), so one author's posts are stored in the order published. Order
+//! of effects for a batch: decode (a message that is not a post, or a bundle's line that is not one, goes to
 //! the dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish
 //! each result on `quytac.results.<verdict>` (a post Decree 147 refused: on
 //! `quytac.results.refused`, nothing stored) → acknowledge each message. A crash before the
@@ -15,6 +16,7 @@
 //! error. An outage of the database is not the post's fault: those messages are only
 //! delivered again later, never dead-lettered.
 
+use crate::lease::{self, Leases};
 use crate::message::{self, RefusedMessage, ResultMessage};
 use crate::subjects;
 use crate::{PipelineConfig, PipelineError, Result};
@@ -22,8 +24,9 @@ use async_nats::jetstream::{self, consumer, AckKind};
 use futures_util::StreamExt;
 use quytac_service::posts::{BatchOutcome, BatchPost};
 use quytac_service::{ErrorKind as ServiceErrorKind, Service};
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How a worker pulls.
 #[derive(Debug, Clone)]
@@ -62,31 +65,50 @@ pub struct WorkerStats {
     pub retried: u64,
 }
 
-/// Creates (or updates) the workers' durable pull consumer.
-pub async fn workers_consumer(
+/// Creates the durable pull consumer of every shard range (the shared consumer of earlier
+/// versions is removed first: a work queue takes no overlapping consumers), indexed by range.
+pub async fn range_consumers(
     js: &jetstream::Context,
     worker: &WorkerConfig,
-) -> Result<consumer::PullConsumer> {
+) -> Result<Vec<consumer::PullConsumer>> {
     let stream = js
         .get_stream(subjects::POSTS_STREAM)
         .await
         .map_err(PipelineError::unavailable)?;
-    stream
-        .get_or_create_consumer(
-            subjects::WORKERS_CONSUMER,
-            consumer::pull::Config {
-                durable_name: Some(subjects::WORKERS_CONSUMER.to_string()),
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: worker.ack_wait,
-                // Unlimited: the worker dead-letters a post itself after `max_deliver`
-                // deliveries that failed for the post's own reason; outages never count.
-                max_deliver: -1,
-                max_ack_pending: 20_000,
-                ..Default::default()
-            },
-        )
+    if stream
+        .consumer_info(subjects::SHARED_CONSUMER)
         .await
-        .map_err(PipelineError::unavailable)
+        .is_ok()
+    {
+        stream
+            .delete_consumer(subjects::SHARED_CONSUMER)
+            .await
+            .map_err(PipelineError::unavailable)?;
+    }
+    let mut consumers = Vec::with_capacity(subjects::RANGES as usize);
+    for range in 0..subjects::RANGES {
+        let name = subjects::range_consumer(range);
+        let consumer = stream
+            .get_or_create_consumer(
+                &name,
+                consumer::pull::Config {
+                    durable_name: Some(name.clone()),
+                    filter_subject: subjects::range_filter(range),
+                    ack_policy: consumer::AckPolicy::Explicit,
+                    ack_wait: worker.ack_wait,
+                    // Unlimited: the worker dead-letters a post itself after `max_deliver`
+                    // deliveries that failed for the post's own reason; outages never count.
+                    max_deliver: -1,
+                    // One worker pulls a range at a time, a batch at most (`--batch` ≤ 1,000).
+                    max_ack_pending: 1_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(PipelineError::unavailable)?;
+        consumers.push(consumer);
+    }
+    Ok(consumers)
 }
 
 /// How long a starting worker waits for the stream to answer.
@@ -94,6 +116,13 @@ const STARTUP_PATIENCE: Duration = Duration::from_secs(60);
 
 /// Runs a worker until `shutdown` resolves; the batch in hand is finished first, and a worker
 /// still waiting for the stream stops at once.
+///
+/// The worker pulls only the shard ranges it leases (`lease`), from each range's consumer in
+/// stream order, and stores what it pulled in one transaction before it pulls again: one
+/// author's posts are stored in the order published. A range taken over from a worker that
+/// died is first left alone for one ack wait when messages of it wait for an
+/// acknowledgement: they are the dead worker's, and JetStream delivers them again, before
+/// anything newer, only after that wait.
 pub async fn run(
     service: Service,
     pipeline: &PipelineConfig,
@@ -107,10 +136,12 @@ pub async fn run(
     // A cluster that lost a node answers again once it has elected new leaders: a worker
     // started meanwhile waits for it (up to STARTUP_PATIENCE) rather than giving up.
     let started = std::time::Instant::now();
-    let consumer = loop {
+    let (mut consumers, mut leases) = loop {
         let attempt = async {
             crate::ensure_topology(&js, pipeline).await?;
-            workers_consumer(&js, worker).await
+            let consumers = range_consumers(&js, worker).await?;
+            let leases = Leases::open(&js, pipeline.replicas, lease::worker_id()).await?;
+            Ok::<_, PipelineError>((consumers, leases))
         };
         let attempt = tokio::select! {
             biased;
@@ -118,7 +149,7 @@ pub async fn run(
             attempt = attempt => attempt,
         };
         match attempt {
-            Ok(consumer) => break consumer,
+            Ok(ready) => break ready,
             Err(e) if started.elapsed() < STARTUP_PATIENCE => {
                 tracing::warn!(error = %e, "the stream is not ready; retrying");
                 tokio::select! {
@@ -131,26 +162,60 @@ pub async fn run(
         }
     };
     let mut stats = WorkerStats::default();
+    // Ranges taken over from a worker that died, and when they may be pulled.
+    let mut on_hold: BTreeMap<u64, Instant> = BTreeMap::new();
     // Posts a message held in the last batch: bundles hold many, so fewer messages make a
     // batch of `worker.batch` posts.
     let mut posts_per_message = 1usize;
     loop {
+        if leases.due() {
+            match leases.renew().await {
+                Ok(renewal) => {
+                    for range in renewal.taken {
+                        let consumer = &mut consumers[range as usize];
+                        if let Some(until) = hold_for_lost(consumer, worker).await {
+                            on_hold.insert(range, until);
+                        }
+                    }
+                    if !renewal.dropped.is_empty() {
+                        tracing::info!(ranges = ?renewal.dropped, "shard ranges given up");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "renewing the leases failed"),
+            }
+        }
+        let now = Instant::now();
+        on_hold.retain(|_, until| *until > now);
+        let ranges: Vec<u64> = leases
+            .usable()
+            .into_iter()
+            .filter(|r| !on_hold.contains_key(r))
+            .collect();
+        if ranges.is_empty() {
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(worker.wait) => continue,
+            }
+        }
         let messages = (worker.batch / posts_per_message).max(1);
         // Only between batches: a batch that was pulled is always finished.
-        let batch = tokio::select! {
+        let pulled = tokio::select! {
             biased;
             _ = &mut shutdown => break,
-            b = pull(&consumer, messages, worker.wait) => b,
+            pulled = pull_ranges(&consumers, &ranges, messages, worker.wait) => pulled,
         };
-        let msgs = match batch {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "pulling a batch failed; retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
+        let failed = !pulled.unsure.is_empty();
+        for range in pulled.unsure {
+            if let Some(until) = hold_for_lost(&mut consumers[range as usize], worker).await {
+                on_hold.insert(range, until);
             }
-        };
+        }
+        let msgs = pulled.messages;
         if msgs.is_empty() {
+            if failed {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
             continue;
         }
         stats.batches += 1;
@@ -164,33 +229,110 @@ pub async fn run(
         let posts = process(&links, msgs, &mut stats).await;
         posts_per_message = (posts / n).max(1);
     }
+    leases.release_all().await;
     let _ = client.flush().await;
     Ok(stats)
 }
 
+/// When a range may be pulled again: after one ack wait when some of its messages wait for
+/// an acknowledgement that this worker will not give (a worker that died held them, or they
+/// were lost on their way here), at once (`None`) otherwise.
+async fn hold_for_lost(
+    consumer: &mut consumer::PullConsumer,
+    worker: &WorkerConfig,
+) -> Option<Instant> {
+    // A second more, for the server's timer that finds the lapsed deliveries.
+    let margin = Duration::from_secs(1);
+    match consumer.info().await {
+        Ok(info) if info.num_ack_pending == 0 => None,
+        Ok(info) => Some(Instant::now() + info.config.ack_wait + margin),
+        // Unknown: wait as if some were pending, the safe side.
+        Err(_) => Some(Instant::now() + worker.ack_wait + margin),
+    }
+}
+
+/// What a pull brought.
+#[derive(Default)]
+struct Pulled {
+    /// Each range's messages in stream order, range after range.
+    messages: Vec<jetstream::Message>,
+    /// Ranges whose pull failed: messages of them may have been delivered and lost.
+    unsure: Vec<u64>,
+}
+
+/// Pulls up to `messages` messages, shared among `ranges`; waits up to `wait` only when none
+/// is there at once. Messages received before a failure are kept: left unacknowledged, they
+/// would come again behind newer ones.
+async fn pull_ranges(
+    consumers: &[consumer::PullConsumer],
+    ranges: &[u64],
+    messages: usize,
+    wait: Duration,
+) -> Pulled {
+    let per_range = messages.div_ceil(ranges.len()).max(1);
+    let mut pulled = Pulled::default();
+    for no_wait in [true, false] {
+        let ranges_pulled = futures_util::future::join_all(
+            ranges
+                .iter()
+                .map(|r| pull(&consumers[*r as usize], per_range, no_wait, wait)),
+        )
+        .await;
+        for (range, (msgs, clean)) in ranges.iter().zip(ranges_pulled) {
+            pulled.messages.extend(msgs);
+            if !clean {
+                pulled.unsure.push(*range);
+            }
+        }
+        if !pulled.messages.is_empty() || !pulled.unsure.is_empty() {
+            break;
+        }
+    }
+    pulled
+}
+
+/// Pulls up to `messages` messages of one consumer: those there now (`no_wait`), or waiting
+/// up to `wait` for them; and whether the pull ended cleanly.
 async fn pull(
     consumer: &consumer::PullConsumer,
     messages: usize,
+    no_wait: bool,
     wait: Duration,
-) -> Result<Vec<jetstream::Message>> {
-    let mut batch = consumer
-        .batch()
-        .max_messages(messages)
-        .expires(wait)
-        .messages()
-        .await
-        .map_err(PipelineError::unavailable)?;
+) -> (Vec<jetstream::Message>, bool) {
+    // Both with `expires`, so that the client gives up on a server that never answers.
+    let batch = if no_wait {
+        consumer
+            .fetch()
+            .max_messages(messages)
+            .expires(wait)
+            .messages()
+            .await
+    } else {
+        consumer
+            .batch()
+            .max_messages(messages)
+            .expires(wait)
+            .messages()
+            .await
+    };
+    let mut batch = match batch {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "pulling a batch failed");
+            return (Vec::new(), false);
+        }
+    };
     let mut msgs = Vec::with_capacity(messages);
     while let Some(m) = batch.next().await {
         match m {
             Ok(m) => msgs.push(m),
             Err(e) => {
-                tracing::debug!(error = %e, "pull ended");
-                break;
+                tracing::warn!(error = %e, "a pull ended in an error");
+                return (msgs, false);
             }
         }
     }
-    Ok(msgs)
+    (msgs, true)
 }
 
 /// What a batch is processed with.
