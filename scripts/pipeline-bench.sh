@@ -4,12 +4,14 @@
 #  2. publish → 1 worker → PostgreSQL (posts stored per second);
 #  3. publish → 2 workers → PostgreSQL on a 3-node NATS cluster, with a worker and a NATS node
 #     killed (SIGKILL) mid-run and started again: every post stored exactly once, the audit
-#     log verifies, posts stored per second and the ratio to `quytac check`;
+#     log verifies, each author's posts stored in the order published, posts stored per second
+#     and the ratio to `quytac check`;
 #  4. `POST /v1/posts` with `--nats` under wrk (posts/s, latency percentiles), each piece's CPU
 #     time per post, and two workers draining what the stream took in.
 #
 #   N=1000000 N1=100000 scripts/pipeline-bench.sh
 #   BUNDLE=1 HTTP=0 N=200000 scripts/pipeline-bench.sh   # one message a post, no wrk run
+#   KEEP_LOGS=/tmp/logs scripts/pipeline-bench.sh         # keeps the workers' and nodes' logs
 # Needs nats-server, psql, wrk, curl and PostgreSQL (QUYTAC_TEST_POSTGRES_URL, by default
 # postgres://postgres@127.0.0.1:5432/test: a database of its own is created and dropped).
 set -euo pipefail
@@ -31,6 +33,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   # fresh_db runs in a command substitution (a subshell), so its databases are known by name.
   for db in one two http; do psql "$PG" -qc "DROP DATABASE IF EXISTS quytac_bench_$$_$db WITH (FORCE)" >/dev/null 2>&1 || true; done
+  [ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp "$WORK"/*.log "$KEEP_LOGS"/
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -162,7 +165,10 @@ kill -TERM "$WA" "$WB"; wait "$WA" "$WB" || true
 POSTS=$(count "$DB2" 'SELECT COUNT(*) FROM posts')
 DISTINCT=$(count "$DB2" 'SELECT COUNT(DISTINCT external_id) FROM posts')
 EVENTS=$(count "$DB2" "SELECT COUNT(*) FROM audit_events WHERE action = 'post.ingested'")
+# A post stored (posts.id order) after a later post of its author (ids b<i>, in file order).
+LATE=$(count "$DB2" "SELECT COUNT(*) FROM (SELECT substr(external_id, 2)::bigint AS i, lag(substr(external_id, 2)::bigint) OVER (PARTITION BY author_id ORDER BY id) AS before FROM posts) t WHERE before > i")
 echo "stored: $POSTS rows, $DISTINCT distinct ids, $EVENTS post.ingested events (expected $N each)"
+echo "order: $LATE posts stored after a later post of their author (expected 0)"
 tail -1 "$WORK/wa.log"; tail -1 "$WORK/wb.log"
 TOKEN=$("$BIN" admin create-token --role admin --db "$DB2" --audit-key "$WORK/audit.key")
 # Verifying a million posts' events takes longer than a request may by default (30 s).

@@ -56,7 +56,7 @@ pub struct WorkerArgs {
     #[arg(long, default_value = "quytac-audit.key")]
     pub audit_key: PathBuf,
     /// Seconds JetStream waits for a batch's acknowledgement before delivering it again
-    /// (set when the shard ranges' consumers are first made).
+    /// (given to a shard range's consumer whenever a worker makes it).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ack_wait: u64,
     /// The rule pack the workers check with: the one `quytac serve --pack` enforces

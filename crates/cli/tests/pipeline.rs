@@ -377,7 +377,7 @@ async fn every_post_is_stored_once_through_worker_and_node_failures() {
     wait_for_cluster(&urls).await;
 
     // An ack wait well beyond a lease (10 s): a worker that takes over the killed worker's
-    // ranges finds its posts not yet due again, and must wait for them before newer ones.
+    // ranges finds its posts not yet due again, and must get them before newer ones.
     let start_worker =
         |log: &Path| Worker::start_acking_within(&db.url, &urls, &key, log, DEFAULT_PACK, 20);
     let logs: Vec<PathBuf> = (0..2)

@@ -138,9 +138,23 @@ impl Leases {
                     self.held.insert(range, Held { revision, written });
                 }
                 Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => {
-                    tracing::warn!(range, "the lease on the range was lost");
-                    self.held.remove(&range);
-                    renewal.dropped.push(range);
+                    // A renewal that timed out here may still have been written: the entry is
+                    // then this worker's, at a revision it did not learn.
+                    match self.kv.entry(range_key(range)).await {
+                        Ok(Some(entry))
+                            if entry.operation == kv::Operation::Put
+                                && entry.value == self.me.as_bytes() =>
+                        {
+                            if let Some(held) = self.held.get_mut(&range) {
+                                held.revision = entry.revision;
+                            }
+                        }
+                        _ => {
+                            tracing::warn!(range, "the lease on the range was lost");
+                            self.held.remove(&range);
+                            renewal.dropped.push(range);
+                        }
+                    }
                 }
                 Err(e) => tracing::warn!(range, error = %e, "renewing a lease failed"),
             }

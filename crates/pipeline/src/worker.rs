@@ -24,8 +24,9 @@ use async_nats::jetstream::{self, consumer, AckKind};
 use futures_util::StreamExt;
 use quytac_service::posts::{BatchOutcome, BatchPost};
 use quytac_service::{ErrorKind as ServiceErrorKind, Service};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How a worker pulls.
@@ -71,10 +72,7 @@ pub async fn range_consumers(
     js: &jetstream::Context,
     worker: &WorkerConfig,
 ) -> Result<Vec<consumer::PullConsumer>> {
-    let stream = js
-        .get_stream(subjects::POSTS_STREAM)
-        .await
-        .map_err(PipelineError::unavailable)?;
+    let stream = posts_stream(js).await?;
     if stream
         .consumer_info(subjects::SHARED_CONSUMER)
         .await
@@ -85,30 +83,68 @@ pub async fn range_consumers(
             .await
             .map_err(PipelineError::unavailable)?;
     }
-    let mut consumers = Vec::with_capacity(subjects::RANGES as usize);
-    for range in 0..subjects::RANGES {
-        let name = subjects::range_consumer(range);
-        let consumer = stream
-            .get_or_create_consumer(
-                &name,
-                consumer::pull::Config {
-                    durable_name: Some(name.clone()),
-                    filter_subject: subjects::range_filter(range),
-                    ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait: worker.ack_wait,
-                    // Unlimited: the worker dead-letters a post itself after `max_deliver`
-                    // deliveries that failed for the post's own reason; outages never count.
-                    max_deliver: -1,
-                    // One worker pulls a range at a time, a batch at most (`--batch` ≤ 1,000).
-                    max_ack_pending: 1_000,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(PipelineError::unavailable)?;
-        consumers.push(consumer);
+    // All at once: on a cluster each consumer is a Raft group of its own, slow to make.
+    futures_util::future::join_all(
+        (0..subjects::RANGES).map(|range| range_consumer(&stream, worker, range)),
+    )
+    .await
+    .into_iter()
+    .collect()
+}
+
+async fn posts_stream(js: &jetstream::Context) -> Result<jetstream::stream::Stream> {
+    js.get_stream(subjects::POSTS_STREAM)
+        .await
+        .map_err(PipelineError::unavailable)
+}
+
+/// The durable consumer of a shard range, made when missing.
+async fn range_consumer(
+    stream: &jetstream::stream::Stream,
+    worker: &WorkerConfig,
+    range: u64,
+) -> Result<consumer::PullConsumer> {
+    let name = subjects::range_consumer(range);
+    stream
+        .get_or_create_consumer(
+            &name,
+            consumer::pull::Config {
+                durable_name: Some(name.clone()),
+                filter_subject: subjects::range_filter(range),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: worker.ack_wait,
+                // Unlimited: the worker dead-letters a post itself after `max_deliver`
+                // deliveries that failed for the post's own reason; outages never count.
+                max_deliver: -1,
+                // One worker pulls a range at a time, a batch at most (`--batch` ≤ 1,000).
+                max_ack_pending: 1_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(PipelineError::unavailable)
+}
+
+/// Makes a range's consumer anew. The stream is a work queue: it keeps every message not yet
+/// acknowledged, and a new consumer delivers them from the first, in stream order, at once,
+/// those a worker that died held, or that were lost on their way here, included. (The old
+/// consumer would deliver those only after their ack wait, behind newer messages.) An
+/// acknowledgement that reaches the new consumer from an earlier owner is a true one: that
+/// owner acknowledges only what it stored.
+async fn reset_range(
+    js: &jetstream::Context,
+    worker: &WorkerConfig,
+    range: u64,
+) -> Result<consumer::PullConsumer> {
+    let stream = posts_stream(js).await?;
+    let name = subjects::range_consumer(range);
+    if let Err(e) = stream.delete_consumer(&name).await {
+        // Gone already is fine; still there is not.
+        if stream.consumer_info(&name).await.is_ok() {
+            return Err(PipelineError::unavailable(e));
+        }
     }
-    Ok(consumers)
+    range_consumer(&stream, worker, range).await
 }
 
 /// How long a starting worker waits for the stream to answer.
@@ -119,10 +155,10 @@ const STARTUP_PATIENCE: Duration = Duration::from_secs(60);
 ///
 /// The worker pulls only the shard ranges it leases (`lease`), from each range's consumer in
 /// stream order, and stores what it pulled in one transaction before it pulls again: one
-/// author's posts are stored in the order published. A range taken over from a worker that
-/// died is first left alone for one ack wait when messages of it wait for an
-/// acknowledgement: they are the dead worker's, and JetStream delivers them again, before
-/// anything newer, only after that wait.
+/// author's posts are stored in the order published. A range it takes (from a worker that
+/// died, maybe with posts in hand), and its ranges after its connection to NATS was lost or a
+/// pull went unanswered, get a new consumer before they are pulled when messages of them await
+/// an acknowledgement ([`reset_range`]).
 pub async fn run(
     service: Service,
     pipeline: &PipelineConfig,
@@ -162,8 +198,13 @@ pub async fn run(
         }
     };
     let mut stats = WorkerStats::default();
-    // Ranges taken over from a worker that died, and when they may be pulled.
-    let mut on_hold: BTreeMap<u64, Instant> = BTreeMap::new();
+    let mut seen_connects = client.statistics().connects.load(Ordering::Relaxed);
+    // Which range a batch is first pulled from.
+    let mut turn = 0usize;
+    // Ranges whose consumer must be made anew before they are pulled, and when that was last
+    // tried (at most once a second: while NATS is out, each try waits for its timeout).
+    let mut to_reset: BTreeSet<u64> = BTreeSet::new();
+    let mut reset_tried: Option<Instant> = None;
     // Posts a message held in the last batch: bundles hold many, so fewer messages make a
     // batch of `worker.batch` posts.
     let mut posts_per_message = 1usize;
@@ -171,12 +212,7 @@ pub async fn run(
         if leases.due() {
             match leases.renew().await {
                 Ok(renewal) => {
-                    for range in renewal.taken {
-                        let consumer = &mut consumers[range as usize];
-                        if let Some(until) = hold_for_lost(consumer, worker).await {
-                            on_hold.insert(range, until);
-                        }
-                    }
+                    to_reset.extend(renewal.taken);
                     if !renewal.dropped.is_empty() {
                         tracing::info!(ranges = ?renewal.dropped, "shard ranges given up");
                     }
@@ -184,12 +220,39 @@ pub async fn run(
                 Err(e) => tracing::warn!(error = %e, "renewing the leases failed"),
             }
         }
-        let now = Instant::now();
-        on_hold.retain(|_, until| *until > now);
-        let ranges: Vec<u64> = leases
-            .usable()
+        let usable = leases.usable();
+        // The connection to NATS was lost and made again: messages delivered meanwhile may
+        // have been lost on the way.
+        let connects = client.statistics().connects.load(Ordering::Relaxed);
+        if connects != seen_connects {
+            seen_connects = connects;
+            to_reset.extend(usable.iter().copied());
+        }
+        to_reset.retain(|r| usable.contains(r));
+        if !to_reset.is_empty() && reset_tried.is_none_or(|t| t.elapsed() >= RESET_EVERY) {
+            reset_tried = Some(Instant::now());
+            for range in to_reset.clone() {
+                // Nothing delivered and unacknowledged: nothing can come back out of order.
+                let idle = consumers[range as usize]
+                    .info()
+                    .await
+                    .is_ok_and(|info| info.num_ack_pending == 0);
+                if idle {
+                    to_reset.remove(&range);
+                    continue;
+                }
+                match reset_range(&js, worker, range).await {
+                    Ok(consumer) => {
+                        consumers[range as usize] = consumer;
+                        to_reset.remove(&range);
+                    }
+                    Err(e) => tracing::warn!(range, error = %e, "making a range's consumer failed"),
+                }
+            }
+        }
+        let ranges: Vec<u64> = usable
             .into_iter()
-            .filter(|r| !on_hold.contains_key(r))
+            .filter(|r| !to_reset.contains(r))
             .collect();
         if ranges.is_empty() {
             tokio::select! {
@@ -199,23 +262,16 @@ pub async fn run(
             }
         }
         let messages = (worker.batch / posts_per_message).max(1);
+        turn = turn.wrapping_add(1);
         // Only between batches: a batch that was pulled is always finished.
         let pulled = tokio::select! {
             biased;
             _ = &mut shutdown => break,
-            pulled = pull_ranges(&consumers, &ranges, messages, worker.wait) => pulled,
+            pulled = pull_ranges(&consumers, &ranges, turn, messages, worker.wait) => pulled,
         };
-        let failed = !pulled.unsure.is_empty();
-        for range in pulled.unsure {
-            if let Some(until) = hold_for_lost(&mut consumers[range as usize], worker).await {
-                on_hold.insert(range, until);
-            }
-        }
+        to_reset.extend(pulled.unanswered);
         let msgs = pulled.messages;
         if msgs.is_empty() {
-            if failed {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
             continue;
         }
         stats.batches += 1;
@@ -234,105 +290,115 @@ pub async fn run(
     Ok(stats)
 }
 
-/// When a range may be pulled again: after one ack wait when some of its messages wait for
-/// an acknowledgement that this worker will not give (a worker that died held them, or they
-/// were lost on their way here), at once (`None`) otherwise.
-async fn hold_for_lost(
-    consumer: &mut consumer::PullConsumer,
-    worker: &WorkerConfig,
-) -> Option<Instant> {
-    // A second more, for the server's timer that finds the lapsed deliveries.
-    let margin = Duration::from_secs(1);
-    match consumer.info().await {
-        Ok(info) if info.num_ack_pending == 0 => None,
-        Ok(info) => Some(Instant::now() + info.config.ack_wait + margin),
-        // Unknown: wait as if some were pending, the safe side.
-        Err(_) => Some(Instant::now() + worker.ack_wait + margin),
-    }
-}
+/// How often a worker tries again to make a range's consumer anew.
+const RESET_EVERY: Duration = Duration::from_secs(1);
 
 /// What a pull brought.
 #[derive(Default)]
 struct Pulled {
     /// Each range's messages in stream order, range after range.
     messages: Vec<jetstream::Message>,
-    /// Ranges whose pull failed: messages of them may have been delivered and lost.
-    unsure: Vec<u64>,
+    /// Ranges whose pull the worker gave up on: messages of them may come after it stopped
+    /// listening, and be lost.
+    unanswered: Vec<u64>,
 }
 
-/// Pulls up to `messages` messages, shared among `ranges`; waits up to `wait` only when none
-/// is there at once. Messages received before a failure are kept: left unacknowledged, they
-/// would come again behind newer ones.
+/// Pulls up to `messages` messages from `ranges`, each range's in stream order: first what is
+/// there now, range after range from `first` on (one request fills a batch when a range holds
+/// enough, and each batch starts at another range, so none waits on the others); when none
+/// is there, waits up to `wait` on every range at once.
 async fn pull_ranges(
     consumers: &[consumer::PullConsumer],
     ranges: &[u64],
+    first: usize,
     messages: usize,
     wait: Duration,
 ) -> Pulled {
-    let per_range = messages.div_ceil(ranges.len()).max(1);
     let mut pulled = Pulled::default();
-    for no_wait in [true, false] {
-        let ranges_pulled = futures_util::future::join_all(
+    for i in 0..ranges.len() {
+        let range = ranges[(first + i) % ranges.len()];
+        let left = messages.saturating_sub(pulled.messages.len());
+        if left == 0 {
+            break;
+        }
+        let (msgs, answered) = pull(&consumers[range as usize], left, true, wait).await;
+        pulled.messages.extend(msgs);
+        if !answered {
+            pulled.unanswered.push(range);
+        }
+    }
+    if pulled.messages.is_empty() && pulled.unanswered.is_empty() {
+        let per_range = messages.div_ceil(ranges.len()).max(1);
+        let each = futures_util::future::join_all(
             ranges
                 .iter()
-                .map(|r| pull(&consumers[*r as usize], per_range, no_wait, wait)),
+                .map(|r| pull(&consumers[*r as usize], per_range, false, wait)),
         )
         .await;
-        for (range, (msgs, clean)) in ranges.iter().zip(ranges_pulled) {
+        for (range, (msgs, answered)) in ranges.iter().zip(each) {
             pulled.messages.extend(msgs);
-            if !clean {
-                pulled.unsure.push(*range);
+            if !answered {
+                pulled.unanswered.push(*range);
             }
-        }
-        if !pulled.messages.is_empty() || !pulled.unsure.is_empty() {
-            break;
         }
     }
     pulled
 }
 
+/// How long a pull of the messages there now may take before the worker gives up on it.
+const NO_WAIT_PATIENCE: Duration = Duration::from_secs(5);
+
 /// Pulls up to `messages` messages of one consumer: those there now (`no_wait`), or waiting
-/// up to `wait` for them; and whether the pull ended cleanly.
+/// up to `wait` for them; and whether the server answered before the client gave up.
+/// Messages received before an error are kept: left unacknowledged, they would come again
+/// behind newer ones.
 async fn pull(
     consumer: &consumer::PullConsumer,
     messages: usize,
     no_wait: bool,
     wait: Duration,
 ) -> (Vec<jetstream::Message>, bool) {
-    // Both with `expires`, so that the client gives up on a server that never answers.
-    let batch = if no_wait {
-        consumer
-            .fetch()
-            .max_messages(messages)
-            .expires(wait)
-            .messages()
-            .await
+    let mut msgs = Vec::with_capacity(messages);
+    let mut answered = true;
+    if no_wait {
+        // Without `expires`: with it, the server (2.9) waits for a full batch until it runs
+        // out. The client's own clock stands in for it, for a server that never answers.
+        let fetch = async {
+            match consumer.fetch().max_messages(messages).messages().await {
+                Ok(batch) => collect(batch, &mut msgs).await,
+                Err(e) => tracing::warn!(error = %e, "pulling a batch failed"),
+            }
+        };
+        if tokio::time::timeout(NO_WAIT_PATIENCE, fetch).await.is_err() {
+            tracing::warn!("a pull had no answer");
+            answered = false;
+        }
     } else {
-        consumer
+        match consumer
             .batch()
             .max_messages(messages)
             .expires(wait)
             .messages()
             .await
-    };
-    let mut batch = match batch {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!(error = %e, "pulling a batch failed");
-            return (Vec::new(), false);
+        {
+            Ok(batch) => collect(batch, &mut msgs).await,
+            Err(e) => tracing::warn!(error = %e, "pulling a batch failed"),
         }
-    };
-    let mut msgs = Vec::with_capacity(messages);
+    }
+    (msgs, answered)
+}
+
+/// Takes a pull's messages until it ends.
+async fn collect(mut batch: consumer::pull::Batch, msgs: &mut Vec<jetstream::Message>) {
     while let Some(m) = batch.next().await {
         match m {
             Ok(m) => msgs.push(m),
             Err(e) => {
                 tracing::warn!(error = %e, "a pull ended in an error");
-                return (msgs, false);
+                break;
             }
         }
     }
-    (msgs, true)
 }
 
 /// What a batch is processed with.
