@@ -67,6 +67,9 @@ pub struct WorkerArgs {
 }
 
 pub fn run_worker(args: &WorkerArgs) -> anyhow::Result<u8> {
+    // Warnings (a lease lost, a pull failed, NATS or the database out) on standard error, as
+    // `quytac serve` writes them: `RUST_LOG` sets the level, `QUYTAC_LOG_FORMAT=json` the form.
+    let _log = crate::serve::init_logging(None);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

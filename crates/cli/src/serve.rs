@@ -145,12 +145,15 @@ pub enum LogFormat {
     Json,
 }
 
-/// Sends the service's log (one line per request, errors with their source) to stderr.
+/// Sends the service's log (one line per request, errors with their source) to stderr; `quytac
+/// worker` logs through it too.
 /// Installs the request log. Lines are written to stderr by a background thread
 /// (`tracing_appender::non_blocking`), so a request never waits on the write: a line per
 /// request cost about 15% of `/v1/check` throughput when written in place. The writer never
 /// drops a line (`lossy(false)`); the returned guard flushes what is queued when dropped.
-fn init_logging(format: Option<LogFormat>) -> tracing_appender::non_blocking::WorkerGuard {
+pub(crate) fn init_logging(
+    format: Option<LogFormat>,
+) -> tracing_appender::non_blocking::WorkerGuard {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let format = format.unwrap_or_else(|| match std::env::var("QUYTAC_LOG_FORMAT") {

@@ -212,6 +212,9 @@ pub async fn run(
         if leases.due() {
             match leases.renew().await {
                 Ok(renewal) => {
+                    if !renewal.taken.is_empty() {
+                        tracing::info!(ranges = ?renewal.taken, "shard ranges taken");
+                    }
                     to_reset.extend(renewal.taken);
                     if !renewal.dropped.is_empty() {
                         tracing::info!(ranges = ?renewal.dropped, "shard ranges given up");
