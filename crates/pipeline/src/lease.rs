@@ -95,11 +95,6 @@ impl Leases {
         })
     }
 
-    /// This worker's id, as its entries name it.
-    pub fn me(&self) -> &str {
-        &self.me
-    }
-
     /// Whether it is time to renew.
     pub fn due(&self) -> bool {
         self.last_renewal

@@ -169,7 +169,7 @@ impl PipelineStats {
             ),
             (
                 "quytac_pipeline_acknowledged",
-                "Stream sequence acknowledged by the workers",
+                "Messages acknowledged since the stream was made",
                 self.acknowledged as f64,
             ),
             (
