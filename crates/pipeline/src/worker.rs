@@ -206,8 +206,10 @@ pub async fn run(
     let mut to_reset: BTreeSet<u64> = BTreeSet::new();
     let mut reset_tried: Option<Instant> = None;
     // Posts a message held in the last batch: bundles hold many, so fewer messages make a
-    // batch of `worker.batch` posts.
-    let mut posts_per_message = 1usize;
+    // batch of `worker.batch` posts. Before any batch, the most a message can hold: the first
+    // pull then takes one message, not `worker.batch` bundles (32,000 posts in one
+    // transaction at the defaults).
+    let mut posts_per_message = message::MAX_BUNDLE_POSTS;
     loop {
         if leases.due() {
             match leases.renew().await {
