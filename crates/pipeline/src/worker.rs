@@ -2,8 +2,8 @@
 //!
 //! A message holds one post or a bundle of them (`message::Bundler`). A worker pulls the shard
 //! ranges it leases (`lease`), so one author's posts are stored in the order published. Order
-//! of effects for a batch: decode (a message that is not a post, or a bundle's line that is not one, goes to
-//! the dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish
+//! of effects for a batch: decode (a message that is not a post, or a bundle's line that is
+//! not one, goes to the dead-letter subject at once) → [`Service::ingest_batch`] (one transaction) → publish
 //! each result on `quytac.results.<verdict>` (a post Decree 147 refused: on
 //! `quytac.results.refused`, nothing stored) → acknowledge each message. A crash before the
 //! acknowledgements makes JetStream redeliver the batch after the ack wait; the service then
@@ -277,6 +277,13 @@ pub async fn run(
         to_reset.extend(pulled.unanswered);
         let msgs = pulled.messages;
         if msgs.is_empty() {
+            if pulled.failed {
+                tokio::select! {
+                    biased;
+                    _ = &mut shutdown => break,
+                    _ = tokio::time::sleep(PULL_RETRY) => {}
+                }
+            }
             continue;
         }
         stats.batches += 1;
@@ -295,6 +302,9 @@ pub async fn run(
     Ok(stats)
 }
 
+/// How long a worker waits after a pull failed with nothing pulled.
+const PULL_RETRY: Duration = Duration::from_millis(500);
+
 /// How often a worker tries again to make a range's consumer anew.
 const RESET_EVERY: Duration = Duration::from_secs(1);
 
@@ -306,6 +316,9 @@ struct Pulled {
     /// Ranges whose pull the worker gave up on: messages of them may come after it stopped
     /// listening, and be lost.
     unanswered: Vec<u64>,
+    /// Whether a pull failed (NATS out, a leader being elected): the worker waits a little
+    /// before it pulls again, rather than asking in a tight loop.
+    failed: bool,
 }
 
 /// Pulls up to `messages` messages from `ranges`, each range's in stream order: first what is
@@ -326,13 +339,10 @@ async fn pull_ranges(
         if left == 0 {
             break;
         }
-        let (msgs, answered) = pull(&consumers[range as usize], left, true, wait).await;
-        pulled.messages.extend(msgs);
-        if !answered {
-            pulled.unanswered.push(range);
-        }
+        let (msgs, end) = pull(&consumers[range as usize], left, true, wait).await;
+        pulled.take(range, msgs, end);
     }
-    if pulled.messages.is_empty() && pulled.unanswered.is_empty() {
+    if pulled.messages.is_empty() && !pulled.failed {
         let per_range = messages.div_ceil(ranges.len()).max(1);
         let each = futures_util::future::join_all(
             ranges
@@ -340,43 +350,66 @@ async fn pull_ranges(
                 .map(|r| pull(&consumers[*r as usize], per_range, false, wait)),
         )
         .await;
-        for (range, (msgs, answered)) in ranges.iter().zip(each) {
-            pulled.messages.extend(msgs);
-            if !answered {
-                pulled.unanswered.push(*range);
-            }
+        for (range, (msgs, end)) in ranges.iter().zip(each) {
+            pulled.take(*range, msgs, end);
         }
     }
     pulled
+}
+
+/// How a pull ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PullEnd {
+    /// The server said it had no more, or the wait ran out.
+    Done,
+    /// An error: the request did not reach a consumer, or the consumer broke it off.
+    Failed,
+    /// No answer in time: the worker stopped listening.
+    Unanswered,
+}
+
+impl Pulled {
+    fn take(&mut self, range: u64, msgs: Vec<jetstream::Message>, end: PullEnd) {
+        self.messages.extend(msgs);
+        match end {
+            PullEnd::Done => {}
+            PullEnd::Failed => self.failed = true,
+            PullEnd::Unanswered => {
+                self.failed = true;
+                self.unanswered.push(range);
+            }
+        }
+    }
 }
 
 /// How long a pull of the messages there now may take before the worker gives up on it.
 const NO_WAIT_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Pulls up to `messages` messages of one consumer: those there now (`no_wait`), or waiting
-/// up to `wait` for them; and whether the server answered before the client gave up.
-/// Messages received before an error are kept: left unacknowledged, they would come again
-/// behind newer ones.
+/// up to `wait` for them; and how the pull ended. Messages received before an error are kept:
+/// left unacknowledged, they would come again behind newer ones.
 async fn pull(
     consumer: &consumer::PullConsumer,
     messages: usize,
     no_wait: bool,
     wait: Duration,
-) -> (Vec<jetstream::Message>, bool) {
+) -> (Vec<jetstream::Message>, PullEnd) {
     let mut msgs = Vec::with_capacity(messages);
-    let mut answered = true;
-    if no_wait {
+    let end = if no_wait {
         // Without `expires`: with it, the server (2.9) waits for a full batch until it runs
         // out. The client's own clock stands in for it, for a server that never answers.
         let fetch = async {
             match consumer.fetch().max_messages(messages).messages().await {
                 Ok(batch) => collect(batch, &mut msgs).await,
-                Err(e) => tracing::warn!(error = %e, "pulling a batch failed"),
+                Err(e) => failed(e),
             }
         };
-        if tokio::time::timeout(NO_WAIT_PATIENCE, fetch).await.is_err() {
-            tracing::warn!("a pull had no answer");
-            answered = false;
+        match tokio::time::timeout(NO_WAIT_PATIENCE, fetch).await {
+            Ok(end) => end,
+            Err(_) => {
+                tracing::warn!("a pull had no answer");
+                PullEnd::Unanswered
+            }
         }
     } else {
         match consumer
@@ -387,23 +420,26 @@ async fn pull(
             .await
         {
             Ok(batch) => collect(batch, &mut msgs).await,
-            Err(e) => tracing::warn!(error = %e, "pulling a batch failed"),
+            Err(e) => failed(e),
         }
-    }
-    (msgs, answered)
+    };
+    (msgs, end)
+}
+
+fn failed(e: impl std::fmt::Display) -> PullEnd {
+    tracing::warn!(error = %e, "pulling a batch failed");
+    PullEnd::Failed
 }
 
 /// Takes a pull's messages until it ends.
-async fn collect(mut batch: consumer::pull::Batch, msgs: &mut Vec<jetstream::Message>) {
+async fn collect(mut batch: consumer::pull::Batch, msgs: &mut Vec<jetstream::Message>) -> PullEnd {
     while let Some(m) = batch.next().await {
         match m {
             Ok(m) => msgs.push(m),
-            Err(e) => {
-                tracing::warn!(error = %e, "a pull ended in an error");
-                break;
-            }
+            Err(e) => return failed(e),
         }
     }
+    PullEnd::Done
 }
 
 /// What a batch is processed with.
