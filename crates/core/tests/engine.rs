@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use quytac_core::engine::{CheckResult, EngagementLog, Engine};
-use quytac_core::finding::{Label, Verdict};
+use quytac_core::finding::{Category, Label, Verdict};
 use quytac_core::item::Item;
 use quytac_core::rules::{RulePack, DEFAULT_PACK};
 use quytac_core::text::slice_chars;
@@ -172,6 +172,58 @@ fn detectors_for_what_the_classifier_cannot_see() {
         Review,
     );
     check(cs, "Áo giá 120.000đ, ngày 12.03.2024, bản 1.2.3", &[], Pass);
+}
+
+/// The posts of a project-curated set, one a line, without comments and blank lines.
+fn curated_posts(set: &str) -> Vec<&str> {
+    set.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+/// Issue 13: the state, the Party, officials, regions, peoples, faiths and genders named
+/// plainly are not abuse. The model learnt from comments that attack some of them, and read
+/// "Nhà nước ta là nhà nước của nhân dân" as hate until the lexicon said what these words
+/// mean.
+#[test]
+fn plain_civic_posts_are_not_flagged() {
+    let posts = curated_posts(include_str!("../../../eval/civic_hard_negatives.txt"));
+    assert!(posts.len() >= 100, "{} posts", posts.len());
+    let mut flagged = Vec::new();
+    for text in &posts {
+        let r = post("citizen", text);
+        if r.label != Some(Label::Clean) || !r.findings.is_empty() {
+            flagged.push(format!("citizen: {text} → {:?} {:?}", r.label, r.findings));
+        }
+        for role in ["civil_servant", "agency"] {
+            let r = post(role, text);
+            let other: Vec<_> = r
+                .findings
+                .iter()
+                .filter(|f| f.category != Category::MissingDisclaimer)
+                .collect();
+            if r.label != Some(Label::Clean) || !other.is_empty() {
+                flagged.push(format!("{role}: {text} → {:?} {other:?}", r.label));
+            }
+        }
+    }
+    assert!(flagged.is_empty(), "false alarms:\n{}", flagged.join("\n"));
+}
+
+/// The same words do not shield the abuse around them.
+#[test]
+fn civic_words_do_not_shield_abuse() {
+    let posts = curated_posts(include_str!("../../../eval/civic_abuse.txt"));
+    assert!(posts.len() >= 15, "{} posts", posts.len());
+    for text in posts {
+        let r = post("citizen", text);
+        assert!(
+            matches!(r.label, Some(Label::Offensive | Label::Hate)) && !r.findings.is_empty(),
+            "missed: {text} → {:?}",
+            r.label
+        );
+    }
 }
 
 #[test]
