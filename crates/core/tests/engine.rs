@@ -211,6 +211,29 @@ fn plain_civic_posts_are_not_flagged() {
     assert!(flagged.is_empty(), "false alarms:\n{}", flagged.join("\n"));
 }
 
+/// CS-6 is about spreading rumours: one named to be refuted is not endorsed, but a refutation
+/// in another clause or sentence, or after a hearsay verb, does not cancel the claim.
+#[test]
+fn a_rumour_named_to_refute_it_is_not_endorsed() {
+    use Verdict::*;
+    let cs = "civil_servant";
+    check(cs, "Bộ Y tế đã bác bỏ tin đồn về vắc xin", &[], Pass);
+    check(
+        cs,
+        "Tin đồn giá vàng sắp giảm là không chính xác",
+        &[],
+        Pass,
+    );
+    for claim in [
+        "Nghe nói số liệu của bộ không chính xác",
+        "Đừng tin, nhưng nghe nói sếp sắp nghỉ hưu",
+        "Tin đồn ông X sắp bị bắt. Tôi thấy là sai.",
+        "Có tin đồn ông X sắp nghỉ hưu",
+    ] {
+        check(cs, claim, &["CS-6/unverified_claim"], Review);
+    }
+}
+
 /// The same words do not shield the abuse around them.
 #[test]
 fn civic_words_do_not_shield_abuse() {

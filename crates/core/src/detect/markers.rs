@@ -24,6 +24,9 @@ struct MarkerFile {
 struct ClaimMarkers {
     score: f32,
     phrases: Vec<String>,
+    rumours: Vec<String>,
+    refuted_before: Vec<String>,
+    refuted_after: Vec<String>,
     headline_prefixes: Vec<String>,
     allowed_hosts: Vec<String>,
 }
@@ -99,6 +102,9 @@ pub struct UnofficialLink {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Group {
     Claim,
+    Rumour,
+    RefutedBefore,
+    RefutedAfter,
     Office,
     Pressure,
     Stamp,
@@ -129,7 +135,36 @@ impl MarkerHits<'_> {
     fn has(&self, g: Group) -> bool {
         self.of(g).next().is_some()
     }
+
+    /// Whether the rumour marker `m` of `text` is named to be refuted: a refutation ends at
+    /// most [`REFUTED_BEFORE_GAP`] words before it, in the same clause ("đừng tin tin đồn", not
+    /// "Đừng tin, nhưng nghe nói …"), or, for a rumour named as a thing, starts at most
+    /// [`REFUTED_AFTER_GAP`] words after it, in the same sentence ("tin đồn … là không chính
+    /// xác"). Hearsay verbs take no refutation after them: in "nghe nói số liệu không chính
+    /// xác" the hearsay is the claim.
+    fn refuted(&self, m: &PhraseMatch, text: &str) -> bool {
+        let between = |start: usize, end: usize| slice_chars(text, start, end);
+        let before = self.of(Group::RefutedBefore).any(|r| {
+            r.tok_end() <= m.tok_start()
+                && m.tok_start() - r.tok_end() <= REFUTED_BEFORE_GAP
+                && !between(r.end(), m.start()).contains(|c: char| c.is_ascii_punctuation())
+        });
+        let after = self.groups[m.phrase()] == Group::Rumour
+            && self.of(Group::RefutedAfter).any(|r| {
+                r.tok_start() >= m.tok_end()
+                    && r.tok_start() - m.tok_end() <= REFUTED_AFTER_GAP
+                    && !between(m.end(), r.start()).contains(['.', '!', '?', ';', '\n'])
+            });
+        before || after
+    }
 }
+
+/// Most tokens between a refutation and the rumour marker after it ("đừng tin vào những tin
+/// đồn").
+const REFUTED_BEFORE_GAP: usize = 2;
+/// Most tokens between a rumour named as a thing and a refutation after it ("tin đồn giá vàng
+/// sắp giảm là không chính xác").
+const REFUTED_AFTER_GAP: usize = 10;
 
 /// The compiled marker detectors. All phrase lists share one matcher, so a text is scanned
 /// once whatever the number of lists.
@@ -188,8 +223,11 @@ impl MarkerDetector {
             "khẩn cầu",
         ]
         .map(String::from);
-        let lists: [(Group, &[String]); 13] = [
+        let lists: [(Group, &[String]); 16] = [
             (Group::Claim, &f.unverified_claim.phrases),
+            (Group::Rumour, &f.unverified_claim.rumours),
+            (Group::RefutedBefore, &f.unverified_claim.refuted_before),
+            (Group::RefutedAfter, &f.unverified_claim.refuted_after),
             (Group::Office, &f.abuse_of_office.office),
             (Group::Pressure, &f.abuse_of_office.pressure),
             (Group::Stamp, &f.confidential.stamps_upper),
@@ -249,9 +287,12 @@ impl MarkerDetector {
         }
     }
 
-    /// Hearsay and rumour markers, and headline prefixes such as "NÓNG:" (CS-6, US-2).
+    /// Hearsay and rumour markers, and headline prefixes such as "NÓNG:" (CS-6, US-2). A
+    /// marker named only to refute the rumour or warn against it does not count
+    /// ([`MarkerHits::refuted`]).
     pub fn unverified_claims(&self, text: &str, hits: &MarkerHits, out: &mut Vec<Detection>) {
-        for m in hits.of(Group::Claim) {
+        let claims = hits.of(Group::Claim).chain(hits.of(Group::Rumour));
+        for m in claims.filter(|m| !hits.refuted(m, text)) {
             out.push(Detection {
                 category: Category::UnverifiedClaim,
                 start: m.start(),
