@@ -617,6 +617,9 @@ fn normalize_with(text: &str, teencode: Option<&Teencode>, scratch: &mut Scratch
             tokens: Vec::with_capacity(groups.len()),
         },
     };
+    // Whether the token before is a number: a short form after it is a unit of measure ("15
+    // dm", "5 kg"), not teencode ("dm" → "địt mẹ", "kg" → "không").
+    let mut after_number = false;
     for g in groups {
         let first = &toks[g.start];
         let last = &toks[g.end - 1];
@@ -646,6 +649,9 @@ fn normalize_with(text: &str, teencode: Option<&Teencode>, scratch: &mut Scratch
         let tone = take_tone(buf);
         let repeats = buf.windows(2).any(|w| w[0] == w[1] && is_letter(w[0]));
 
+        let unit = after_number && buf.iter().all(char::is_ascii_alphabetic);
+        after_number = buf.iter().all(char::is_ascii_digit);
+        let teencode = teencode.filter(|_| !unit);
         let mut expansion = None;
         if let Some(table) = teencode {
             // Look the word up before squeezing ("dmm" differs from "dm"), then after.
@@ -871,6 +877,23 @@ mod tests {
                 assert_eq!(&nf(m), m, "expansion of {k} is not a normal form");
             }
         }
+    }
+
+    #[test]
+    fn a_short_form_after_a_number_is_a_unit() {
+        assert_eq!(
+            Normalized::new("cao 15 dm").marked().text(),
+            " cao  15  dm "
+        );
+        assert_eq!(
+            Normalized::new("nặng 5 KG").marked().text(),
+            " nặng  5  kg "
+        );
+        assert_eq!(Normalized::new("dm 15").marked().text(), " địt  mẹ  15 ");
+        assert_eq!(
+            Normalized::new("đm 15 lần").marked().text(),
+            " địt  mẹ  15  lần "
+        );
     }
 
     #[test]
