@@ -211,6 +211,33 @@ fn plain_civic_posts_are_not_flagged() {
     assert!(flagged.is_empty(), "false alarms:\n{}", flagged.join("\n"));
 }
 
+/// CS-7 is pressure from an office: everyday words of pressure need the office claim beside
+/// them, words of pressure in anyone's mouth do not.
+#[test]
+fn everyday_words_of_pressure_need_an_office() {
+    use Verdict::*;
+    let cs = "civil_servant";
+    check(
+        cs,
+        "Coi chừng trời mưa trơn trượt, đi đường cẩn thận",
+        &[],
+        Pass,
+    );
+    check(cs, "Tôi có quyền giữ im lặng", &[], Pass);
+    check(
+        cs,
+        "Tôi là công an, coi chừng đấy",
+        &["CS-7/abuse_of_office"],
+        Review,
+    );
+    check(
+        cs,
+        "Muốn nhanh thì nhớ chuẩn bị phong bì",
+        &["CS-7/abuse_of_office"],
+        Review,
+    );
+}
+
 /// CS-6 is about spreading rumours: one named to be refuted is not endorsed, but a refutation
 /// in another clause or sentence, or after a hearsay verb, does not cancel the claim.
 #[test]

@@ -36,6 +36,7 @@ struct OfficeMarkers {
     score: f32,
     office: Vec<String>,
     pressure: Vec<String>,
+    pressure_with_office: Vec<String>,
     pressure_alone_score: f32,
     office_alone_score: f32,
 }
@@ -107,6 +108,7 @@ enum Group {
     RefutedAfter,
     Office,
     Pressure,
+    PressureWithOffice,
     Stamp,
     StampFalseFriend,
     Secrecy,
@@ -223,13 +225,17 @@ impl MarkerDetector {
             "khẩn cầu",
         ]
         .map(String::from);
-        let lists: [(Group, &[String]); 16] = [
+        let lists: [(Group, &[String]); 17] = [
             (Group::Claim, &f.unverified_claim.phrases),
             (Group::Rumour, &f.unverified_claim.rumours),
             (Group::RefutedBefore, &f.unverified_claim.refuted_before),
             (Group::RefutedAfter, &f.unverified_claim.refuted_after),
             (Group::Office, &f.abuse_of_office.office),
             (Group::Pressure, &f.abuse_of_office.pressure),
+            (
+                Group::PressureWithOffice,
+                &f.abuse_of_office.pressure_with_office,
+            ),
             (Group::Stamp, &f.confidential.stamps_upper),
             (Group::StampFalseFriend, &false_friends),
             (Group::Secrecy, &f.confidential.phrases),
@@ -376,10 +382,15 @@ impl MarkerDetector {
             .any(|a| host == a || host.ends_with(&format!(".{a}")))
     }
 
-    /// The author invoking an office or power together with pressure (CS-7).
+    /// The author invoking an office or power together with pressure (CS-7). Pressure alone
+    /// counts, more weakly, only in words that are pressure in anyone's mouth ("liệu hồn",
+    /// "phong bì"); everyday ones ("coi chừng", "tôi có quyền") need the office claim.
     pub fn abuse_of_office(&self, text: &str, hits: &MarkerHits, out: &mut Vec<Detection>) {
         let office: Vec<_> = hits.of(Group::Office).collect();
-        let pressure: Vec<_> = hits.of(Group::Pressure).collect();
+        let mut pressure: Vec<_> = hits.of(Group::Pressure).collect();
+        if !office.is_empty() {
+            pressure.extend(hits.of(Group::PressureWithOffice));
+        }
         let cfg = &self.office_cfg;
         let score = match (office.is_empty(), pressure.is_empty()) {
             (true, true) => return,
