@@ -16,6 +16,7 @@ use crate::item::{EngagementKind, Item, Post, Profile};
 use crate::rules::{Rule, RulePack};
 use crate::text::{slice_chars, Normalized};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
 
 /// The result of checking one item (CONTRACT.md, section 1).
@@ -193,12 +194,12 @@ impl Engine {
             .into_iter()
             .filter(|d| d.score >= self.pack.threshold(d.category))
             .collect();
-        let prediction = self.predict_literal_aware(&norm);
+        let (prediction, read) = self.predict_literal_aware(&norm);
         let thresholds = self.pack.classifier.unwrap_or(prediction.thresholds);
         let model_label = prediction.label_with(&thresholds);
         let label = model_label.max(label_of(&dets));
         let model_dets =
-            self.classifier_detections(&p.text, &norm, &prediction, model_label, &dets);
+            self.classifier_detections(&p.text, &norm, &read, &prediction, model_label, &dets);
         let mut findings: Vec<Finding> = dets
             .iter()
             .filter_map(|d| {
@@ -271,18 +272,21 @@ impl Engine {
     /// plainly) as hate. The lexicons' false friends say which stretches mean what they say, so
     /// a post the model flags is read again without them. Clean posts, most of them, pay
     /// nothing; a false friend never hides a longer abusive phrase around it, so "lũ chó" in
-    /// the same post still counts.
-    fn predict_literal_aware(&self, norm: &Normalized) -> Prediction {
+    /// the same post still counts. Returns the prediction with the text as it was read, which
+    /// is where the evidence of a finding is then looked for: a party's name is never the
+    /// stretch that "drove the score".
+    fn predict_literal_aware<'a>(&self, norm: &'a Normalized) -> (Prediction, Cow<'a, Normalized>) {
         let prediction = self.classifier.predict(norm);
         let thresholds = self.pack.classifier.unwrap_or(prediction.thresholds);
         if prediction.label_with(&thresholds) == Label::Clean {
-            return prediction;
+            return (prediction, Cow::Borrowed(norm));
         }
         let literal = self.lexicon.literal_senses(norm);
         if literal.is_empty() {
-            return prediction;
+            return (prediction, Cow::Borrowed(norm));
         }
-        self.classifier.predict(&norm.without_tokens(&literal))
+        let read = norm.without_tokens(&literal);
+        (self.classifier.predict(&read), Cow::Owned(read))
     }
 
     /// When the classifier itself labels a post offensive or hate, findings of its own: the
@@ -296,10 +300,15 @@ impl Engine {
     /// than only when they found nothing: on ViHOS train, split in two halves and each
     /// scored by a model trained without it, this raised the span F1 from 0.778 per text and
     /// 0.431 pooled to 0.784 and 0.467 (`models/README.md`).
+    ///
+    /// `norm` is the post's text and `read` the text as the classifier read it
+    /// ([`Engine::predict_literal_aware`]): the groups named are looked for in the first, the
+    /// stretches in the second.
     fn classifier_detections(
         &self,
         text: &str,
         norm: &Normalized,
+        read: &Normalized,
         prediction: &Prediction,
         model_label: Label,
         dets: &[Detection],
@@ -327,7 +336,7 @@ impl Engine {
             })
         };
         self.classifier
-            .attribute(norm, model_label)
+            .attribute(read, model_label)
             .into_iter()
             .take(MAX_CLASSIFIER_STRETCHES)
             .enumerate()

@@ -211,6 +211,22 @@ fn plain_civic_posts_are_not_flagged() {
     assert!(flagged.is_empty(), "false alarms:\n{}", flagged.join("\n"));
 }
 
+/// The classifier's evidence is looked for in the text as it read it: a word the lexicon takes
+/// in its plain sense ("Nhà nước") is never the stretch that drove a finding.
+#[test]
+fn evidence_is_never_a_word_read_in_its_plain_sense() {
+    let r = post("citizen", "Nhà nước gì mà toàn lũ ăn cướp");
+    assert_eq!(r.label, Some(Label::Hate));
+    assert!(!r.findings.is_empty());
+    for f in &r.findings {
+        assert!(
+            !f.evidence.to_lowercase().starts_with("nhà nước"),
+            "evidence {:?}",
+            f.evidence
+        );
+    }
+}
+
 /// CS-7 is pressure from an office: everyday words of pressure need the office claim beside
 /// them, words of pressure in anyone's mouth do not.
 #[test]
