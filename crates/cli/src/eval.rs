@@ -20,7 +20,7 @@ use crate::eval_classify::{self, ClassifyEvalArgs, RESAMPLES};
 use crate::eval_identity;
 use crate::train::LabelKind;
 use anyhow::{bail, Context, Result};
-use quytac_core::classifier::{Classifier, Confusion, ATTRIBUTION_MIN_SHARE};
+use quytac_core::classifier::{Classifier, Confusion, SpanModel, ATTRIBUTION_MIN_SHARE};
 use quytac_core::detect::personal_data::{PersonalDataDetector, PersonalDataScores};
 use quytac_core::engine::Engine;
 use quytac_core::eval::{confusion_ci, span_scores_ci};
@@ -78,6 +78,9 @@ pub struct EvalArgs {
     /// With --task model or spans: a model file [default: the shipped model].
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// With --task spans: a span model file (`quytac train-spans`) [default: the shipped one].
+    #[arg(long, value_name = "FILE")]
+    pub span_model: Option<PathBuf>,
     /// With --task model: threshold on P(offensive) + P(hate) [default: the model's].
     #[arg(long)]
     pub offensive_threshold: Option<f32>,
@@ -323,7 +326,17 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         Some(path) => Box::leak(Box::new(eval_classify::load_model(path)?)),
         None => Classifier::builtin(),
     };
-    let engine = engine()?.with_classifier(model);
+    let spans: &'static SpanModel = match &args.span_model {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Box::leak(Box::new(SpanModel::from_bytes(&bytes).with_context(
+                || format!("cannot load span model {}", path.display()),
+            )?))
+        }
+        None => SpanModel::builtin(),
+    };
+    let engine = engine()?.with_classifier(model).with_span_model(spans);
     // The decision the engine would take: the pack's classifier thresholds, else the model's.
     let thresholds = engine.pack().classifier.unwrap_or(model.thresholds());
     // Per text: gold offsets, the abusive-language spans of `quytac check`, detector spans, the
@@ -367,7 +380,19 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
                     .collect()
             })
             .collect();
-        texts.push((gold, checked, dets, from_model, text.chars().count()));
+        let marked: Vec<(usize, usize)> = spans
+            .stretches(&norm)
+            .iter()
+            .map(|a| (a.start, a.end))
+            .collect();
+        texts.push((
+            gold,
+            checked,
+            dets,
+            from_model,
+            marked,
+            text.chars().count(),
+        ));
     }
     let secs = started.elapsed().as_secs_f64();
     let n = texts.len();
@@ -379,13 +404,22 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         "`quytac check` (its abusive-language findings, the classifier's at the engine's cut)",
         texts
             .iter()
-            .map(|(g, c, _, _, len)| (g.clone(), c.clone(), *len)),
+            .map(|(g, c, _, _, _, len)| (g.clone(), c.clone(), *len)),
     );
     report_spans(
         "detectors alone",
         texts
             .iter()
-            .map(|(g, _, d, _, len)| (g.clone(), d.clone(), *len)),
+            .map(|(g, _, d, _, _, len)| (g.clone(), d.clone(), *len)),
+    );
+    report_spans(
+        &format!(
+            "the span model alone, on every text (threshold {:.2})",
+            spans.threshold()
+        ),
+        texts
+            .iter()
+            .map(|(g, _, _, _, s, len)| (g.clone(), s.clone(), *len)),
     );
     let sets: [(&str, PickSpans); 2] = [
         ("detectors and every stretch of the classifier", |d, m| {
@@ -400,7 +434,7 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
                 name,
                 texts
                     .iter()
-                    .map(|(g, _, d, m, len)| (g.clone(), pick(d, &m[k]), *len)),
+                    .map(|(g, _, d, m, _, len)| (g.clone(), pick(d, &m[k]), *len)),
             );
         }
     }

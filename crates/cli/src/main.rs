@@ -14,6 +14,7 @@ mod report;
 mod rules_cmd;
 mod serve;
 mod train;
+mod train_spans;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Train the text classifier on a labelled CSV and write a model file.
     Train(train::TrainArgs),
+    /// Train the span model (which words of a post are the abusive ones) on a CSV of texts
+    /// with their abusive characters marked, and write a model file.
+    TrainSpans(train_spans::TrainSpansArgs),
     /// Run the service: HTTP API (CONTRACT.md §3) and web console.
     Serve(serve::ServeArgs),
     /// Check and store posts from the NATS JetStream pipeline (run any number: they share the
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Rules(a) => rules_cmd::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Train(a) => train::run(a).map(|()| 0),
+        Command::TrainSpans(a) => train_spans::run(a).map(|()| 0),
         Command::Serve(a) => serve::run(a),
         Command::Worker(a) => pipeline::run_worker(a),
         Command::Publish(a) => pipeline::run_publish(a),

@@ -91,6 +91,20 @@ pub struct Row {
     pub source: String,
 }
 
+/// The texts of the `--holdout PATH:TEXT_COL` files, to be left out of training.
+pub fn held_out(specs: &[String]) -> Result<HeldOut> {
+    let mut held = HeldOut::default();
+    for h in specs {
+        let (path, col) = h
+            .rsplit_once(':')
+            .with_context(|| format!("--holdout {h:?}: expected PATH:TEXT_COL"))?;
+        for t in read_texts(Path::new(path), col)? {
+            held.insert(&t);
+        }
+    }
+    Ok(held)
+}
+
 /// Rows of a CSV file, and the line numbers (1-based, header = line 1) of records skipped for a
 /// missing or unreadable label.
 pub fn read_source(src: &Source) -> Result<(Vec<Row>, Vec<u64>)> {
@@ -346,15 +360,7 @@ impl TrainArgs {
 
     /// All training rows: `--data`, then the `--also` files, each less the held-out texts.
     pub fn rows(&self) -> Result<Vec<Row>> {
-        let mut held = HeldOut::default();
-        for h in &self.holdout {
-            let (path, col) = h
-                .rsplit_once(':')
-                .with_context(|| format!("--holdout {h:?}: expected PATH:TEXT_COL"))?;
-            for t in read_texts(Path::new(path), col)? {
-                held.insert(&t);
-            }
-        }
+        let held = held_out(&self.holdout)?;
         let main = Source::new(&self.data, &self.text_col, &self.label_col, self.labels);
         let mut rows = Vec::new();
         let mut sources = vec![(main, true)];

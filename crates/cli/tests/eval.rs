@@ -171,3 +171,77 @@ fn span_eval_compares_attribution_cuts_and_scores_what_check_reports() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_trained_span_model_is_evaluated_beside_check_and_bad_input_is_refused() {
+    let mut csv = String::from("content,index_spans\n");
+    for (i, name) in ["an", "bình", "chi", "dũng", "hoa", "minh", "lan", "nam"]
+        .iter()
+        .enumerate()
+    {
+        if i % 2 == 0 {
+            let text = format!("{name} là đồ ngu");
+            let start = text.chars().count() - 6;
+            let gold: Vec<String> = (start..start + 6).map(|c| c.to_string()).collect();
+            csv.push_str(&format!("{text},\"[{}]\"\n", gold.join(", ")));
+        } else {
+            csv.push_str(&format!("{name} là người tốt,[]\n"));
+        }
+    }
+    let data = TempFile::new("span-train.csv", &csv);
+    let model = TempFile::new("spans.qtc", "");
+    let train = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_quytac"))
+            .args(["train-spans", "--data", data.path(), "--hash-bits", "12"])
+            .args(["--folds", "2", "--out", model.path()])
+            .args(extra)
+            .output()
+            .expect("quytac runs")
+    };
+    let out = train(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("<- chosen"), "{stderr}");
+    let out = eval(&[
+        "--data",
+        data.path(),
+        "--task",
+        "spans",
+        "--span-model",
+        model.path(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("the span model alone"), "{stdout}");
+    // Every text held out: nothing to train on.
+    let out = train(&["--holdout", &format!("{}:content", data.path())]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no training rows"));
+    // A spans column that is not a list of offsets names its row.
+    let bad = TempFile::new("span-bad.csv", "content,index_spans\nđồ ngu,\"[1, x]\"\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_quytac"))
+        .args(["train-spans", "--data", bad.path(), "--out", model.path()])
+        .output()
+        .expect("quytac runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("row 2: index_spans is not a list"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A file that is not a span model is refused by name.
+    let out = eval(&[
+        "--data",
+        data.path(),
+        "--task",
+        "spans",
+        "--span-model",
+        data.path(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load span model"));
+}

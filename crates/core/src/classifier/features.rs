@@ -189,7 +189,7 @@ const SEEDS: [u64; GROUPS] = [
     0x082e_fa98_ec4e_6c89,
 ];
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 #[inline(always)]
@@ -198,7 +198,7 @@ fn fnv(h: u64, b: u8) -> u64 {
 }
 
 #[inline(always)]
-fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+pub(crate) fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h = fnv(h, b);
     }
@@ -207,7 +207,7 @@ fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
 
 /// The 64-bit finaliser of MurmurHash3: spreads FNV's weak low bits over the whole word.
 #[inline(always)]
-fn fmix(mut k: u64) -> u64 {
+pub(crate) fn fmix(mut k: u64) -> u64 {
     k ^= k >> 33;
     k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
     k ^= k >> 33;

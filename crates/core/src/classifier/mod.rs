@@ -19,6 +19,8 @@ mod holdout;
 pub mod metrics;
 mod model;
 mod optim;
+mod span_model;
+mod span_train;
 pub mod train;
 
 pub use attribution::MIN_SHARE as ATTRIBUTION_MIN_SHARE;
@@ -27,6 +29,8 @@ pub use features::{FeatureSpec, NgramRange};
 pub use holdout::{fold_text, HeldOut};
 pub use metrics::Confusion;
 pub use model::ModelError;
+pub use span_model::SpanModel;
+pub use span_train::{train_span_model, SpanExample, SpanFit, SpanTrainConfig, THRESHOLD_GRID};
 pub use train::{train, train_examples, ClassWeights, Example, Target, TrainConfig, Trainer};
 
 pub use crate::finding::Label;

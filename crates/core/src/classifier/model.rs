@@ -83,20 +83,63 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-struct Reader<'a> {
+/// Ends a file: appends the FNV-1a checksum of every byte before it.
+pub(crate) fn seal(mut out: Vec<u8>) -> Vec<u8> {
+    let sum = fnv64(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// Writes a weight table (a u32 count, then records of a varint zero run and the `K` weights
+/// of the next non-zero entry; a run may end the table).
+pub(crate) fn put_table<const K: usize>(
+    out: &mut Vec<u8>,
+    table: impl ExactSizeIterator<Item = [i8; K]>,
+) {
+    out.extend_from_slice(&(table.len() as u32).to_le_bytes());
+    let mut run = 0u64;
+    for w in table {
+        if w == [0; K] {
+            run += 1;
+            continue;
+        }
+        put_varint(out, run);
+        out.extend(w.iter().map(|&x| x as u8));
+        run = 0;
+    }
+    if run > 0 {
+        put_varint(out, run);
+    }
+}
+
+/// Reads the body of a file checked by its checksum; never panics on bad input.
+pub(crate) struct Reader<'a> {
     b: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+    /// Checks the checksum of a whole file and starts reading after its magic of `skip` bytes
+    /// (checked by the caller).
+    pub(crate) fn open(bytes: &'a [u8], skip: usize) -> Result<Reader<'a>, ModelError> {
+        if bytes.len() < skip + 8 + 4 {
+            return Err(ModelError::Truncated);
+        }
+        let (body, sum) = bytes.split_at(bytes.len() - 8);
+        if fnv64(body) != u64::from_le_bytes(sum.try_into().unwrap_or([0; 8])) {
+            return Err(ModelError::Checksum);
+        }
+        Ok(Reader { b: body, at: skip })
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
         let end = self.at.checked_add(n).ok_or(ModelError::Truncated)?;
         let s = self.b.get(self.at..end).ok_or(ModelError::Truncated)?;
         self.at = end;
         Ok(s)
     }
 
-    fn u32(&mut self) -> Result<u32, ModelError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, ModelError> {
         Ok(u32::from_le_bytes(
             self.take(4)?.try_into().unwrap_or([0; 4]),
         ))
@@ -112,6 +155,42 @@ impl<'a> Reader<'a> {
             }
         }
         Err(ModelError::Invalid("varint too long".into()))
+    }
+
+    /// Reads a table written by [`put_table`], which must hold `n` entries.
+    pub(crate) fn table<const K: usize>(&mut self, n: usize) -> Result<Vec<[i8; K]>, ModelError> {
+        let count = self.u32()? as usize;
+        if count != n {
+            return Err(ModelError::Invalid(format!(
+                "{count} buckets where the header says {n}"
+            )));
+        }
+        let mut table = vec![[0i8; K]; n];
+        let mut at = 0usize;
+        while at < n {
+            let run = self.varint()?;
+            if run > (n - at) as u64 {
+                return Err(ModelError::Invalid(
+                    "zero run past the end of the table".into(),
+                ));
+            }
+            at += run as usize;
+            if at == n {
+                break;
+            }
+            let w = self.take(K)?;
+            table[at] = std::array::from_fn(|k| w[k] as i8);
+            at += 1;
+        }
+        Ok(table)
+    }
+
+    /// Checks that nothing follows what was read.
+    pub(crate) fn finish(&self) -> Result<(), ModelError> {
+        if self.at != self.b.len() {
+            return Err(ModelError::Invalid("bytes after the weight table".into()));
+        }
+        Ok(())
     }
 }
 
@@ -156,23 +235,8 @@ impl Classifier {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(json.len() as u32).to_le_bytes());
         out.extend_from_slice(&json);
-        out.extend_from_slice(&(self.weights.len() as u32).to_le_bytes());
-        let mut run = 0u64;
-        for w in &self.weights {
-            if w[..3] == [0, 0, 0] {
-                run += 1;
-                continue;
-            }
-            put_varint(&mut out, run);
-            out.extend(w[..3].iter().map(|&x| x as u8));
-            run = 0;
-        }
-        if run > 0 {
-            put_varint(&mut out, run);
-        }
-        let sum = fnv64(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
-        out
+        put_table(&mut out, self.weights.iter().map(|w| [w[0], w[1], w[2]]));
+        seal(out)
     }
 
     /// Reads a model written by [`Classifier::to_bytes`]. Never panics on bad input.
@@ -181,17 +245,7 @@ impl Classifier {
         if magic != Some(&MAGIC[..]) && magic != Some(&MAGIC_V1[..]) {
             return Err(ModelError::BadMagic);
         }
-        if bytes.len() < MAGIC.len() + 8 + 4 {
-            return Err(ModelError::Truncated);
-        }
-        let (body, sum) = bytes.split_at(bytes.len() - 8);
-        if fnv64(body) != u64::from_le_bytes(sum.try_into().unwrap_or([0; 8])) {
-            return Err(ModelError::Checksum);
-        }
-        let mut r = Reader {
-            b: body,
-            at: MAGIC.len(),
-        };
+        let mut r = Reader::open(bytes, MAGIC.len())?;
         let hlen = r.u32()? as usize;
         let header: Header = serde_json::from_slice(r.take(hlen)?)
             .map_err(|e| ModelError::Invalid(format!("header: {e}")))?;
@@ -211,33 +265,12 @@ impl Classifier {
                 "non-finite scale, bias or temperature, or a toxic threshold outside 0..1".into(),
             ));
         }
-        let n = r.u32()? as usize;
-        if n != header.spec.buckets() {
-            return Err(ModelError::Invalid(format!(
-                "{n} buckets for hash_bits {}",
-                header.spec.hash_bits
-            )));
-        }
-        let mut weights = vec![[0i8; 4]; n];
-        let mut at = 0usize;
-        while at < n {
-            let run = r.varint()?;
-            if run > (n - at) as u64 {
-                return Err(ModelError::Invalid(
-                    "zero run past the end of the table".into(),
-                ));
-            }
-            at += run as usize;
-            if at == n {
-                break;
-            }
-            let w = r.take(3)?;
-            weights[at] = [w[0] as i8, w[1] as i8, w[2] as i8, 0];
-            at += 1;
-        }
-        if r.at != body.len() {
-            return Err(ModelError::Invalid("bytes after the weight table".into()));
-        }
+        let weights = r
+            .table::<3>(header.spec.buckets())?
+            .into_iter()
+            .map(|w| [w[0], w[1], w[2], 0])
+            .collect();
+        r.finish()?;
         Ok(Classifier {
             spec: header.spec,
             weights,
