@@ -164,7 +164,8 @@ fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
         .with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
+/// The index of column `name`, or an error that lists the columns there are.
+pub(crate) fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
     headers.iter().position(|h| h == name).with_context(|| {
         format!(
             "{} has no column `{name}` (columns: {})",

@@ -1,6 +1,7 @@
 //! `quytac train-spans`: trains the span model (which words of a post are the abusive ones) on
 //! a CSV of texts with their abusive characters marked, as ViHOS's `index_spans`.
 
+use crate::eval::column;
 use crate::train::held_out;
 use anyhow::{bail, Context, Result};
 use quytac_core::classifier::{train_span_model, SpanExample, SpanTrainConfig};
@@ -44,19 +45,10 @@ pub fn run(args: &TrainSpansArgs) -> Result<()> {
     let mut rdr = csv::Reader::from_path(&args.data)
         .with_context(|| format!("cannot open {}", args.data.display()))?;
     let headers = rdr.headers()?.clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .with_context(|| {
-                format!(
-                    "{}: no column {name:?} (columns: {})",
-                    args.data.display(),
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                )
-            })
-    };
-    let (ti, si) = (col(&args.text_col)?, col(&args.spans_col)?);
+    let (ti, si) = (
+        column(&headers, &args.text_col, &args.data)?,
+        column(&headers, &args.spans_col, &args.data)?,
+    );
     let mut rows: Vec<(String, Vec<usize>)> = Vec::new();
     let mut left_out = 0usize;
     for (i, rec) in rdr.records().enumerate() {

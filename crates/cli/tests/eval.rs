@@ -190,7 +190,7 @@ fn a_trained_span_model_is_evaluated_beside_check_and_bad_input_is_refused() {
     }
     let data = TempFile::new("span-train.csv", &csv);
     let model = TempFile::new("spans.qtc", "");
-    let train = |extra: &[&str]| {
+    let train = |data: &TempFile, extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_quytac"))
             .args(["train-spans", "--data", data.path(), "--hash-bits", "12"])
             .args(["--folds", "2", "--out", model.path()])
@@ -198,7 +198,7 @@ fn a_trained_span_model_is_evaluated_beside_check_and_bad_input_is_refused() {
             .output()
             .expect("quytac runs")
     };
-    let out = train(&[]);
+    let out = train(&data, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("<- chosen"), "{stderr}");
@@ -218,15 +218,12 @@ fn a_trained_span_model_is_evaluated_beside_check_and_bad_input_is_refused() {
     );
     assert!(stdout.contains("the span model alone"), "{stdout}");
     // Every text held out: nothing to train on.
-    let out = train(&["--holdout", &format!("{}:content", data.path())]);
+    let out = train(&data, &["--holdout", &format!("{}:content", data.path())]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no training rows"));
     // A spans column that is not a list of offsets names its row.
     let bad = TempFile::new("span-bad.csv", "content,index_spans\nđồ ngu,\"[1, x]\"\n");
-    let out = Command::new(env!("CARGO_BIN_EXE_quytac"))
-        .args(["train-spans", "--data", bad.path(), "--out", model.path()])
-        .output()
-        .expect("quytac runs");
+    let out = train(&bad, &[]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("row 2: index_spans is not a list"),

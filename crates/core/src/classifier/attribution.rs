@@ -65,19 +65,30 @@ pub(crate) fn attribute_with(
     if best <= 0.0 {
         return Vec::new();
     }
-    let cut = best * min_share;
+    stretches(norm, &tok, best * min_share, |weight, score| weight + score)
+}
+
+/// Maximal runs of consecutive key tokens whose score reaches `cut`, as char ranges of the
+/// original text, the heaviest first (equal weights keep text order). `weigh` folds the
+/// scores of a run into its weight, starting from 0. `scores` holds one score per key token.
+pub(crate) fn stretches(
+    norm: &Normalized,
+    scores: &[f32],
+    cut: f32,
+    weigh: fn(f32, f32) -> f32,
+) -> Vec<Attribution> {
     let tokens = norm.marked().tokens();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < tok.len() {
-        if tok[i] < cut {
+    while i < scores.len() {
+        if scores[i] < cut {
             i += 1;
             continue;
         }
         let start = i;
         let mut weight = 0.0;
-        while i < tok.len() && tok[i] >= cut {
-            weight += tok[i];
+        while i < scores.len() && scores[i] >= cut {
+            weight = weigh(weight, scores[i]);
             i += 1;
         }
         out.push(Attribution {
@@ -86,7 +97,6 @@ pub(crate) fn attribute_with(
             weight,
         });
     }
-    // Best first; equal weights keep text order.
     out.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.start.cmp(&b.start)));
     out
 }

@@ -188,8 +188,8 @@ pub fn tune_thresholds_on(model: &mut Classifier, data: &[(&str, Label)]) -> f64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classifier::features::fmix as mix;
     use crate::classifier::softmax;
-    use crate::classifier::train::mix;
 
     #[test]
     fn calibration_recovers_a_temperature() {

@@ -17,6 +17,7 @@
 //! Most buckets of a hashed model are never seen in training and stay zero, so the runs keep
 //! the file to a few megabytes without a compression library.
 
+use super::features::{fnv_bytes, FNV_OFFSET};
 use super::{Calibration, Classifier, FeatureSpec, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -67,14 +68,6 @@ struct Header {
     description: String,
 }
 
-fn fnv64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -85,7 +78,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 
 /// Ends a file: appends the FNV-1a checksum of every byte before it.
 pub(crate) fn seal(mut out: Vec<u8>) -> Vec<u8> {
-    let sum = fnv64(&out);
+    let sum = fnv_bytes(FNV_OFFSET, &out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
 }
@@ -126,7 +119,7 @@ impl<'a> Reader<'a> {
             return Err(ModelError::Truncated);
         }
         let (body, sum) = bytes.split_at(bytes.len() - 8);
-        if fnv64(body) != u64::from_le_bytes(sum.try_into().unwrap_or([0; 8])) {
+        if fnv_bytes(FNV_OFFSET, body) != u64::from_le_bytes(sum.try_into().unwrap_or([0; 8])) {
             return Err(ModelError::Checksum);
         }
         Ok(Reader { b: body, at: skip })
@@ -336,7 +329,7 @@ mod tests {
         let mut b = m.to_bytes();
         b.truncate(b.len() - 8);
         b[..MAGIC_V1.len()].copy_from_slice(MAGIC_V1);
-        let sum = fnv64(&b);
+        let sum = fnv_bytes(FNV_OFFSET, &b);
         b.extend_from_slice(&sum.to_le_bytes());
         assert_eq!(Classifier::from_bytes(&b), Ok(m));
         // A toxic threshold that is no probability is refused.
@@ -373,7 +366,7 @@ mod tests {
             b.extend(tail);
             let _ = Classifier::from_bytes(&b);
             // With a valid checksum the parser itself must cope too.
-            let sum = fnv64(&b);
+            let sum = fnv_bytes(FNV_OFFSET, &b);
             b.extend_from_slice(&sum.to_le_bytes());
             let _ = Classifier::from_bytes(&b);
         }

@@ -13,6 +13,7 @@
 //! and the character 2–4-grams of the plain token between `^` and `$`. One signed byte per
 //! bucket, so a 2^18 model takes 256 KiB.
 
+use super::attribution::stretches;
 use super::features::{fmix, fnv_bytes, FNV_OFFSET};
 use super::model::{put_table, seal, ModelError, Reader};
 use super::Attribution;
@@ -169,31 +170,9 @@ pub(crate) fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 
-/// Maximal runs of consecutive tokens whose probability reaches `threshold`, as in
-/// [`SpanModel::stretches`].
+/// The stretches of [`SpanModel::stretches`] for given token probabilities.
 pub(crate) fn stretches_at(norm: &Normalized, probs: &[f32], threshold: f32) -> Vec<Attribution> {
-    let tokens = norm.marked().tokens();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < probs.len() {
-        if probs[i] < threshold {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut weight = 0f32;
-        while i < probs.len() && probs[i] >= threshold {
-            weight = weight.max(probs[i]);
-            i += 1;
-        }
-        out.push(Attribution {
-            start: tokens[start].orig.start,
-            end: tokens[i - 1].orig.end,
-            weight,
-        });
-    }
-    out.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.start.cmp(&b.start)));
-    out
+    stretches(norm, probs, threshold, f32::max)
 }
 
 /// Calls `emit(token, bucket)` for every feature of every key token of `norm`.

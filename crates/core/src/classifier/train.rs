@@ -24,7 +24,7 @@ use super::calibrate::{
     cross_fitted_macro_f1, fit_calibration, macro_f1, macro_f1_argmax, toxic_f1, tune_thresholds,
     tune_toxic_threshold,
 };
-use super::features::FeatureSpec;
+use super::features::{fmix, fnv_bytes, FeatureSpec, FNV_OFFSET};
 use super::model::quantize;
 use super::optim::lbfgs;
 use super::{Calibration, Classifier, Label, Thresholds};
@@ -281,8 +281,8 @@ impl Trainer {
             // By the plain key, so that copies of a comment that differ only in diacritics
             // (real ones, or the augmented copies of the trainer) share a fold: a copy in the
             // training folds would otherwise flatter the score of its twin held out.
-            let h = hash_str(norm.plain().text()) ^ cfg.seed;
-            fold.push((mix(h) % k) as u8);
+            let h = fnv_bytes(FNV_OFFSET, norm.plain().text().as_bytes()) ^ cfg.seed;
+            fold.push((fmix(h) % k) as u8);
         }
         drop(norms);
         let mut target_ptr = Vec::with_capacity(labels.len() + 1);
@@ -719,22 +719,6 @@ fn class_weights(examples: &[Example], cw: ClassWeights) -> [f32; 3] {
     }
 }
 
-fn hash_str(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in s.as_bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-pub(crate) fn mix(mut k: u64) -> u64 {
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    k ^= k >> 33;
-    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    k ^= k >> 33;
-    k
-}
 #[cfg(test)]
 mod tests {
     use super::*;
