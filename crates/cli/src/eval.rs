@@ -75,10 +75,11 @@ pub struct EvalArgs {
     /// them [default: the engine's].
     #[arg(long, value_name = "SHARE", value_delimiter = ',')]
     pub min_share: Vec<f32>,
-    /// With --task model or spans: a model file [default: the shipped model].
+    /// With --task model, labels or spans: a classifier model file [default: the shipped one].
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
-    /// With --task spans: a span model file (`quytac train-spans`) [default: the shipped one].
+    /// With --task labels or spans: a span model file (`quytac train-spans`) [default: the
+    /// shipped one].
     #[arg(long, value_name = "FILE")]
     pub span_model: Option<PathBuf>,
     /// With --task model: threshold on P(offensive) + P(hate) [default: the model's].
@@ -191,6 +192,26 @@ fn post(text: String) -> Item {
     })
 }
 
+/// The classifier and the span model of `--model` and `--span-model`, else the shipped ones.
+/// The process ends after the evaluation, so they may live as long as it does.
+fn models(args: &EvalArgs) -> Result<(&'static Classifier, &'static SpanModel)> {
+    let model: &'static Classifier = match &args.model {
+        Some(path) => Box::leak(Box::new(eval_classify::load_model(path)?)),
+        None => Classifier::builtin(),
+    };
+    let spans: &'static SpanModel = match &args.span_model {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Box::leak(Box::new(SpanModel::from_bytes(&bytes).with_context(
+                || format!("cannot load span model {}", path.display()),
+            )?))
+        }
+        None => SpanModel::builtin(),
+    };
+    Ok((model, spans))
+}
+
 fn eval_labels(args: &EvalArgs) -> Result<u8> {
     let text_col = args.text_col.as_deref().unwrap_or("free_text");
     let mut r = csv_reader(&args.data)?;
@@ -213,7 +234,8 @@ fn eval_labels(args: &EvalArgs) -> Result<u8> {
     if rows.is_empty() {
         bail!("{} has no rows", args.data.display());
     }
-    let engine = engine()?;
+    let (model, spans) = models(args)?;
+    let engine = engine()?.with_classifier(model).with_span_model(spans);
     let started = Instant::now();
     let predicted: Vec<Label> = rows
         .iter()
@@ -322,21 +344,7 @@ fn eval_spans(args: &EvalArgs) -> Result<u8> {
         column(&headers, text_col, &args.data)?,
         column(&headers, "index_spans", &args.data)?,
     );
-    // The process ends after the evaluation, so the model may live as long as it does.
-    let model: &'static Classifier = match &args.model {
-        Some(path) => Box::leak(Box::new(eval_classify::load_model(path)?)),
-        None => Classifier::builtin(),
-    };
-    let spans: &'static SpanModel = match &args.span_model {
-        Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Box::leak(Box::new(SpanModel::from_bytes(&bytes).with_context(
-                || format!("cannot load span model {}", path.display()),
-            )?))
-        }
-        None => SpanModel::builtin(),
-    };
+    let (model, spans) = models(args)?;
     let engine = engine()?.with_classifier(model).with_span_model(spans);
     // The decision the engine would take: the pack's classifier thresholds, else the model's.
     let thresholds = engine.pack().classifier.unwrap_or(model.thresholds());

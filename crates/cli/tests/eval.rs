@@ -217,6 +217,15 @@ fn a_trained_span_model_is_evaluated_beside_check_and_bad_input_is_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("the span model alone"), "{stdout}");
+    // The label evaluation takes it too (it places evidence; labels are the engine's).
+    let labels = TempFile::new("span-labels.csv", "free_text,label_id\nhoa là đồ ngu,1\n");
+    let out = eval(&["--data", labels.path(), "--span-model", model.path()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("macro-F1"));
     // Every text held out: nothing to train on.
     let out = train(&data, &["--holdout", &format!("{}:content", data.path())]);
     assert!(!out.status.success());
