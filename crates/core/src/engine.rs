@@ -230,8 +230,8 @@ impl Engine {
                 )
             })
             .collect();
-        // The classifier's findings are estimates, and say so in both languages.
-        for (d, why_vi) in model_dets {
+        // The models' findings are estimates, and say so in both languages.
+        for (d, note_vi) in model_dets {
             if let Some(rule) = self.pack.rule_for(role, d.category) {
                 let evidence = slice_chars(&p.text, d.start, d.end).to_string();
                 let mut f = finding(
@@ -243,14 +243,7 @@ impl Engine {
                     d.score,
                     &d.reason,
                 );
-                f.message_vi = format!(
-                    "{} (ước tính của mô hình phân loại, không phải kết luận: xác suất {:.2} là {}; đoạn «{}» {})",
-                    rule.message_vi,
-                    d.score,
-                    d.category.name_vi(),
-                    evidence,
-                    why_vi
-                );
+                f.message_vi = format!("{} ({note_vi})", rule.message_vi);
                 findings.push(f);
             }
         }
@@ -296,19 +289,24 @@ impl Engine {
         (self.classifier.predict(&read), Cow::Owned(read))
     }
 
-    /// When the classifier itself labels a post offensive or hate, findings of its own: the
-    /// stretches of abusive words in it, best first, at most [`MAX_CLASSIFIER_STRETCHES`],
-    /// leaving out a stretch that overlaps a detector's finding of the same weight. Each
-    /// comes with what to say of it in Vietnamese. Their score is the class's calibrated probability;
-    /// the decision was made with the pack's classifier thresholds, not the detector
-    /// thresholds.
+    /// The models' findings in a flagged post: the stretches of abusive words in it, best
+    /// first, at most [`MAX_CLASSIFIER_STRETCHES`], leaving out a stretch that overlaps a
+    /// detector's finding of the same weight, each with its note in Vietnamese.
     ///
-    /// The stretches are those of the span model ([`SpanModel`], trained on the words
-    /// annotators marked), or, when it marks no word, those of the classifier's own token
-    /// attributions, so that a post the classifier flags always shows where. The span model
-    /// was chosen on the two halves of ViHOS train, each scored by models trained without it:
-    /// with at most three stretches, as before, it raised the span F1 of `check` from 0.779
-    /// per text and 0.453 pooled to 0.787 and 0.480 (means of the halves; `models/README.md`).
+    /// - When the classifier labels the post offensive or hate, the stretches are those of
+    ///   the span model ([`SpanModel`], trained on the words annotators marked), or, when it
+    ///   marks no word, those of the classifier's own token attributions, so that a post the
+    ///   classifier flags always shows where. Their score is the class's calibrated
+    ///   probability; the decision was made with the pack's classifier thresholds.
+    /// - When only the detectors found abusive language, the span model's stretches show the
+    ///   other abusive words around what they found, as offence scored by the span model.
+    /// - Otherwise there are none: the span model places evidence, it does not judge (alone,
+    ///   it flags plain posts; `models/README.md`).
+    ///
+    /// Chosen on the two halves of ViHOS train, each scored by models trained without it
+    /// (means of the halves; `models/README.md`): the span model's stretches in posts the
+    /// classifier flags raised the span F1 of `check` from 0.779 per text and 0.453 pooled to
+    /// 0.787 and 0.480; in posts only the detectors flag, further to 0.800 and 0.541.
     ///
     /// `norm` is the post's text and `read` the text as the classifier read it
     /// ([`Engine::predict_literal_aware`]): the groups named are looked for in the first, the
@@ -325,14 +323,17 @@ impl Engine {
         let abusive = prediction.probs[1] + prediction.probs[2];
         // Hate, as the rules use the word, attacks a group or an identity. The label follows
         // ViHSD, whose "hate" also covers abuse of one person; the finding does not: a post the
-        // model calls hate that names no group is reported as offence ("ngu như bò").
-        let (category, score) = match model_label {
+        // model calls hate that names no group is reported as offence ("ngu như bò"). `None`
+        // for a post only the detectors flag.
+        let judged = match model_label {
+            Label::Clean if dets.iter().any(|d| d.category.is_abusive_language()) => None,
             Label::Clean => return Vec::new(),
             Label::Hate if self.lexicon.names_a_group(norm) => {
-                (Category::Hate, prediction.probs[2])
+                Some((Category::Hate, prediction.probs[2]))
             }
-            Label::Offensive | Label::Hate => (Category::Offensive, abusive),
+            Label::Offensive | Label::Hate => Some((Category::Offensive, abusive)),
         };
+        let category = judged.map_or(Category::Offensive, |(c, _)| c);
         // A detector's finding that already says as much (hate for hate, any abusive language
         // for offence) over the same text.
         let reported = |start: usize, end: usize| {
@@ -344,9 +345,22 @@ impl Engine {
                 covers && d.start < end && start < d.end
             })
         };
-        // The span model's stretches, or the classifier's attributions when it marks none.
-        let (stretches, marked) = match self.spans.stretches(read) {
-            s if s.is_empty() => (self.classifier.attribute(read, model_label), false),
+        // A post the classifier read as clean was read whole: the span model reads it, too,
+        // without the words the lexicons know in a harmless sense ("con chó nhà tôi").
+        let literal = match judged {
+            None => self.lexicon.literal_senses(norm),
+            Some(_) => Vec::new(),
+        };
+        let read = match literal.is_empty() {
+            true => Cow::Borrowed(read),
+            false => Cow::Owned(norm.without_tokens(&literal)),
+        };
+        // The span model's stretches, or, in a post the classifier flags, its attributions
+        // when the span model marks none.
+        let (stretches, marked) = match self.spans.stretches(&read) {
+            s if s.is_empty() && judged.is_some() => {
+                (self.classifier.attribute(&read, model_label), false)
+            }
             s => (s, true),
         };
         stretches
@@ -369,18 +383,37 @@ impl Engine {
                     (false, true) => ("drove the score most".into(), "ảnh hưởng nhiều nhất".into()),
                     (false, false) => ("also drove the score".into(), "cũng góp phần".into()),
                 };
+                let (score, reason, note_vi) = match judged {
+                    Some((_, score)) => (
+                        score,
+                        format!(
+                            "the text classifier's estimate, not a finding of fact: probability {score:.2} that the post is {}; \"{stretch}\" {why_en}",
+                            category.as_str(),
+                        ),
+                        format!(
+                            "ước tính của mô hình phân loại, không phải kết luận: xác suất {score:.2} là {}; đoạn «{stretch}» {why_vi}",
+                            category.name_vi(),
+                        ),
+                    ),
+                    None => (
+                        a.weight,
+                        format!(
+                            "the span model's estimate, not a finding of fact, in a post the detectors found abusive: \"{stretch}\" {why_en}"
+                        ),
+                        format!(
+                            "ước tính của mô hình đánh dấu từ ngữ, không phải kết luận, trong bài viết mà bộ phát hiện đã thấy lời lẽ xúc phạm: đoạn «{stretch}» {why_vi}"
+                        ),
+                    ),
+                };
                 let detection = Detection {
                     category,
                     start: a.start,
                     end: a.end,
                     score,
                     kind: None,
-                    reason: format!(
-                        "the text classifier's estimate, not a finding of fact: probability {score:.2} that the post is {}; \"{stretch}\" {why_en}",
-                        category.as_str(),
-                    ),
+                    reason,
                 };
-                (detection, why_vi)
+                (detection, note_vi)
             })
             .collect()
     }

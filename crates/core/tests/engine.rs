@@ -574,3 +574,40 @@ fn the_pack_sets_the_classifier_thresholds() {
     );
     assert_ne!(Engine::new(strict).check(&item).label, Some(Label::Clean));
 }
+
+/// In a post only the detectors flag, the span model shows the other abusive words, worded as
+/// its estimate in both languages and never over what a detector already reports; in a post
+/// nobody flags, it says nothing (it places evidence, it does not judge).
+#[test]
+fn the_span_model_places_evidence_in_posts_the_detectors_flag() {
+    let r = post("citizen", "tao nói thật, nó ngáo vãi");
+    assert_eq!(r.label, Some(quytac_core::finding::Label::Offensive));
+    let (marked, detected): (Vec<_>, Vec<_>) = r.findings.iter().partition(|f| {
+        f.message_en
+            .contains("in a post the detectors found abusive")
+    });
+    assert!(
+        !marked.is_empty() && !detected.is_empty(),
+        "{:?}",
+        r.findings
+    );
+    for m in &marked {
+        assert!(m
+            .message_en
+            .contains("span model's estimate, not a finding of fact"));
+        assert!(m
+            .message_vi
+            .contains("ước tính của mô hình đánh dấu từ ngữ, không phải kết luận"));
+        let (ms, me) = (m.start.unwrap(), m.end.unwrap());
+        assert!(
+            detected
+                .iter()
+                .all(|d| d.end.unwrap() <= ms || me <= d.start.unwrap()),
+            "{:?}",
+            r.findings
+        );
+    }
+    let r = post("citizen", "tao nói thật, nó học giỏi lắm");
+    assert_eq!(r.label, Some(quytac_core::finding::Label::Clean));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
