@@ -64,11 +64,11 @@ pub struct Engine {
 /// resolution) is named.
 const DISCLAIMER_SCORE_STRONG: f32 = 0.8;
 const DISCLAIMER_SCORE: f32 = 0.6;
-/// Most findings of the classifier on one post: its stretches, best first. Ten rather than
+/// Most findings of the models on one post: their stretches, best first. Ten rather than
 /// three: on the two halves of ViHOS train, each scored by models trained without it, ten
 /// raised the span F1 of `check` from 0.787 per text and 0.480 pooled to 0.790 and 0.506
 /// (means of the halves; `models/README.md`).
-const MAX_CLASSIFIER_STRETCHES: usize = 10;
+const MAX_MODEL_STRETCHES: usize = 10;
 /// Score of a link outside the allow-list: enough for review, never more.
 const UNOFFICIAL_LINK_SCORE: f32 = 0.5;
 
@@ -233,13 +233,12 @@ impl Engine {
         // The models' findings are estimates, and say so in both languages.
         for (d, note_vi) in model_dets {
             if let Some(rule) = self.pack.rule_for(role, d.category) {
-                let evidence = slice_chars(&p.text, d.start, d.end).to_string();
                 let mut f = finding(
                     rule,
                     d.category,
                     rule.severity_for(d.category),
                     Some((d.start, d.end)),
-                    evidence.clone(),
+                    slice_chars(&p.text, d.start, d.end).to_string(),
                     d.score,
                     &d.reason,
                 );
@@ -290,7 +289,7 @@ impl Engine {
     }
 
     /// The models' findings in a flagged post: the stretches of abusive words in it, best
-    /// first, at most [`MAX_CLASSIFIER_STRETCHES`], leaving out a stretch that overlaps a
+    /// first, at most [`MAX_MODEL_STRETCHES`], leaving out a stretch that overlaps a
     /// detector's finding of the same weight, each with its note in Vietnamese.
     ///
     /// - When the classifier labels the post offensive or hate, the stretches are those of
@@ -365,7 +364,7 @@ impl Engine {
         };
         stretches
             .into_iter()
-            .take(MAX_CLASSIFIER_STRETCHES)
+            .take(MAX_MODEL_STRETCHES)
             .enumerate()
             .filter(|(_, a)| !reported(a.start, a.end))
             .map(|(rank, a)| {
