@@ -198,18 +198,21 @@ fn a_trained_span_model_is_evaluated_beside_check_and_bad_input_is_refused() {
             .output()
             .expect("quytac runs")
     };
+    let eval_spans = |span_model: &str| {
+        eval(&[
+            "--data",
+            data.path(),
+            "--task",
+            "spans",
+            "--span-model",
+            span_model,
+        ])
+    };
     let out = train(&data, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("<- chosen"), "{stderr}");
-    let out = eval(&[
-        "--data",
-        data.path(),
-        "--task",
-        "spans",
-        "--span-model",
-        model.path(),
-    ]);
+    let out = eval_spans(model.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -240,14 +243,7 @@ fn a_trained_span_model_is_evaluated_beside_check_and_bad_input_is_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
     // A file that is not a span model is refused by name.
-    let out = eval(&[
-        "--data",
-        data.path(),
-        "--task",
-        "spans",
-        "--span-model",
-        data.path(),
-    ]);
+    let out = eval_spans(data.path());
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load span model"));
 }

@@ -76,6 +76,17 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+/// Starts a file: its magic, then its header as JSON after its length (u32), with room for
+/// `more` bytes of weights.
+pub(crate) fn begin(magic: &[u8; 8], header: &impl Serialize, more: usize) -> Vec<u8> {
+    let json = serde_json::to_vec(header).unwrap_or_default();
+    let mut out = Vec::with_capacity(magic.len() + 4 + json.len() + more + 16);
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&json);
+    out
+}
+
 /// Ends a file: appends the FNV-1a checksum of every byte before it.
 pub(crate) fn seal(mut out: Vec<u8>) -> Vec<u8> {
     let sum = fnv_bytes(FNV_OFFSET, &out);
@@ -125,14 +136,21 @@ impl<'a> Reader<'a> {
         Ok(Reader { b: body, at: skip })
     }
 
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
         let end = self.at.checked_add(n).ok_or(ModelError::Truncated)?;
         let s = self.b.get(self.at..end).ok_or(ModelError::Truncated)?;
         self.at = end;
         Ok(s)
     }
 
-    pub(crate) fn u32(&mut self) -> Result<u32, ModelError> {
+    /// Reads the header written by [`begin`].
+    pub(crate) fn header<H: serde::de::DeserializeOwned>(&mut self) -> Result<H, ModelError> {
+        let len = self.u32()? as usize;
+        serde_json::from_slice(self.take(len)?)
+            .map_err(|e| ModelError::Invalid(format!("header: {e}")))
+    }
+
+    fn u32(&mut self) -> Result<u32, ModelError> {
         Ok(u32::from_le_bytes(
             self.take(4)?.try_into().unwrap_or([0; 4]),
         ))
@@ -223,11 +241,7 @@ impl Classifier {
             toxic_threshold: self.toxic_threshold,
             description: self.description.clone(),
         };
-        let json = serde_json::to_vec(&header).unwrap_or_default();
-        let mut out = Vec::with_capacity(json.len() + self.weights.len() / 2 + 64);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-        out.extend_from_slice(&json);
+        let mut out = begin(MAGIC, &header, self.weights.len() / 2);
         put_table(&mut out, self.weights.iter().map(|w| [w[0], w[1], w[2]]));
         seal(out)
     }
@@ -239,9 +253,7 @@ impl Classifier {
             return Err(ModelError::BadMagic);
         }
         let mut r = Reader::open(bytes, MAGIC.len())?;
-        let hlen = r.u32()? as usize;
-        let header: Header = serde_json::from_slice(r.take(hlen)?)
-            .map_err(|e| ModelError::Invalid(format!("header: {e}")))?;
+        let header: Header = r.header()?;
         header.spec.validate().map_err(ModelError::Invalid)?;
         let mut numbers = header
             .scale

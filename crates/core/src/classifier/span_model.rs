@@ -15,7 +15,7 @@
 
 use super::attribution::stretches;
 use super::features::{fmix, fnv_bytes, FNV_OFFSET};
-use super::model::{put_table, seal, ModelError, Reader};
+use super::model::{begin, put_table, seal, ModelError, Reader};
 use super::Attribution;
 use crate::text::Normalized;
 use serde::{Deserialize, Serialize};
@@ -120,11 +120,7 @@ impl SpanModel {
             threshold: self.threshold,
             description: self.description.clone(),
         };
-        let json = serde_json::to_vec(&header).unwrap_or_default();
-        let mut out = Vec::with_capacity(json.len() + self.weights.len() / 4 + 64);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-        out.extend_from_slice(&json);
+        let mut out = begin(MAGIC, &header, self.weights.len() / 4);
         put_table(&mut out, self.weights.iter().map(|&w| [w]));
         seal(out)
     }
@@ -135,9 +131,7 @@ impl SpanModel {
             return Err(ModelError::BadMagic);
         }
         let mut r = Reader::open(bytes, MAGIC.len())?;
-        let hlen = r.u32()? as usize;
-        let h: Header = serde_json::from_slice(r.take(hlen)?)
-            .map_err(|e| ModelError::Invalid(format!("header: {e}")))?;
+        let h: Header = r.header()?;
         if !(10..=24).contains(&h.hash_bits) {
             return Err(ModelError::Invalid(format!(
                 "hash_bits {} outside 10..=24",
