@@ -16,7 +16,9 @@
 //! One [`Store`] serves both backends through `sqlx::AnyPool`: embedded SQLite (the default,
 //! in WAL mode) and PostgreSQL. Queries are plain SQL that both accept (`$N` placeholders,
 //! `BIGINT` times in Unix milliseconds, 0/1 flags); the schema has one migration folder per
-//! backend because their auto-increment keys are spelled differently.
+//! backend because their auto-increment keys are spelled differently, and because PostgreSQL
+//! partitions `posts` by month with its unique external ids in `post_keys` ([`partitions`]):
+//! the one statement that writes posts differs there (`WriteTx::write_posts` in `posts.rs`).
 //!
 //! **Invariant:** every state change commits in the same transaction as the audit events
 //! that describe it, so the log can never miss a change nor record one that did not happen;
@@ -37,6 +39,7 @@ mod integrations;
 mod migrate;
 pub mod model;
 mod moderation;
+pub mod partitions;
 mod posts;
 pub mod sign_in_failures;
 mod takedowns;
@@ -211,6 +214,9 @@ pub struct Store {
     token_cache: Arc<token_cache::TokenCache>,
     /// The database's URL (the token listener opens a connection of its own).
     url: Arc<str>,
+    /// `posts` is partitioned by month, with its external ids in `post_keys` (PostgreSQL,
+    /// migration 0018); SQLite keeps one table with a unique external id.
+    posts_by_month: bool,
 }
 
 /// Who waits for whom. SQLite has one writer at a time whatever we do, so every chain shares
@@ -551,6 +557,12 @@ pub fn normalize_url(url: &str) -> Result<(String, Backend)> {
 impl Store {
     /// Connects and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_until(url, i64::MAX).await
+    }
+
+    /// [`Store::connect`], with the schema migrated up to `version` only (the test of an
+    /// upgrade opens the database as the release before a migration left it).
+    pub(crate) async fn connect_until(url: &str, version: i64) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (url, backend) = normalize_url(url)?;
         let max = match backend {
@@ -587,8 +599,13 @@ impl Store {
             last_head: Arc::new(StdMutex::new(None)),
             token_cache: Arc::default(),
             url: url.as_str().into(),
+            posts_by_month: backend == Backend::Postgres && version >= migrate::POSTS_BY_MONTH,
         };
-        migrate::run(&store.pool, backend).await?;
+        migrate::run(&store.pool, backend, version).await?;
+        // The current month's partition of `posts` and the next few, ahead of their posts.
+        store
+            .ensure_post_partitions(partitions::MONTHS_AHEAD)
+            .await?;
         Ok(store)
     }
 

@@ -46,6 +46,10 @@ const SQLITE: &[(i64, &str)] = &[
         17,
         include_str!("../migrations/sqlite/0017_token_notify.sql"),
     ),
+    (
+        18,
+        include_str!("../migrations/sqlite/0018_posts_by_month.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -92,9 +96,17 @@ const POSTGRES: &[(i64, &str)] = &[
         17,
         include_str!("../migrations/postgres/0017_token_notify.sql"),
     ),
+    (
+        18,
+        include_str!("../migrations/postgres/0018_posts_by_month.sql"),
+    ),
 ];
 
-pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
+/// The migration that partitions PostgreSQL's `posts` by month.
+pub(crate) const POSTS_BY_MONTH: i64 = 18;
+
+/// Runs the migrations not yet applied, up to `until` (a version; `i64::MAX` for all).
+pub(crate) async fn run(pool: &AnyPool, backend: Backend, until: i64) -> Result<()> {
     let migrations = match backend {
         Backend::Sqlite => SQLITE,
         Backend::Postgres => POSTGRES,
@@ -117,7 +129,10 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
         .iter()
         .map(|r| r.try_get("version"))
         .collect::<std::result::Result<_, _>>()?;
-    for (version, sql) in migrations.iter().filter(|(v, _)| !applied.contains(v)) {
+    for (version, sql) in migrations
+        .iter()
+        .filter(|(v, _)| *v <= until && !applied.contains(v))
+    {
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(*version)

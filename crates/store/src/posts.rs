@@ -18,17 +18,31 @@ use std::collections::HashMap;
 
 pub(crate) const POST_COLS: &str =
     "id, external_id, author_id, text, result_json, verdict, label, source, created_at, updated_at";
-/// The head of the one statement that writes a post, single (`upsert_post`) or many a
-/// statement (`store_posts`); [`bind_post_row`] binds one row's [`POST_ROW_COLS`] values in
-/// this order.
-const POST_INSERT: &str = "INSERT INTO posts (external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at)";
-/// A post delivered again replaces the stored one (its creation time stays).
-const POST_ON_CONFLICT: &str = "ON CONFLICT (external_id) DO UPDATE SET author_id = excluded.author_id, text = excluded.text, \
-     item_json = excluded.item_json, result_json = excluded.result_json, verdict = excluded.verdict, \
-     label = excluded.label, updated_at = excluded.updated_at";
+/// The columns a write of a post binds, in [`bind_post_row`]'s order.
+const POST_WRITE_COLS: &str =
+    "external_id, author_id, text, item_json, result_json, verdict, label, source, created_at, updated_at";
 const POST_ROW_COLS: usize = 10;
+/// The columns a post delivered again replaces (its source and creation time stay).
+const POST_REPLACED_COLS: [&str; 7] = [
+    "author_id",
+    "text",
+    "item_json",
+    "result_json",
+    "verdict",
+    "label",
+    "updated_at",
+];
 
-/// Binds one row of [`POST_INSERT`]: the post, written `now`.
+/// `col = {from}.col, …` for the [`POST_REPLACED_COLS`].
+fn replaced_from(from: &str) -> String {
+    POST_REPLACED_COLS
+        .iter()
+        .map(|c| format!("{c} = {from}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds one row of [`POST_WRITE_COLS`]: the post, written `now`.
 fn bind_post_row<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     post: &'q NewPost,
@@ -192,16 +206,12 @@ impl WriteTx<'_> {
     /// it as stored.
     pub async fn upsert_post(&mut self, post: &NewPost, actor: &str) -> Result<Post> {
         let now = now_ms();
-        // RETURNING the whole row saves a read inside the write lock, which every ingest
-        // waits on.
-        let sql = format!(
-            "{POST_INSERT} VALUES {} {POST_ON_CONFLICT} RETURNING {POST_COLS}",
-            value_marks(1, POST_ROW_COLS)
-        );
-        let row = bind_post_row(sqlx::query(&sql), post, now)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let stored = post_from(&row)?;
+        let (id, source, created_at) = self
+            .write_posts(&[post], now, false)
+            .await?
+            .remove(&post.external_id)
+            .ok_or_else(|| StoreError::not_found(format!("post `{}`", post.external_id)))?;
+        let stored = written_post(post, id, source, created_at, now)?;
         self.touch(Table::Posts, stored.id);
         self.audit(ingested_event(actor, &stored, post)).await?;
         Ok(stored)
@@ -210,9 +220,9 @@ impl WriteTx<'_> {
     /// Stores checked posts as a batch does: a post whose stored item is the same as the one
     /// given is left as it is (a redelivery: `false`), any other is inserted or replaces the
     /// stored one (`true`, with its `post.ingested` event). Many rows a statement; the
-    /// comparison is made by the statement itself (`ON CONFLICT … WHERE`), which waits for a
-    /// writer of the same post on another chain, so two writers of one post never both
-    /// store it. A post given twice is written by a second statement after the first.
+    /// comparison is made by the writing statement itself ([`WriteTx::write_posts`]), which
+    /// waits for a writer of the same post on another chain, so two writers of one post never
+    /// both store it. A post given twice is written by a second statement after the first.
     pub async fn store_posts(&mut self, posts: &[(&NewPost, &str)]) -> Result<Vec<(Post, bool)>> {
         let mut out: Vec<Option<(Post, bool)>> = (0..posts.len()).map(|_| None).collect();
         let mut rounds: Vec<Vec<usize>> = Vec::new();
@@ -228,54 +238,16 @@ impl WriteTx<'_> {
         for round in rounds {
             let mut unchanged = Vec::new();
             for chunk in round.chunks(POSTS_PER_INSERT) {
-                // The rest of each written row is what was bound (or, for `source` and
-                // `created_at`, what an update keeps): it is not sent back.
-                let sql = format!(
-                    "{POST_INSERT} VALUES {} {POST_ON_CONFLICT} \
-                     WHERE posts.item_json <> excluded.item_json \
-                     RETURNING id, external_id, source, created_at",
-                    value_marks(chunk.len(), POST_ROW_COLS)
-                );
                 let now = now_ms();
-                let mut q = sqlx::query(&sql);
-                for &i in chunk {
-                    q = bind_post_row(q, posts[i].0, now);
-                }
-                let mut returned: HashMap<String, (i64, String, i64)> = q
-                    .fetch_all(&mut *self.tx)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        let key: String = r.try_get("external_id")?;
-                        Ok((
-                            key,
-                            (
-                                r.try_get("id")?,
-                                r.try_get("source")?,
-                                r.try_get("created_at")?,
-                            ),
-                        ))
-                    })
-                    .collect::<Result<_>>()?;
+                let given: Vec<&NewPost> = chunk.iter().map(|&i| posts[i].0).collect();
+                let mut returned = self.write_posts(&given, now, true).await?;
                 for &i in chunk {
                     let (post, actor) = posts[i];
                     let Some((id, source, created_at)) = returned.remove(&post.external_id) else {
                         unchanged.push(i);
                         continue;
                     };
-                    let stored = Post {
-                        id,
-                        external_id: post.external_id.clone(),
-                        author_id: post.author_id.clone(),
-                        text: post.text.clone(),
-                        verdict: post.verdict,
-                        label: post.label,
-                        result: serde_json::from_str(&post.result_json)
-                            .map_err(|e| unreadable("result_json", e))?,
-                        source,
-                        created_at,
-                        updated_at: now,
-                    };
+                    let stored = written_post(post, id, source, created_at, now)?;
                     // The row as written: its hash needs no second read at commit.
                     let hash = row_hash(Table::Posts, &written_row(&stored, post));
                     self.touch_hashed(Table::Posts, stored.id, hash);
@@ -313,6 +285,111 @@ impl WriteTx<'_> {
             }
         }
         Ok(out.into_iter().flatten().collect())
+    }
+
+    /// Writes `posts` (distinct external ids) at `now`: a post not stored yet is inserted, a
+    /// stored one replaced (when `only_changed`, only if its item differs). Returns the id,
+    /// source and creation time of each row written, by external id; a post left as it was
+    /// is not in it. The rest of a written row is what was bound (or, for `source` and
+    /// `created_at`, what a replacement keeps), so it is not sent back.
+    async fn write_posts(
+        &mut self,
+        posts: &[&NewPost],
+        now: i64,
+        only_changed: bool,
+    ) -> Result<HashMap<String, (i64, String, i64)>> {
+        let mut written = HashMap::with_capacity(posts.len());
+        let marks = value_marks(posts.len(), POST_ROW_COLS);
+        if !self.store.posts_by_month {
+            // SQLite (and PostgreSQL before migration 0018): the unique `external_id`
+            // decides, in one statement; the comparison too (`ON CONFLICT … WHERE`).
+            let sql = format!(
+                "INSERT INTO posts ({POST_WRITE_COLS}) VALUES {marks} \
+                 ON CONFLICT (external_id) DO UPDATE SET {} {} \
+                 RETURNING id, external_id, source, created_at",
+                replaced_from("excluded"),
+                if only_changed {
+                    "WHERE posts.item_json <> excluded.item_json"
+                } else {
+                    ""
+                }
+            );
+            self.fetch_written(&sql, posts, now, &mut written).await?;
+        } else {
+            // PostgreSQL: `posts` is partitioned by month and cannot hold a unique external
+            // id. Its key in `post_keys` is inserted first, which numbers the post, and only
+            // the posts whose key was new are inserted. A writer of the same post in another
+            // transaction waits on the key's unique index until that one ends, then finds
+            // the key taken and replaces the post below, as the `ON CONFLICT` of one table
+            // did.
+            let v_cols = POST_WRITE_COLS
+                .split(", ")
+                .map(|c| format!("v.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "WITH v ({POST_WRITE_COLS}) AS (VALUES {marks}), \
+                 k AS (INSERT INTO post_keys (external_id, created_at) \
+                       SELECT external_id, created_at FROM v \
+                       ON CONFLICT (external_id) DO NOTHING RETURNING id, external_id) \
+                 INSERT INTO posts (id, {POST_WRITE_COLS}) \
+                 SELECT k.id, {v_cols} FROM v JOIN k ON k.external_id = v.external_id \
+                 RETURNING id, external_id, source, created_at"
+            );
+            self.fetch_written(&sql, posts, now, &mut written).await?;
+            let stored: Vec<&NewPost> = posts
+                .iter()
+                .filter(|p| !written.contains_key(&p.external_id))
+                .copied()
+                .collect();
+            if !stored.is_empty() {
+                // A new statement sees the keys and posts that the writers waited for
+                // committed; the row lock of `UPDATE` waits for a writer of the same
+                // post and then compares the items again against its version.
+                let sql = format!(
+                    "WITH v ({POST_WRITE_COLS}) AS (VALUES {}) \
+                     UPDATE posts p SET {} \
+                     FROM v JOIN post_keys k ON k.external_id = v.external_id \
+                     WHERE p.id = k.id AND p.created_at = k.created_at {} \
+                     RETURNING p.id, p.external_id, p.source, p.created_at",
+                    value_marks(stored.len(), POST_ROW_COLS),
+                    replaced_from("v"),
+                    if only_changed {
+                        "AND p.item_json <> v.item_json"
+                    } else {
+                        ""
+                    }
+                );
+                self.fetch_written(&sql, &stored, now, &mut written).await?;
+            }
+        }
+        Ok(written)
+    }
+
+    /// Runs a write of [`WriteTx::write_posts`] over `posts` and adds the rows it returned to
+    /// `written`.
+    async fn fetch_written(
+        &mut self,
+        sql: &str,
+        posts: &[&NewPost],
+        now: i64,
+        written: &mut HashMap<String, (i64, String, i64)>,
+    ) -> Result<()> {
+        let mut q = sqlx::query(sql);
+        for post in posts {
+            q = bind_post_row(q, post, now);
+        }
+        for r in q.fetch_all(&mut *self.tx).await? {
+            written.insert(
+                r.try_get("external_id")?,
+                (
+                    r.try_get("id")?,
+                    r.try_get("source")?,
+                    r.try_get("created_at")?,
+                ),
+            );
+        }
+        Ok(())
     }
 
     /// A stored post by its own (external) id, read in this transaction.
@@ -376,9 +453,15 @@ impl WriteTx<'_> {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             if self.store.backend() == Backend::Postgres {
                 // Writers on other chains (the ingest pipeline's) may open a case on the same
-                // post: the post's row decides who goes first (in id order, as every writer).
+                // post: the post's key row decides who goes first (in id order, as every
+                // writer); `post_keys` is one table, where `posts` has a partition a month.
                 let sql = format!(
-                    "SELECT id FROM posts WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                    "SELECT id FROM {} WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                    if self.store.posts_by_month {
+                        "post_keys"
+                    } else {
+                        "posts"
+                    },
                     marks.join(", ")
                 );
                 let mut q = sqlx::query_scalar::<_, i64>(&sql);
@@ -487,6 +570,29 @@ fn ingested_event(actor: &str, stored: &Post, post: &NewPost) -> NewEvent {
         format!("post:{}", stored.id),
         serde_json::json!({"external_id": post.external_id, "verdict": post.verdict, "source": post.source}),
     )
+}
+
+/// `post` as written at `now` with the id, source and creation time its row has.
+fn written_post(
+    post: &NewPost,
+    id: i64,
+    source: String,
+    created_at: i64,
+    now: i64,
+) -> Result<Post> {
+    Ok(Post {
+        id,
+        external_id: post.external_id.clone(),
+        author_id: post.author_id.clone(),
+        text: post.text.clone(),
+        verdict: post.verdict,
+        label: post.label,
+        result: serde_json::from_str(&post.result_json)
+            .map_err(|e| unreadable("result_json", e))?,
+        source,
+        created_at,
+        updated_at: now,
+    })
 }
 
 /// The hashed columns of a post's row (`Table::Posts`, as text) once `post` is written as

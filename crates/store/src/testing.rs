@@ -81,6 +81,14 @@ fn unique_suffix() -> String {
     format!("{nanos}_{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// A store on `url` with its schema migrated up to `version` only: the database as an older
+/// release left it, for a test of the upgrade (connect with [`Store::connect`] afterwards).
+pub async fn connect_until(url: &str, version: i64) -> Store {
+    Store::connect_until(url, version)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
 /// Runs `test` on a fresh store of each backend ([`TestDb::each_backend`]).
 pub async fn on_each_backend<F, Fut>(test: F)
 where

@@ -1,0 +1,160 @@
+-- The posts table partitioned by month (issue 12, item 7): declarative RANGE partitions on
+-- `created_at` (Unix milliseconds, the time the store wrote the post), one per calendar month
+-- of Vietnam time (UTC+7, as `month_bounds` of the Decree 147 monthly report: a report's
+-- month is exactly one partition, and a month detached for archiving is a month reported),
+-- and a DEFAULT partition, so that a post never fails to find its partition.
+--
+-- A partitioned table's unique keys must include the partition key, so `UNIQUE (external_id)`
+-- cannot stay on `posts`. The unpartitioned `post_keys` holds it instead: one row a post, its
+-- id (the identity that numbers posts), its external id (unique over every month) and its
+-- month (`created_at`). A writer inserts the key first: a second writer of the same external
+-- id waits on the key's unique index exactly as it waited on the old unique index of `posts`.
+-- The tables that referenced `posts (id)` reference `post_keys (id)`: their foreign keys stay
+-- as strict, and a post's row may move between partitions (out of DEFAULT) or a month be
+-- detached and archived without touching them.
+
+-- The month of Vietnam time around `at_ms`: its bounds in Unix milliseconds and the name of
+-- its partition (`posts_2026_12`).
+CREATE FUNCTION quytac_post_month(at_ms BIGINT, OUT from_ms BIGINT, OUT to_ms BIGINT, OUT name TEXT)
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT (extract(epoch FROM m - INTERVAL '7 hours') * 1000)::BIGINT,
+           (extract(epoch FROM m + INTERVAL '1 month' - INTERVAL '7 hours') * 1000)::BIGINT,
+           'posts_' || to_char(m, 'YYYY_MM')
+    FROM (SELECT date_trunc('month', (to_timestamp(at_ms / 1000.0) AT TIME ZONE 'UTC')
+                                     + INTERVAL '7 hours') AS m) month
+$$;
+
+-- Creates the partition of the month around `at_ms` unless it exists; returns its name when
+-- it was created. Rows of that month waiting in DEFAULT are moved into it in the same
+-- transaction (PostgreSQL refuses a partition whose range holds rows of DEFAULT). Creators
+-- take one advisory lock, so two processes starting at once create each month once.
+CREATE FUNCTION quytac_create_post_month(at_ms BIGINT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
+DECLARE
+    b RECORD;
+BEGIN
+    PERFORM pg_advisory_xact_lock(727274);
+    SELECT * INTO b FROM quytac_post_month(at_ms);
+    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = 'posts'::regclass AND c.relname = b.name) THEN
+        RETURN NULL;
+    END IF;
+    -- Writers wait for the few statements below (taken first, so no writer holds the table
+    -- while this waits for DEFAULT).
+    LOCK TABLE posts IN ACCESS EXCLUSIVE MODE;
+    IF EXISTS (SELECT 1 FROM posts_default WHERE created_at >= b.from_ms AND created_at < b.to_ms) THEN
+        CREATE TEMP TABLE quytac_posts_moving (LIKE posts);
+        WITH moved AS (
+            DELETE FROM posts_default WHERE created_at >= b.from_ms AND created_at < b.to_ms
+            RETURNING *
+        )
+        INSERT INTO quytac_posts_moving SELECT * FROM moved;
+        EXECUTE format('CREATE TABLE %I PARTITION OF posts FOR VALUES FROM (%s) TO (%s)',
+                       b.name, b.from_ms, b.to_ms);
+        INSERT INTO posts SELECT * FROM quytac_posts_moving;
+        DROP TABLE quytac_posts_moving;
+    ELSE
+        EXECUTE format('CREATE TABLE %I PARTITION OF posts FOR VALUES FROM (%s) TO (%s)',
+                       b.name, b.from_ms, b.to_ms);
+    END IF;
+    RETURN b.name;
+END
+$$;
+
+-- The month around `at_ms` and the `ahead` months after it, and every month that has rows in
+-- DEFAULT: the partitions created, in order.
+CREATE FUNCTION quytac_create_post_months(at_ms BIGINT, ahead INT) RETURNS SETOF TEXT
+LANGUAGE plpgsql AS $$
+DECLARE
+    m BIGINT := at_ms;
+    waiting BIGINT[];
+    created TEXT;
+BEGIN
+    PERFORM pg_advisory_xact_lock(727274);
+    FOR i IN 0..ahead LOOP
+        created := quytac_create_post_month(m);
+        IF created IS NOT NULL THEN
+            RETURN NEXT created;
+        END IF;
+        m := (quytac_post_month(m)).to_ms;
+    END LOOP;
+    SELECT array_agg(DISTINCT (quytac_post_month(created_at)).from_ms) INTO waiting
+    FROM posts_default;
+    FOREACH m IN ARRAY COALESCE(waiting, '{}') LOOP
+        created := quytac_create_post_month(m);
+        IF created IS NOT NULL THEN
+            RETURN NEXT created;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- The old table steps aside; its constraints' and indexes' names go to the new one.
+ALTER TABLE cases DROP CONSTRAINT cases_post_id_fkey;
+ALTER TABLE reports DROP CONSTRAINT reports_post_id_fkey;
+ALTER TABLE takedowns DROP CONSTRAINT takedowns_post_id_fkey;
+ALTER TABLE posts RENAME TO posts_unpartitioned;
+ALTER TABLE posts_unpartitioned RENAME CONSTRAINT posts_pkey TO posts_unpartitioned_pkey;
+DROP INDEX posts_author;
+DROP INDEX posts_created;
+
+CREATE TABLE post_keys (
+    id           BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    external_id  TEXT    NOT NULL UNIQUE,
+    created_at   BIGINT  NOT NULL
+);
+INSERT INTO post_keys (id, external_id, created_at)
+SELECT id, external_id, created_at FROM posts_unpartitioned ORDER BY id;
+-- Numbering goes on above every id the old identity handed out (not only the stored ones).
+SELECT setval(pg_get_serial_sequence('post_keys', 'id'), GREATEST(n, 1), n > 0)
+FROM (SELECT GREATEST(
+        COALESCE((SELECT MAX(id) FROM post_keys), 0),
+        COALESCE(pg_sequence_last_value(pg_get_serial_sequence('posts_unpartitioned', 'id')::regclass), 0)
+      ) AS n) used;
+
+-- The same columns in the same order (the audit log's row hashes cover them by name).
+CREATE TABLE posts (
+    id           BIGINT  NOT NULL,
+    external_id  TEXT    NOT NULL,
+    author_id    TEXT,
+    text         TEXT    NOT NULL,
+    item_json    TEXT    NOT NULL,
+    result_json  TEXT    NOT NULL,
+    verdict      TEXT    NOT NULL,
+    label        TEXT,
+    source       TEXT    NOT NULL,
+    created_at   BIGINT  NOT NULL,
+    updated_at   BIGINT  NOT NULL,
+    PRIMARY KEY (id, created_at)
+) PARTITION BY RANGE (created_at);
+CREATE INDEX posts_external_id ON posts (external_id);
+CREATE INDEX posts_author ON posts (author_id);
+CREATE INDEX posts_created ON posts (created_at);
+CREATE TABLE posts_default PARTITION OF posts DEFAULT;
+
+-- A partition for every month the old table has rows in, then the rows.
+DO $$
+DECLARE
+    m BIGINT;
+    last BIGINT;
+BEGIN
+    SELECT MIN(created_at), MAX(created_at) INTO m, last FROM posts_unpartitioned;
+    WHILE m <= last LOOP
+        PERFORM quytac_create_post_month(m);
+        m := (quytac_post_month(m)).to_ms;
+    END LOOP;
+END
+$$;
+INSERT INTO posts (id, external_id, author_id, text, item_json, result_json, verdict, label,
+                   source, created_at, updated_at)
+SELECT id, external_id, author_id, text, item_json, result_json, verdict, label,
+       source, created_at, updated_at
+FROM posts_unpartitioned ORDER BY id;
+
+ALTER TABLE cases ADD CONSTRAINT cases_post_id_fkey
+    FOREIGN KEY (post_id) REFERENCES post_keys (id);
+ALTER TABLE reports ADD CONSTRAINT reports_post_id_fkey
+    FOREIGN KEY (post_id) REFERENCES post_keys (id);
+ALTER TABLE takedowns ADD CONSTRAINT takedowns_post_id_fkey
+    FOREIGN KEY (post_id) REFERENCES post_keys (id);
+DROP TABLE posts_unpartitioned;
