@@ -1,4 +1,5 @@
-//! `quytac admin`: administration of the service's store.
+//! `quytac admin`: administration of the service's store: tokens, staff users, and the
+//! monthly partitions of PostgreSQL's posts.
 
 use quytac_server::auth::Role;
 use quytac_service::signing::AuditSigner;
@@ -101,6 +102,21 @@ pub enum AdminCommand {
         #[arg(long, default_value = "quytac-audit.key")]
         audit_key: PathBuf,
     },
+    /// Create the monthly partitions of PostgreSQL's `posts` table ahead of time and list
+    /// them with the rows each holds. A partition is a calendar month of Vietnam time
+    /// (UTC+7, the months of the monthly reports); posts of a month without one wait in
+    /// `posts_default` and move into their month when it is created. The service makes the
+    /// current month and the next three whenever it starts; run this monthly (cron) so that
+    /// a process that runs for months never writes into DEFAULT. Counting scans each
+    /// partition. Nothing to do on SQLite, whose `posts` is one table.
+    Partitions {
+        /// Also create this many months after the current one (at most 120).
+        #[arg(long, default_value_t = quytac_store::partitions::MONTHS_AHEAD,
+              value_parser = clap::value_parser!(u16).range(0..=i64::from(quytac_store::partitions::MAX_MONTHS_AHEAD)))]
+        ahead: u16,
+        #[arg(long, default_value = "sqlite://quytac.db")]
+        db: String,
+    },
 }
 
 pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
@@ -190,6 +206,13 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
                 );
                 Ok(0)
             }
+            AdminCommand::Partitions { ahead, db } => {
+                let store = Store::connect(db).await?;
+                let listed = partitions(&store, *ahead).await;
+                store.close().await;
+                print!("{}", listed?);
+                Ok(0)
+            }
             AdminCommand::RevokeToken { id, db, audit_key } => {
                 let store = connect(db, audit_key).await?;
                 let revoked = tokens::revoke_token(&store, *id, "cli:admin").await;
@@ -203,6 +226,39 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<u8> {
             }
         }
     })
+}
+
+/// Creates the months of `posts` up to `ahead` after the current one (reported on standard
+/// error) and lists every partition: its name, its first and last day (Vietnam time) and the
+/// rows it holds.
+async fn partitions(store: &Store, ahead: u16) -> anyhow::Result<String> {
+    for name in store.ensure_post_partitions(ahead).await? {
+        eprintln!("quytac: created {name}");
+    }
+    let parts = store.post_partitions().await?;
+    if parts.is_empty() {
+        return Ok("posts is one table (SQLite): no partitions\n".into());
+    }
+    let mut out = format!(
+        "{:<16} {:<10} {:<10} {:>12}\n",
+        "partition", "from", "to", "rows"
+    );
+    for p in parts {
+        let (from, to) = match p.range {
+            // The last day is the one before the end (the range excludes its end).
+            Some((from, to)) => (vn_date(from), vn_date(to - 1)),
+            None => ("-".into(), "-".into()),
+        };
+        out += &format!("{:<16} {from:<10} {to:<10} {:>12}\n", p.name, p.rows);
+    }
+    Ok(out)
+}
+
+/// The date in Vietnam (UTC+7) at `ms`, Unix milliseconds.
+fn vn_date(ms: i64) -> String {
+    const VN_OFFSET_MS: i64 = 7 * 3_600_000;
+    let (y, m, d) = quytac_core::civil::civil_from_days((ms + VN_OFFSET_MS).div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The service over the store (the use cases of users need it: hashing, the policy).

@@ -61,7 +61,7 @@ enum Command {
     Worker(pipeline::WorkerArgs),
     /// Publish JSON Lines posts into the NATS JetStream pipeline.
     Publish(pipeline::PublishArgs),
-    /// Administer the service: API tokens and staff users.
+    /// Administer the service: API tokens, staff users, and the monthly partitions of posts.
     Admin(admin::AdminArgs),
     /// Verify a server's audit log from outside, and that it extends a head saved earlier.
     Audit(audit::AuditArgs),
