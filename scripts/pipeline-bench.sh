@@ -101,21 +101,7 @@ for _ in $(seq 60); do
 done
 
 echo "== generating $N posts"
-python3 - "$N" "$WORK/posts.jsonl" <<'PY'
-import json, random, sys
-n, path = int(sys.argv[1]), sys.argv[2]
-random.seed(7)
-clean = ["Hôm nay trời đẹp, cả nhà đi chơi công viên", "Quán phở đầu ngõ ngon lắm mọi người ạ",
-         "Chúc mừng sinh nhật bạn, chúc bạn luôn vui khỏe", "Kẹt xe quá, đi làm muộn mất rồi",
-         "Cuối tuần này ai đi đá bóng không", "Sách mới về thư viện, mời các bạn đến đọc"]
-bad = ["Mày là đồ ngu, cút đi", "Bọn bắc kỳ toàn lũ lừa đảo", "Liên hệ 0912 345 678 để mua hàng",
-       "Tin nóng: sắp đổi tiền, rút hết tiền ra ngay"]
-with open(path, "w") as f:
-    for i in range(n):
-        text = random.choice(bad if i % 10 == 0 else clean) + f" #{i}"
-        f.write(json.dumps({"id": f"b{i}", "type": "post", "text": text,
-                            "author": {"id": f"u{i % 5000}"}}, ensure_ascii=False) + "\n")
-PY
+python3 scripts/bench-posts.py "$N" > "$WORK/posts.jsonl"
 head -n "$N1" "$WORK/posts.jsonl" | sed 's/"id": "b/"id": "one/' > "$WORK/posts1.jsonl"
 
 echo "== quytac check (the ceiling)"
