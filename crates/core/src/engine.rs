@@ -69,6 +69,14 @@ const DISCLAIMER_SCORE: f32 = 0.6;
 /// raised the span F1 of `check` from 0.787 per text and 0.480 pooled to 0.790 and 0.506
 /// (means of the halves; `models/README.md`).
 const MAX_MODEL_STRETCHES: usize = 10;
+/// The span model's threshold for a word of a post already flagged (by the classifier or the
+/// detectors), or the model's own when that is lower. The model's own threshold was chosen for
+/// a word of any post; in a post known to be abusive, more of its words are. On the two halves
+/// of ViHOS train, each scored by models trained without it, the span F1 of `check` (per text,
+/// pooled; means of the halves) was 0.805 / 0.561 at the models' own thresholds (0.40 and
+/// 0.45), 0.805 / 0.565 at 0.40, 0.805 / 0.571 at 0.35, 0.804 / 0.574 at 0.30 and 0.802 / 0.573
+/// at 0.25; 0.30 has the best mean of the two (`models/README.md`).
+const FLAGGED_POST_WORD_THRESHOLD: f32 = 0.30;
 /// Score of a link outside the allow-list: enough for review, never more.
 const UNOFFICIAL_LINK_SCORE: f32 = 0.5;
 
@@ -289,18 +297,21 @@ impl Engine {
     }
 
     /// The models' findings in a flagged post: the stretches of abusive words in it, best
-    /// first, at most [`MAX_MODEL_STRETCHES`], leaving out a stretch that overlaps a
-    /// detector's finding of the same weight, each with its note in Vietnamese.
+    /// first, at most [`MAX_MODEL_STRETCHES`], none over a detector's finding of the same
+    /// weight, each with its note in Vietnamese.
     ///
     /// - When the classifier labels the post offensive or hate, the stretches are those of
-    ///   the span model ([`SpanModel`], trained on the words annotators marked), or, when it
-    ///   marks no word, those of the classifier's own token attributions, so that a post the
+    ///   the span model ([`SpanModel`], trained on the words annotators marked: the words
+    ///   reaching [`FLAGGED_POST_WORD_THRESHOLD`], a stretch stopping at a word a detector
+    ///   reports), or, when it marks no word, those of the classifier's own token
+    ///   attributions (one over a detector's finding is left out), so that a post the
     ///   classifier flags always shows where. Their score is the class's calibrated
     ///   probability; the decision was made with the pack's classifier thresholds.
     /// - When only the detectors found abusive language, the span model's stretches show the
     ///   other abusive words around what they found, as offence scored by the span model.
     /// - Otherwise there are none: the span model places evidence, it does not judge (alone,
-    ///   it flags plain posts; `models/README.md`).
+    ///   it flags plain posts; trained with clean comments too, it lowered the product's
+    ///   macro-F1; `models/README.md`).
     ///
     /// Chosen on the two halves of ViHOS train, each scored by models trained without it
     /// (means of the halves; `models/README.md`): the span model's stretches in posts the
@@ -354,9 +365,10 @@ impl Engine {
             true => Cow::Borrowed(read),
             false => Cow::Owned(norm.without_tokens(&literal)),
         };
-        // The span model's stretches, or, in a post the classifier flags, its attributions
-        // when the span model marks none.
-        let (stretches, marked) = match self.spans.stretches(&read) {
+        // The span model's stretches around the words a detector reports, or, in a post the
+        // classifier flags, its attributions when the span model marks none.
+        let threshold = FLAGGED_POST_WORD_THRESHOLD.min(self.spans.threshold());
+        let (stretches, marked) = match self.spans.stretches_from(&read, threshold, reported) {
             s if s.is_empty() && judged.is_some() => {
                 (self.classifier.attribute(&read, model_label), false)
             }

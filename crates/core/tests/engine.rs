@@ -359,7 +359,7 @@ fn a_hate_finding_needs_a_group_or_an_identity() {
     );
 }
 
-/// The classifier reports the stretches of abusive words the span model marks (at most three),
+/// The classifier reports the stretches of abusive words the span model marks (at most ten),
 /// beside the detectors' findings and never on top of one that already says as much (hate for
 /// hate, any abusive language for offence); only the first says it is the most likely.
 #[test]
@@ -382,8 +382,9 @@ fn the_classifier_reports_its_stretches_beside_the_detectors() {
         .map(|f| f.evidence.as_str())
         .collect();
     assert_eq!(detected, ["vô học"], "{:?}", r.findings);
-    // The span model marks the words: "mày" said to someone, not the question around it.
-    assert_eq!(model, ["mày"], "{:?}", r.findings);
+    // The span model marks the words: "mày" said to someone, not the question around it, and
+    // "đồ", which opens the insult the lexicon reports ("đồ vô học"), with its low probability.
+    assert_eq!(model, ["mày", "đồ"], "{:?}", r.findings);
     // Both languages say which model marked it, and with what probability.
     let f = r.findings.iter().find(|f| is_model(f)).unwrap();
     assert!(
@@ -610,4 +611,16 @@ fn the_span_model_places_evidence_in_posts_the_detectors_flag() {
     let r = post("citizen", "tao nói thật, nó học giỏi lắm");
     assert_eq!(r.label, Some(quytac_core::finding::Label::Clean));
     assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+/// In a post already flagged, the span model marks the words it reads as abusive from 0.30 on
+/// (`FLAGGED_POST_WORD_THRESHOLD`), not only from its own threshold for a word of any post
+/// (0.45), and its stretches stop at the words a detector reports: in "cái loại rác rưởi như
+/// mày" the lexicon reports "loại rác rưởi", and the span model "như mày" (0.38 and 0.99).
+#[test]
+fn in_a_flagged_post_the_span_model_marks_the_rest_of_the_insult() {
+    let r = post("citizen", "cái loại rác rưởi như mày");
+    let evidence: Vec<&str> = r.findings.iter().map(|f| f.evidence.as_str()).collect();
+    assert_eq!(evidence, ["loại rác rưởi", "như mày"], "{:?}", r.findings);
+    assert!(r.findings[1].message_en.contains("span model: probability"));
 }

@@ -108,7 +108,25 @@ impl SpanModel {
     /// original text, the most probable first (ties in text order). The weight of a stretch
     /// is the highest probability of its tokens.
     pub fn stretches(&self, norm: &Normalized) -> Vec<Attribution> {
-        stretches_at(norm, &self.token_probs(norm), self.threshold)
+        self.stretches_from(norm, self.threshold, |_, _| false)
+    }
+
+    /// As [`SpanModel::stretches`], with the tokens that reach `threshold` instead of the
+    /// model's own, and without the tokens that `taken` says are accounted for already (given
+    /// their char range in the original text): a stretch stops where they start.
+    pub fn stretches_from(
+        &self,
+        norm: &Normalized,
+        threshold: f32,
+        taken: impl Fn(usize, usize) -> bool,
+    ) -> Vec<Attribution> {
+        let mut probs = self.token_probs(norm);
+        for (p, token) in probs.iter_mut().zip(norm.marked().tokens()) {
+            if taken(token.orig.start, token.orig.end) {
+                *p = 0.0;
+            }
+        }
+        stretches_at(norm, &probs, threshold)
     }
 
     /// Serialises the model; the bytes are a pure function of the model.
