@@ -103,6 +103,8 @@ async fn start_worker(
     let pack = RulePack::builtin(&args.pack)?;
     let engine = Arc::new(Engine::new(pack));
     let store = Store::connect(&args.db).await?;
+    // The months of PostgreSQL's posts, made ahead while the worker runs.
+    store.keep_post_partitions_ahead(quytac_store::partitions::KEEP_AHEAD_EVERY);
     let signer = Arc::new(AuditSigner::load_or_create(&args.audit_key)?);
     let service = Service::new(engine, store.clone(), signer, Settings::default());
     let mut pipeline = args.nats.config();

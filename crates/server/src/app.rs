@@ -47,6 +47,8 @@ impl Application {
         // Each request reads its token: on PostgreSQL, from memory while the database
         // notifies token changes (`quytac_store::token_cache`).
         store.cache_tokens();
+        // The months of PostgreSQL's posts, made ahead while the service runs.
+        store.keep_post_partitions_ahead(quytac_store::partitions::KEEP_AHEAD_EVERY);
         let signer = match &config.audit_key {
             Some(path) => AuditSigner::load_or_create(path)?,
             None => AuditSigner::ephemeral(),

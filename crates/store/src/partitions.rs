@@ -7,11 +7,15 @@
 
 use crate::{now_ms, Result, Store};
 use sqlx::Row;
+use std::time::Duration;
 
 /// Months created ahead of the current one whenever a store connects to PostgreSQL.
 pub const MONTHS_AHEAD: u16 = 3;
 /// The most months ahead one call creates (ten years): bounds the work of one command.
 pub const MAX_MONTHS_AHEAD: u16 = 120;
+/// How often a long-running server or worker makes sure of the months ahead
+/// ([`Store::keep_post_partitions_ahead`]).
+pub const KEEP_AHEAD_EVERY: Duration = Duration::from_secs(6 * 3600);
 
 /// One partition of `posts`, with the rows it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +36,28 @@ impl Store {
     /// several processes call it at once. Nothing to do on SQLite.
     pub async fn ensure_post_partitions(&self, ahead: u16) -> Result<Vec<String>> {
         self.create_post_partitions_from(now_ms(), ahead).await
+    }
+
+    /// Makes sure of the [`MONTHS_AHEAD`] months `every` ([`KEEP_AHEAD_EVERY`] in `serve` and
+    /// `worker`) for as long as the process runs, so that a server or worker that runs for months never sends a
+    /// month's posts to DEFAULT (from where a late partition would have to move them under
+    /// a lock of the table). A failure is logged and retried at the next tick. Does nothing
+    /// on SQLite. Call once, inside a Tokio runtime.
+    pub fn keep_post_partitions_ahead(&self, every: Duration) {
+        if !self.posts_by_month {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.ensure_post_partitions(MONTHS_AHEAD).await {
+                    tracing::warn!(error = %e, "making the months ahead of posts failed; retried at the next tick");
+                }
+            }
+        });
     }
 
     /// [`Store::ensure_post_partitions`] from the month around `at_ms` (Unix milliseconds).

@@ -109,6 +109,33 @@ async fn posts_land_in_their_months_partition_and_the_next_months_exist() {
     db.cleanup().await;
 }
 
+/// A server or worker running for months makes the months ahead while it runs, not only when
+/// it connects.
+#[tokio::test]
+async fn a_long_running_process_makes_the_months_ahead_while_it_runs() {
+    let Some(db) = postgres().await else { return };
+    let s = Store::connect(&db.url).await.unwrap();
+    let last = s.post_partitions().await.unwrap()[3].name.clone();
+    // As if the process had connected three months ago: the last month ahead is missing.
+    sqlx::query(&format!("DROP TABLE {last}"))
+        .execute(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(s.post_partitions().await.unwrap().len(), 4);
+    s.keep_post_partitions_ahead(std::time::Duration::from_millis(50));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while s.post_partitions().await.unwrap().len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{last} was not made again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(s.post_partitions().await.unwrap()[3].name, last);
+    s.close().await;
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn a_post_of_a_month_without_partition_waits_in_default_and_moves_with_its_month() {
     let Some(db) = postgres().await else { return };
