@@ -105,9 +105,9 @@ pub enum AdminCommand {
     /// Create the monthly partitions of PostgreSQL's `posts` table ahead of time and list
     /// them with the rows each holds. A partition is a calendar month of Vietnam time
     /// (UTC+7, the months of the monthly reports); posts of a month without one wait in
-    /// `posts_default` and move into their month when it is created. The service makes the
-    /// current month and the next three whenever it starts; run this monthly (cron) so that
-    /// a process that runs for months never writes into DEFAULT. Counting scans each
+    /// `posts_default` and move into their month when it is created. `serve` and `worker`
+    /// make the current month and the next three when they start and every 6 hours while
+    /// they run; run this to make more months at once, or to see them. Counting scans each
     /// partition. Nothing to do on SQLite, whose `posts` is one table.
     Partitions {
         /// Also create this many months after the current one (at most 120).
