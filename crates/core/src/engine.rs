@@ -303,9 +303,9 @@ impl Engine {
     /// - When the classifier labels the post offensive or hate, the stretches are those of
     ///   the span model ([`SpanModel`], trained on the words annotators marked: the words
     ///   reaching [`FLAGGED_POST_WORD_THRESHOLD`], a stretch stopping at a word a detector
-    ///   reports), or, when it marks no word, those of the classifier's own token
-    ///   attributions (one over a detector's finding is left out), so that a post the
-    ///   classifier flags always shows where. Their score is the class's calibrated
+    ///   reports), or, when it marks no word beside the detectors' findings, those of the
+    ///   classifier's own token attributions (one over a detector's finding is left out), so
+    ///   that a post the classifier flags always shows where. Their score is the class's calibrated
     ///   probability; the decision was made with the pack's classifier thresholds.
     /// - When only the detectors found abusive language, the span model's stretches show the
     ///   other abusive words around what they found, as offence scored by the span model.
