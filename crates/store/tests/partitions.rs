@@ -58,6 +58,14 @@ async fn partition_of_post(s: &Store, external_id: &str) -> String {
         .get("part")
 }
 
+/// Drops the partition `name`, as if no process had made that month.
+async fn drop_partition(s: &Store, name: &str) {
+    sqlx::query(&format!("DROP TABLE {name}"))
+        .execute(s.pool())
+        .await
+        .unwrap();
+}
+
 async fn store_batch(s: &Store, chain: i64, posts: &[NewPost]) -> Vec<(Post, bool)> {
     let mut tx = s.write_on(ChainId(chain)).await.unwrap();
     let given: Vec<(&NewPost, &str)> = posts.iter().map(|p| (p, "t")).collect();
@@ -117,10 +125,7 @@ async fn a_long_running_process_makes_the_months_ahead_while_it_runs() {
     let s = Store::connect(&db.url).await.unwrap();
     let last = s.post_partitions().await.unwrap()[3].name.clone();
     // As if the process had connected three months ago: the last month ahead is missing.
-    sqlx::query(&format!("DROP TABLE {last}"))
-        .execute(s.pool())
-        .await
-        .unwrap();
+    drop_partition(&s, &last).await;
     assert_eq!(s.post_partitions().await.unwrap().len(), 4);
     s.keep_post_partitions_ahead(std::time::Duration::from_millis(50));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -142,10 +147,7 @@ async fn a_post_of_a_month_without_partition_waits_in_default_and_moves_with_its
     let s = Store::connect(&db.url).await.unwrap();
     let month = partition_of(now_ms());
     // As if no process had made this month ahead of its posts.
-    sqlx::query(&format!("DROP TABLE {month}"))
-        .execute(s.pool())
-        .await
-        .unwrap();
+    drop_partition(&s, &month).await;
     let first = store_batch(&s, 1, &[post("late", "1")]).await;
     let mut tx = s.write().await.unwrap();
     tx.join_or_open_case(first[0].0.id, CaseSource::Automated, Verdict::Review, "t")
