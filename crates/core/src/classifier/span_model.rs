@@ -122,8 +122,9 @@ impl SpanModel {
     ) -> Vec<Attribution> {
         let mut probs = self.token_probs(norm);
         for (p, token) in probs.iter_mut().zip(norm.marked().tokens()) {
+            // Below any threshold, 0 included.
             if taken(token.orig.start, token.orig.end) {
-                *p = 0.0;
+                *p = f32::NEG_INFINITY;
             }
         }
         stretches_at(norm, &probs, threshold)
@@ -326,5 +327,23 @@ mod tests {
             .collect();
         assert!(picked.iter().any(|p| p.contains("óc chó")), "{picked:?}");
         assert!(picked.iter().all(|p| !p.contains("chào")), "{picked:?}");
+    }
+
+    #[test]
+    fn tokens_taken_already_are_left_out_at_any_threshold() {
+        let m = SpanModel::builtin();
+        let norm = Normalized::new("đồ ngu");
+        // At 0 every token is marked: one stretch over both words.
+        let all = m.stretches_from(&norm, 0.0, |_, _| false);
+        assert_eq!(
+            all.iter().map(|a| (a.start, a.end)).collect::<Vec<_>>(),
+            [(0, 6)]
+        );
+        // "ngu" (chars 3..6) taken: the stretch stops before it, even at 0.
+        let rest = m.stretches_from(&norm, 0.0, |start, _| start >= 3);
+        assert_eq!(
+            rest.iter().map(|a| (a.start, a.end)).collect::<Vec<_>>(),
+            [(0, 2)]
+        );
     }
 }
